@@ -1,0 +1,391 @@
+//! The HTTP client. Its only request method is GET: no public API takes a
+//! method, a body, or a path that is not an [`ApiPath`].
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::models::{CompanyInfo, SystemInfo};
+use crate::page::Page;
+use crate::query::Query;
+use crate::resources::{ApiPath, Children, Collection, Record};
+use crate::retry::RetryPolicy;
+
+/// Largest response body read; a bigger one is an error, never an unbounded allocation.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+/// Longest URL sent; ConnectWise refuses much more than about 2,000 characters.
+pub const MAX_URL_CHARS: usize = 2048;
+
+/// A read-only ConnectWise Manage client. Cheap to clone; clones share connections.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    site_url: String,
+    base_url: String,
+    company_id: String,
+    retry: RetryPolicy,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A decoded answer: the JSON body and the `Link` header, if any.
+struct Answer {
+    body: Value,
+    link: Option<String>,
+}
+
+impl Client {
+    /// Builds a client from a configuration. Headers are fixed here, once:
+    /// Basic auth (marked sensitive), `clientId`, and the versioned `Accept`.
+    pub fn new(config: &Config) -> Result<Self, Error> {
+        // reqwest is built without a bundled TLS provider; ring is ours. A second
+        // install (another client in the same process) is refused harmlessly.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let invalid = |what: &str| {
+            Error::InvalidRequest(format!(
+                "{what} holds characters not allowed in an HTTP header"
+            ))
+        };
+        let credentials = format!(
+            "{}+{}:{}",
+            config.company_id,
+            config.public_key.expose(),
+            config.private_key.expose()
+        );
+        let token = base64::engine::general_purpose::STANDARD.encode(credentials);
+        let mut auth = HeaderValue::from_str(&format!("Basic {token}"))
+            .map_err(|_| invalid("the credentials"))?;
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, auth);
+        headers.insert(
+            "clientId",
+            HeaderValue::from_str(&config.client_id).map_err(|_| invalid("CW_CLIENT_ID"))?,
+        );
+        let accept = format!(
+            "application/vnd.connectwise.com+json; version={}",
+            config.api_version
+        );
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_str(&accept).map_err(|_| invalid("CW_API_VERSION"))?,
+        );
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(concat!("cw-client/", env!("CARGO_PKG_VERSION")))
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| Error::InvalidRequest(format!("could not set up HTTP: {e}")))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                site_url: config.api_url.clone(),
+                base_url: config.base_url(),
+                company_id: config.company_id.clone(),
+                retry: config.retry.clone(),
+                timeout: config.timeout,
+            }),
+        })
+    }
+
+    /// `{site}/{codebase}/apis/3.0`.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// One page of a collection as raw JSON records.
+    pub async fn list_values(&self, path: &ApiPath, query: &Query) -> Result<Page<Value>, Error> {
+        let pairs = query.to_pairs()?;
+        let url = format!("{}{}", self.inner.base_url, path.as_str());
+        let answer = self.fetch(&url, &pairs, query.is_forward_only()).await?;
+        let items = match answer.body {
+            Value::Array(items) => items,
+            other => {
+                return Err(Error::InvalidResponse {
+                    status: 200,
+                    reason: format!("expected a JSON array of records, got {}", kind_of(&other)),
+                });
+            }
+        };
+        Ok(Page::new(
+            items,
+            query.page_number(),
+            query.page_size_or_default(),
+            answer.link.as_deref(),
+        ))
+    }
+
+    /// A single JSON object (a record, `/system/info`, ...).
+    pub async fn get_value(&self, path: &ApiPath) -> Result<Value, Error> {
+        let url = format!("{}{}", self.inner.base_url, path.as_str());
+        let answer = self.fetch(&url, &[], false).await?;
+        if !answer.body.is_object() {
+            return Err(Error::InvalidResponse {
+                status: 200,
+                reason: format!("expected a JSON object, got {}", kind_of(&answer.body)),
+            });
+        }
+        Ok(answer.body)
+    }
+
+    /// The number of records at `path` matching the query's conditions (`{path}/count`).
+    pub async fn count_at(&self, path: &ApiPath, query: &Query) -> Result<u64, Error> {
+        let body = {
+            let pairs = query.to_pairs()?;
+            let url = format!("{}{}", self.inner.base_url, path.count().as_str());
+            self.fetch(&url, &pairs, false).await?.body
+        };
+        body.get("count")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| Error::InvalidResponse {
+                status: 200,
+                reason: "expected {\"count\": N}".into(),
+            })
+    }
+
+    /// One page of a collection, typed.
+    pub async fn list<C: Collection>(&self, query: &Query) -> Result<Page<C::Item>, Error> {
+        self.list_values(&ApiPath::collection(C::PATH), query)
+            .await?
+            .try_map(decode)
+    }
+
+    /// One record by id, typed.
+    pub async fn get<C: Record>(&self, id: u64) -> Result<C::Item, Error> {
+        decode(self.get_value(&ApiPath::record(C::PATH, id)).await?)
+    }
+
+    /// How many records of a collection match the query's conditions.
+    pub async fn count<C: Collection>(&self, query: &Query) -> Result<u64, Error> {
+        self.count_at(&ApiPath::collection(C::PATH), query).await
+    }
+
+    /// One page of a parent record's children, typed.
+    pub async fn list_children<C: Children>(
+        &self,
+        parent_id: u64,
+        query: &Query,
+    ) -> Result<Page<C::Item>, Error> {
+        self.list_values(&ApiPath::children(C::PARENT, parent_id, C::CHILD), query)
+            .await?
+            .try_map(decode)
+    }
+
+    /// Every page of a collection, following `Link` headers, up to `max_pages`
+    /// pages; more than that is an error rather than a silent cut.
+    pub async fn list_all<C: Collection>(
+        &self,
+        query: &Query,
+        max_pages: u32,
+    ) -> Result<Vec<C::Item>, Error> {
+        let mut items = Vec::new();
+        let mut query = query.clone();
+        for _ in 0..max_pages {
+            let page = self.list::<C>(&query).await?;
+            items.extend(page.items);
+            match (page.next_page, page.next_page_id) {
+                (_, Some(page_id)) if query.is_forward_only() => query = query.page_id(page_id),
+                (Some(next), _) if page.has_more => query = query.page(next),
+                _ => return Ok(items),
+            }
+        }
+        Err(Error::InvalidRequest(format!(
+            "{} has more than {max_pages} pages; narrow the conditions or raise the page cap",
+            C::PATH
+        )))
+    }
+
+    /// The site's version facts (`/system/info`), a cheap connection test.
+    pub async fn system_info(&self) -> Result<SystemInfo, Error> {
+        decode(self.get_value(&ApiPath::collection("/system/info")).await?)
+    }
+
+    /// The login discovery answer, which names the site's codebase.
+    pub async fn company_info(&self) -> Result<CompanyInfo, Error> {
+        let id = &self.inner.company_id;
+        if !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+        {
+            return Err(Error::InvalidRequest(
+                "CW_COMPANY_ID holds characters that cannot go in a URL path".into(),
+            ));
+        }
+        let url = format!("{}/login/companyinfo/{id}", self.inner.site_url);
+        decode(self.fetch(&url, &[], false).await?.body)
+    }
+
+    /// GET with retries according to the policy.
+    async fn fetch(
+        &self,
+        url: &str,
+        pairs: &[(&str, String)],
+        forward_only: bool,
+    ) -> Result<Answer, Error> {
+        let mut retry = 0;
+        loop {
+            match self.fetch_once(url, pairs, forward_only).await {
+                Ok(answer) => return Ok(answer),
+                Err(error) => match self.inner.retry.delay(retry, &error) {
+                    Some(wait) => {
+                        tracing::warn!(path = %path_of(url), %error, retry = retry + 1, wait_ms = wait.as_millis() as u64, "retrying ConnectWise request");
+                        tokio::time::sleep(wait).await;
+                        retry += 1;
+                    }
+                    None => return Err(error),
+                },
+            }
+        }
+    }
+
+    async fn fetch_once(
+        &self,
+        url: &str,
+        pairs: &[(&str, String)],
+        forward_only: bool,
+    ) -> Result<Answer, Error> {
+        let started = Instant::now();
+        let mut request = self.inner.http.get(url).query(pairs);
+        if forward_only {
+            request = request.header("pagination-type", "forward-only");
+        }
+        let request = request.build().map_err(|e| {
+            Error::InvalidRequest(format!("could not build the request: {}", root_cause(&e)))
+        })?;
+        if request.url().as_str().len() > MAX_URL_CHARS {
+            return Err(Error::InvalidRequest(format!(
+                "the request URL would be {} characters; ConnectWise accepts about 2,000. Shorten the conditions or split the question into several calls",
+                request.url().as_str().len()
+            )));
+        }
+        let response = self
+            .inner
+            .http
+            .execute(request)
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        let status = response.status().as_u16();
+        let link = header_text(&response, "link");
+        let retry_after = header_text(&response, RETRY_AFTER.as_str())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = read_body(response)
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        tracing::debug!(method = "GET", path = %path_of(url), status, elapsed_ms = started.elapsed().as_millis() as u64, bytes = body.len(), "ConnectWise answered");
+        let body = match body {
+            Body::Complete(bytes) => bytes,
+            Body::TooLarge => {
+                return Err(Error::InvalidResponse {
+                    status,
+                    reason: format!(
+                        "the body exceeds {} MiB; ask for fewer records or fields",
+                        MAX_BODY_BYTES >> 20
+                    ),
+                });
+            }
+        };
+        if !(200..300).contains(&status) {
+            return Err(Error::from_status(status, retry_after, &body));
+        }
+        let body = serde_json::from_slice(&body).map_err(|e| Error::InvalidResponse {
+            status,
+            reason: format!("the body is not valid JSON ({e})"),
+        })?;
+        Ok(Answer { body, link })
+    }
+
+    fn transport_error(&self, error: reqwest::Error) -> Error {
+        if error.is_timeout() {
+            Error::Timeout(self.inner.timeout)
+        } else {
+            Error::Connection {
+                url: self.inner.site_url.clone(),
+                reason: root_cause(&error),
+            }
+        }
+    }
+}
+
+enum Body {
+    Complete(Vec<u8>),
+    TooLarge,
+}
+
+impl Body {
+    fn len(&self) -> usize {
+        match self {
+            Body::Complete(bytes) => bytes.len(),
+            Body::TooLarge => MAX_BODY_BYTES,
+        }
+    }
+}
+
+async fn read_body(mut response: reqwest::Response) -> Result<Body, reqwest::Error> {
+    let mut body = Vec::with_capacity(response.content_length().unwrap_or(0).min(1 << 20) as usize);
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Ok(Body::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Body::Complete(body))
+}
+
+fn header_text(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// The innermost cause, without the URL (which may hold long conditions).
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+fn path_of(url: &str) -> &str {
+    url.split_once("/apis/3.0").map_or(url, |(_, path)| path)
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn decode<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(|e| Error::InvalidResponse {
+        status: 200,
+        reason: format!("a record did not have the expected shape ({e})"),
+    })
+}

@@ -1,0 +1,195 @@
+//! Typed failures, each keeping what ConnectWise said.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::conditions::ParseError;
+use crate::config::ConfigError;
+
+/// ConnectWise's error body: `{"code", "message", "errors": [...]}`. The
+/// throttling answer uses `error` instead of `code`; both are read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// A short code such as `InvalidObject`, `NotFound`, `OutOfRange`.
+    #[serde(default, alias = "error")]
+    pub code: String,
+    /// ConnectWise's message.
+    #[serde(default)]
+    pub message: String,
+    /// Field-level details, when given.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// One entry of `errors[]` in a ConnectWise error body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The entry's code.
+    #[serde(default)]
+    pub code: String,
+    /// The entry's message.
+    #[serde(default)]
+    pub message: String,
+    /// The resource named, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// The field named, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<FieldError>, D::Error> {
+    Ok(Option::<Vec<FieldError>>::deserialize(d)?.unwrap_or_default())
+}
+
+impl ApiError {
+    /// Reads a ConnectWise error body; anything else becomes its (shortened) text.
+    pub fn from_body(body: &[u8]) -> Self {
+        match serde_json::from_slice::<ApiError>(body) {
+            Ok(parsed) if !parsed.message.is_empty() || !parsed.code.is_empty() => parsed,
+            _ => ApiError {
+                message: String::from_utf8_lossy(&body[..body.len().min(300)])
+                    .trim()
+                    .to_owned(),
+                ..ApiError::default()
+            },
+        }
+    }
+
+    /// The message followed by every field error's message.
+    pub fn describe(&self) -> String {
+        let mut text = if self.message.is_empty() {
+            self.code.clone()
+        } else {
+            self.message.clone()
+        };
+        for detail in &self.errors {
+            if !detail.message.is_empty() && detail.message != self.message {
+                text.push_str("; ");
+                if let Some(field) = &detail.field {
+                    text.push_str(field);
+                    text.push_str(": ");
+                }
+                text.push_str(&detail.message);
+            }
+        }
+        text
+    }
+}
+
+/// Everything that can go wrong talking to ConnectWise.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration is incomplete or wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A conditions argument does not parse; nothing was sent.
+    #[error("{parameter}: {source}")]
+    Conditions {
+        /// `conditions`, `childConditions` or `customFieldConditions`.
+        parameter: &'static str,
+        /// The syntax error with its position.
+        source: ParseError,
+    },
+    /// The request was refused before sending (page size, orderBy form, URL length...).
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// 400: ConnectWise refused the request.
+    #[error("ConnectWise rejected the request (400 {}): {}", .0.code, .0.describe())]
+    BadRequest(ApiError),
+    /// 401: the credentials were not accepted.
+    #[error(
+        "ConnectWise authentication failed (401): check CW_COMPANY_ID, CW_PUBLIC_KEY and CW_PRIVATE_KEY, and that CW_CLIENT_ID is a registered clientId. ConnectWise said: {}",
+        .0.describe()
+    )]
+    Unauthorized(ApiError),
+    /// 403: the API member lacks a security role for this resource.
+    #[error("ConnectWise refused access (403): the API member's security role does not allow this. ConnectWise said: {}", .0.describe())]
+    Forbidden(ApiError),
+    /// 404: no such record or path.
+    #[error("not found (404): {}", .0.describe())]
+    NotFound(ApiError),
+    /// 429: throttled; `retry_after` is ConnectWise's advice.
+    #[error("ConnectWise is throttling requests (429){}: {}", .retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default(), .body.describe())]
+    RateLimited {
+        /// How long ConnectWise asked to wait.
+        retry_after: Option<Duration>,
+        /// The body it sent.
+        body: ApiError,
+    },
+    /// 5xx: ConnectWise failed.
+    #[error("ConnectWise failed ({status}): {}", .body.describe())]
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// The body it sent.
+        body: ApiError,
+    },
+    /// Any other non-success status.
+    #[error("ConnectWise answered {status}: {}", .body.describe())]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The body it sent.
+        body: ApiError,
+    },
+    /// No answer within the configured timeout.
+    #[error("ConnectWise did not answer within {} s (CW_TIMEOUT_SECS)", .0.as_secs_f32())]
+    Timeout(Duration),
+    /// The connection could not be made or broke.
+    #[error("could not reach ConnectWise at {url}: {reason} (check CW_API_URL and the network)")]
+    Connection {
+        /// The site contacted (no query, no credentials).
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The answer was not the JSON expected.
+    #[error("ConnectWise sent an answer that could not be read ({status}): {reason}")]
+    InvalidResponse {
+        /// The HTTP status.
+        status: u16,
+        /// What was wrong with it.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// True for failures worth trying again: 429, 5xx and broken connections.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::RateLimited { .. } | Error::Server { .. } | Error::Connection { .. }
+        )
+    }
+
+    /// The HTTP status ConnectWise answered with, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::BadRequest(_) => Some(400),
+            Error::Unauthorized(_) => Some(401),
+            Error::Forbidden(_) => Some(403),
+            Error::NotFound(_) => Some(404),
+            Error::RateLimited { .. } => Some(429),
+            Error::Server { status, .. }
+            | Error::Status { status, .. }
+            | Error::InvalidResponse { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Maps a non-success answer to its error.
+    pub(crate) fn from_status(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Self {
+        let body = ApiError::from_body(body);
+        match status {
+            400 => Error::BadRequest(body),
+            401 => Error::Unauthorized(body),
+            403 => Error::Forbidden(body),
+            404 => Error::NotFound(body),
+            429 => Error::RateLimited { retry_after, body },
+            500..=599 => Error::Server { status, body },
+            _ => Error::Status { status, body },
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! A typed, read-only client for the ConnectWise Manage REST API.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), cw_client::Error> {
+//! use cw_client::{Client, Config, Query, conditions::field, resources::Tickets};
+//! let client = Client::new(&Config::from_env()?)?;
+//! let open = field("closedFlag").unwrap().eq(false).unwrap();
+//! let page = client.list::<Tickets>(&Query::new().conditions(open).page_size(10)).await?;
+//! for ticket in page.items {
+//!     println!("#{} {}", ticket.id, ticket.summary.unwrap_or_default());
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! The client can only send GET requests: see [`Client`].
+
+pub mod conditions;
+pub mod models;
+pub mod resources;
+
+mod client;
+mod config;
+mod error;
+mod page;
+mod query;
+mod retry;
+mod secret;
+
+pub use client::{Client, MAX_BODY_BYTES, MAX_URL_CHARS};
+pub use config::{
+    CREDENTIAL_VARS, Config, ConfigError, DEFAULT_API_URL, DEFAULT_API_VERSION, DEFAULT_CLIENT_ID,
+    DEFAULT_CODEBASE, is_guid,
+};
+pub use error::{ApiError, Error, FieldError};
+pub use page::{Links, Page, query_param};
+pub use query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Query};
+pub use resources::ApiPath;
+pub use retry::RetryPolicy;
+pub use secret::Secret;

@@ -1,0 +1,142 @@
+//! The resource table: each ConnectWise collection as a marker type that names
+//! its path and record model. `client.list::<Tickets>(..)`,
+//! `client.get::<Tickets>(42)`, `client.list_children::<TicketNotes>(42, ..)`.
+
+use serde::de::DeserializeOwned;
+
+use crate::models::*;
+
+/// A collection under `/apis/3.0` that can be listed and counted.
+pub trait Collection {
+    /// The record model.
+    type Item: DeserializeOwned;
+    /// The collection path, e.g. `/service/tickets`.
+    const PATH: &'static str;
+}
+
+/// A collection whose records can be fetched by id at `{PATH}/{id}`.
+pub trait Record: Collection {}
+
+/// A collection under a parent record: `{PARENT}/{id}/{CHILD}`.
+pub trait Children {
+    /// The record model.
+    type Item: DeserializeOwned;
+    /// The parent collection's path.
+    const PARENT: &'static str;
+    /// The child segment.
+    const CHILD: &'static str;
+}
+
+macro_rules! collections {
+    ($($(#[$doc:meta])* $marker:ident: $item:ty = $path:literal $(, $record:ident)?;)*) => {$(
+        $(#[$doc])*
+        pub enum $marker {}
+        impl Collection for $marker {
+            type Item = $item;
+            const PATH: &'static str = $path;
+        }
+        $(impl $record for $marker {})?
+    )*};
+}
+
+macro_rules! children {
+    ($($(#[$doc:meta])* $marker:ident: $item:ty = $parent:literal / $child:literal;)*) => {$(
+        $(#[$doc])*
+        pub enum $marker {}
+        impl Children for $marker {
+            type Item = $item;
+            const PARENT: &'static str = $parent;
+            const CHILD: &'static str = $child;
+        }
+    )*};
+}
+
+collections! {
+    /// Companies.
+    Companies: Company = "/company/companies", Record;
+    /// Company types.
+    CompanyTypes: CompanyType = "/company/companies/types";
+    /// Company statuses.
+    CompanyStatuses: CompanyStatus = "/company/companies/statuses";
+    /// Contacts.
+    Contacts: Contact = "/company/contacts", Record;
+    /// Contact types.
+    ContactTypes: ContactType = "/company/contacts/types";
+    /// Configuration items.
+    Configurations: Configuration = "/company/configurations", Record;
+    /// Configuration types.
+    ConfigurationTypes: ConfigurationType = "/company/configurations/types";
+    /// Service tickets.
+    Tickets: Ticket = "/service/tickets", Record;
+    /// Ticket priorities.
+    Priorities: Priority = "/service/priorities";
+    /// Ticket sources.
+    Sources: Source = "/service/sources";
+    /// Service boards.
+    Boards: Board = "/service/boards", Record;
+    /// Sales opportunities.
+    Opportunities: Opportunity = "/sales/opportunities", Record;
+    /// Sales activities.
+    Activities: Activity = "/sales/activities", Record;
+    /// Agreements.
+    Agreements: Agreement = "/finance/agreements", Record;
+    /// Invoices.
+    Invoices: Invoice = "/finance/invoices", Record;
+    /// Billing cycles.
+    BillingCycles: BillingCycle = "/finance/billingCycles";
+    /// Expense entries.
+    ExpenseEntries: ExpenseEntry = "/expense/entries", Record;
+    /// Time entries.
+    TimeEntries: TimeEntry = "/time/entries", Record;
+    /// Projects.
+    Projects: Project = "/project/projects", Record;
+    /// Members.
+    Members: Member = "/system/members", Record;
+}
+
+children! {
+    /// A company's sites.
+    CompanySites: CompanySite = "/company/companies" / "sites";
+    /// A ticket's notes.
+    TicketNotes: ServiceNote = "/service/tickets" / "notes";
+    /// A ticket's tasks.
+    TicketTasks: TicketTask = "/service/tickets" / "tasks";
+    /// A ticket's schedule entries.
+    TicketScheduleEntries: ScheduleEntry = "/service/tickets" / "scheduleentries";
+    /// A board's statuses.
+    BoardStatuses: BoardStatus = "/service/boards" / "statuses";
+    /// An agreement's additions.
+    AgreementAdditions: Addition = "/finance/agreements" / "additions";
+}
+
+/// A request path under `/apis/3.0`, built only from the static paths above
+/// and numeric ids, so no argument can turn into another path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiPath(String);
+
+impl ApiPath {
+    /// A collection: `/service/tickets`.
+    pub fn collection(path: &'static str) -> Self {
+        Self(path.to_owned())
+    }
+
+    /// One record: `/service/tickets/42`.
+    pub fn record(path: &'static str, id: u64) -> Self {
+        Self(format!("{path}/{id}"))
+    }
+
+    /// A parent's children: `/service/tickets/42/notes`.
+    pub fn children(parent: &'static str, id: u64, child: &'static str) -> Self {
+        Self(format!("{parent}/{id}/{child}"))
+    }
+
+    /// The `/count` beside this collection.
+    pub fn count(&self) -> Self {
+        Self(format!("{}/count", self.0))
+    }
+
+    /// The path as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
