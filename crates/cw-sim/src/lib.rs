@@ -1,1 +1,184 @@
-//! placeholder
+//! A ConnectWise Manage REST API simulator with seeded, deterministic MSP data.
+//!
+//! It serves the same paths, headers, auth and clientId checks, error bodies,
+//! pagination and `Link` headers, `/count`, `fields`, `orderBy` and conditions
+//! as ConnectWise, over loopback HTTP. Tests inject faults and read the journal
+//! of every request it received.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let sim = cw_sim::start(cw_sim::SimConfig::default()).await?;
+//! let client = cw_client::Client::new(&sim.client_config()).unwrap();
+//! # Ok(()) }
+//! ```
+
+pub mod data;
+pub mod errors;
+pub mod eval;
+pub mod faults;
+pub mod journal;
+pub mod resources;
+
+mod auth;
+mod server;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use auth::Credentials;
+pub use data::Dataset;
+pub use faults::{Fault, FaultBody, Faults};
+pub use journal::{Journal, JournalEntry};
+pub use server::router;
+
+/// The clientId the demo configuration sends (any GUID is accepted unless one is pinned).
+pub const DEMO_CLIENT_ID: &str = "5e1c0a7e-0000-4000-8000-00000000de70";
+/// The default data seed.
+pub const DEFAULT_SEED: u64 = 2026;
+
+/// How to run a simulator.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Where to listen (port 0 picks a free one).
+    pub addr: SocketAddr,
+    /// Data seed: the same seed gives the same data.
+    pub seed: u64,
+    /// Data scale: 1.0 gives about 50 companies and 1,000 tickets.
+    pub scale: f64,
+    /// Accepted credentials.
+    pub credentials: Credentials,
+    /// A pinned clientId; `None` accepts any GUID.
+    pub client_id: Option<String>,
+    /// Delay added to every request.
+    pub latency: Option<Duration>,
+    /// How many recent requests the journal keeps.
+    pub journal_capacity: usize,
+    /// Reuse already generated data instead of generating it again.
+    pub dataset: Option<Arc<Dataset>>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: DEFAULT_SEED,
+            scale: 1.0,
+            credentials: Credentials::demo(),
+            client_id: None,
+            latency: None,
+            journal_capacity: 10_000,
+            dataset: None,
+        }
+    }
+}
+
+/// A running simulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct SimHandle {
+    addr: SocketAddr,
+    state: Arc<server::State>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Generates the data (unless given), binds, and serves in the background.
+pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
+    let dataset = match config.dataset {
+        Some(dataset) => dataset,
+        None => {
+            let (seed, scale) = (config.seed, config.scale);
+            Arc::new(
+                tokio::task::spawn_blocking(move || Dataset::generate(seed, scale))
+                    .await
+                    .map_err(std::io::Error::other)?,
+            )
+        }
+    };
+    let state = Arc::new(server::State {
+        dataset,
+        credentials: config.credentials,
+        client_id: config.client_id,
+        latency: config.latency,
+        faults: Faults::default(),
+        journal: Journal::new(config.journal_capacity),
+    });
+    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = router(state.clone());
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(error) = serve.await {
+            tracing::error!(%error, "simulator stopped with an error");
+        }
+    });
+    Ok(SimHandle {
+        addr,
+        state,
+        stop: Some(stop),
+        task,
+    })
+}
+
+impl SimHandle {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, the value for `CW_API_URL`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A client configuration for this simulator with the demo credentials.
+    pub fn client_config(&self) -> cw_client::Config {
+        let credentials = &self.state.credentials;
+        let mut config = cw_client::Config::new(
+            credentials.company.clone(),
+            cw_client::Secret::new(credentials.public_key.clone()),
+            cw_client::Secret::new(credentials.private_key.clone()),
+        );
+        config.api_url = self.url();
+        config.client_id = self
+            .state
+            .client_id
+            .clone()
+            .unwrap_or_else(|| DEMO_CLIENT_ID.to_owned());
+        config
+    }
+
+    /// Every request received.
+    pub fn journal(&self) -> &Journal {
+        &self.state.journal
+    }
+
+    /// The fault rules in force.
+    pub fn faults(&self) -> &Faults {
+        &self.state.faults
+    }
+
+    /// The data served.
+    pub fn dataset(&self) -> &Arc<Dataset> {
+        &self.state.dataset
+    }
+
+    /// Stops accepting, finishes in-flight requests, and waits for the server to end.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Word lists the demo data is drawn from.
+
+pub const COMPANY_FIRST: &[&str] = &[
+    "Blue Harbor",
+    "Summit",
+    "Redwood",
+    "Granite",
+    "Northwind",
+    "Silver Lake",
+    "Cedar",
+    "Pinnacle",
+    "Lakeside",
+    "Ironbridge",
+    "Oakridge",
+    "Bright Path",
+    "Evergreen",
+    "Harborview",
+    "Keystone",
+    "Maple Leaf",
+    "Riverbend",
+    "Stonegate",
+    "Sunrise",
+    "Westfield",
+    "Copper Creek",
+    "Highland",
+];
+pub const COMPANY_SECOND: &[&str] = &[
+    "Dental",
+    "Law Group",
+    "Logistics",
+    "Accounting",
+    "Medical Clinic",
+    "Realty",
+    "Manufacturing",
+    "Veterinary",
+    "Construction",
+    "Insurance",
+    "Architects",
+    "Credit Union",
+    "Engineering",
+    "Hospitality",
+    "School District",
+    "Foods",
+];
+pub const CITIES: &[(&str, &str, &str)] = &[
+    ("Tampa", "FL", "33602"),
+    ("Austin", "TX", "78701"),
+    ("Denver", "CO", "80202"),
+    ("Columbus", "OH", "43215"),
+    ("Raleigh", "NC", "27601"),
+    ("Portland", "OR", "97204"),
+    ("Madison", "WI", "53703"),
+    ("Phoenix", "AZ", "85004"),
+    ("Boise", "ID", "83702"),
+    ("Richmond", "VA", "23219"),
+];
+pub const STREETS: &[&str] = &[
+    "Main St",
+    "Oak Ave",
+    "Commerce Dr",
+    "Harbor Blvd",
+    "Park Pl",
+    "Market St",
+    "Industrial Way",
+];
+pub const FIRST_NAMES: &[&str] = &[
+    "James", "Maria", "Robert", "Linda", "Michael", "Sarah", "David", "Karen", "Daniel", "Priya",
+    "Carlos", "Emily", "Kevin", "Aisha", "Thomas", "Megan", "Wei", "Olivia", "Marcus", "Hannah",
+];
+pub const LAST_NAMES: &[&str] = &[
+    "Smith", "Garcia", "Johnson", "Nguyen", "Brown", "Patel", "Miller", "Lopez", "Davis", "Kim",
+    "Wilson", "Martin", "Clark", "Lewis", "Walker", "Young", "Hall", "Allen", "Wright", "Scott",
+];
+pub const TITLES: &[&str] = &[
+    "Office Manager",
+    "Owner",
+    "Controller",
+    "IT Coordinator",
+    "Receptionist",
+    "Operations Director",
+    "Practice Manager",
+    "CFO",
+];
+pub const TICKET_SUMMARIES: &[&str] = &[
+    "Outlook keeps asking for password",
+    "Printer offline on 2nd floor",
+    "VPN disconnects every hour",
+    "New user onboarding",
+    "Laptop running slow",
+    "Cannot access shared drive",
+    "Email bouncing to external domain",
+    "Firewall firmware update",
+    "Backup job failed overnight",
+    "Wi-Fi dead zone in conference room",
+    "Phishing email reported",
+    "Replace failing hard drive",
+    "Set up new workstation",
+    "Server disk space low",
+    "MFA reset request",
+    "QuickBooks will not open",
+    "Teams audio cutting out",
+    "Scanner not sending to email",
+    "Password reset",
+    "Disable departed employee account",
+    "SSL certificate expiring",
+    "Monitor flickering",
+    "Antivirus alert on workstation",
+    "Remote desktop not connecting",
+    "License renewal question",
+];
+pub const NOTE_TEXTS: &[&str] = &[
+    "Called the user and reproduced the issue.",
+    "Remoted in and applied the latest updates.",
+    "Waiting on the client to confirm a time.",
+    "Escalated to the network team.",
+    "Replaced the cable; issue resolved.",
+    "Cleared the credential cache and re-added the account.",
+    "Vendor ticket opened; awaiting response.",
+    "Confirmed with the user that everything works.",
+];
+pub const TASK_SUMMARIES: &[&str] = &[
+    "Gather details",
+    "Apply fix",
+    "Verify with user",
+    "Update documentation",
+    "Order part",
+];
+pub const PRODUCTS: &[(&str, f64)] = &[
+    ("Managed Workstation", 45.0),
+    ("Managed Server", 150.0),
+    ("Microsoft 365 Business Premium", 22.0),
+    ("Backup 1TB", 60.0),
+    ("Firewall Management", 95.0),
+    ("Endpoint Protection", 6.5),
+    ("Email Security", 4.0),
+];
+pub const OPPORTUNITY_NAMES: &[&str] = &[
+    "Network refresh",
+    "Microsoft 365 migration",
+    "Managed services upgrade",
+    "Security assessment",
+    "Server replacement",
+    "Backup and DR plan",
+    "New office buildout",
+    "Phone system replacement",
+];
+pub const PROJECT_NAMES: &[&str] = &[
+    "Office move",
+    "Server migration",
+    "Firewall replacement",
+    "Microsoft 365 rollout",
+    "Wi-Fi upgrade",
+    "Windows 11 upgrade",
+    "Backup overhaul",
+];
+pub const ACTIVITY_NAMES: &[&str] = &[
+    "Quarterly business review",
+    "Follow-up call",
+    "Site visit",
+    "Renewal discussion",
+    "Proposal walkthrough",
+];
+pub const EXPENSE_TYPES: &[&str] = &["Mileage", "Parts", "Meals", "Parking", "Lodging"];
+pub const MEMBER_TITLES: &[&str] = &[
+    "Service Technician",
+    "Network Engineer",
+    "Service Manager",
+    "Account Manager",
+    "Project Manager",
+    "Dispatcher",
+];
