@@ -1,1 +1,112 @@
-//! placeholder
+//! `cw-mcp-server`: ConnectWise Manage tools over MCP, read-only.
+//!
+//! The tool catalog ([`catalog::CATALOG`]) is one table; [`ConnectWiseServer`]
+//! serves it through rmcp. [`run`] is the binary's body: configuration, demo
+//! mode, and the stdio transport.
+
+pub mod args;
+pub mod catalog;
+pub mod config;
+pub mod errors;
+pub mod schema;
+pub mod server;
+pub mod shape;
+
+use std::process::ExitCode;
+
+use cw_client::{Client, Config, ConfigError};
+use rmcp::ServiceExt;
+
+pub use config::Options;
+pub use server::ConnectWiseServer;
+
+/// Starts logging to stderr (stdout carries only MCP messages).
+pub fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(config::log_filter(level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init();
+}
+
+/// Runs the server on stdin/stdout until the client disconnects or a signal arrives.
+pub async fn run(options: Options) -> ExitCode {
+    // Demo mode keeps the simulator alive for as long as the server runs.
+    let (config, _simulator) = if options.demo {
+        match cw_sim::start(cw_sim::SimConfig::default()).await {
+            Ok(sim) => {
+                tracing::info!(url = %sim.url(), "demo mode: serving demo data from the built-in ConnectWise simulator");
+                (sim.client_config(), Some(sim))
+            }
+            Err(error) => {
+                eprintln!("error: could not start the demo simulator: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        match Config::from_env() {
+            Ok(config) => (config, None),
+            Err(error @ ConfigError::MissingCredentials(_)) => {
+                eprintln!(
+                    "error: {error}.\nSee .env.example, or try the demo without credentials: cw-mcp-server --demo (or CW_DEMO=true)"
+                );
+                return ExitCode::from(2);
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    };
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
+    let client = match Client::new(&config) {
+        Ok(client) => client,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing::info!(api = %client.base_url(), tools = catalog::CATALOG.len(), "cw-mcp-server ready on stdio");
+    let service = match ConnectWiseServer::new(client)
+        .serve(rmcp::transport::io::stdio_pipes())
+        .await
+    {
+        Ok(service) => service,
+        Err(error) => {
+            tracing::error!(%error, "MCP handshake failed");
+            return ExitCode::FAILURE;
+        }
+    };
+    let cancel = service.cancellation_token();
+    tokio::select! {
+        result = service.waiting() => {
+            if let Err(error) = result {
+                tracing::error!(%error, "server task failed");
+                return ExitCode::FAILURE;
+            }
+        }
+        _ = shutdown_signal() => {
+            tracing::info!("signal received, stopping");
+            cancel.cancel();
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

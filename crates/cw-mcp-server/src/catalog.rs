@@ -1,0 +1,459 @@
+//! The tool catalog: one table that drives the tool list, the input and output
+//! schemas, and the calls. The original project's 30 tools keep their names,
+//! argument names and defaults; the rest extend it.
+
+use cw_client::resources::{
+    Activities, AgreementAdditions, Agreements, BillingCycles, BoardStatuses, Boards, Children,
+    Collection, Companies, CompanySites, CompanyStatuses, CompanyTypes, ConfigurationTypes,
+    Configurations, ContactTypes, Contacts, ExpenseEntries, Invoices, Members, Opportunities,
+    Priorities, Projects, Sources, TicketNotes, TicketScheduleEntries, TicketTasks, Tickets,
+    TimeEntries,
+};
+
+/// What a tool does, and with which ConnectWise path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolKind {
+    /// Page through a collection with conditions, orderBy, fields.
+    Search {
+        /// Collection path.
+        path: &'static str,
+        /// `pageSize` when none is given.
+        default_page_size: u32,
+    },
+    /// One record by id.
+    Get {
+        /// Collection path.
+        path: &'static str,
+        /// The id argument's name, e.g. `ticket_id`.
+        id_arg: &'static str,
+        /// The record's name in messages, e.g. `ticket`.
+        noun: &'static str,
+    },
+    /// A parent record's child collection.
+    Children {
+        /// Parent collection path.
+        parent: &'static str,
+        /// Child segment.
+        child: &'static str,
+        /// The parent id argument's name.
+        id_arg: &'static str,
+        /// The parent's name in messages.
+        noun: &'static str,
+        /// `pageSize` when none is given.
+        default_page_size: u32,
+    },
+    /// `/count` of any countable collection.
+    Count,
+    /// `/system/info`.
+    SystemInfo,
+}
+
+/// One tool.
+#[derive(Debug, Clone, Copy)]
+pub struct ToolSpec {
+    /// Tool name, e.g. `connectwise_get_tickets`.
+    pub name: &'static str,
+    /// Human-readable title.
+    pub title: &'static str,
+    /// What it does and how to use it well.
+    pub description: &'static str,
+    /// What it calls.
+    pub kind: ToolKind,
+}
+
+const fn search(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    path: &'static str,
+) -> ToolSpec {
+    ToolSpec {
+        name,
+        title,
+        description,
+        kind: ToolKind::Search {
+            path,
+            default_page_size: 25,
+        },
+    }
+}
+
+const fn reference(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    path: &'static str,
+) -> ToolSpec {
+    ToolSpec {
+        name,
+        title,
+        description,
+        kind: ToolKind::Search {
+            path,
+            default_page_size: 100,
+        },
+    }
+}
+
+const fn get(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    path: &'static str,
+    id_arg: &'static str,
+    noun: &'static str,
+) -> ToolSpec {
+    ToolSpec {
+        name,
+        title,
+        description,
+        kind: ToolKind::Get { path, id_arg, noun },
+    }
+}
+
+const fn children<C: Children>(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    id_arg: &'static str,
+    noun: &'static str,
+    default_page_size: u32,
+) -> ToolSpec {
+    ToolSpec {
+        name,
+        title,
+        description,
+        kind: ToolKind::Children {
+            parent: C::PARENT,
+            child: C::CHILD,
+            id_arg,
+            noun,
+            default_page_size,
+        },
+    }
+}
+
+/// Countable entities for `connectwise_count`: argument value and collection path.
+pub const COUNTABLE: &[(&str, &str)] = &[
+    ("tickets", Tickets::PATH),
+    ("companies", Companies::PATH),
+    ("contacts", Contacts::PATH),
+    ("opportunities", Opportunities::PATH),
+    ("agreements", Agreements::PATH),
+    ("invoices", Invoices::PATH),
+    ("expense_entries", ExpenseEntries::PATH),
+    ("time_entries", TimeEntries::PATH),
+    ("projects", Projects::PATH),
+    ("activities", Activities::PATH),
+    ("members", Members::PATH),
+    ("configurations", Configurations::PATH),
+];
+
+/// Every tool, in the order they are listed.
+pub const CATALOG: &[ToolSpec] = &[
+    search(
+        "connectwise_get_companies",
+        "Search companies",
+        "Search companies (customers, prospects, vendors). Useful fields: identifier, name, status/name, types/name, city, state, deletedFlag. Examples: identifier = \"ACME\"; name like \"%Dental%\" AND status/name = \"Active\".",
+        Companies::PATH,
+    ),
+    get(
+        "connectwise_get_company",
+        "Get a company",
+        "Get one company by its numeric id (use connectwise_get_companies to find the id from a name or identifier).",
+        Companies::PATH,
+        "company_id",
+        "company",
+    ),
+    children::<CompanySites>(
+        "connectwise_get_company_sites",
+        "List a company's sites",
+        "List a company's sites (addresses and phone numbers) by the company's numeric id (find it with connectwise_get_companies).",
+        "company_id",
+        "company",
+        25,
+    ),
+    reference(
+        "connectwise_get_company_types",
+        "List company types",
+        "List company types (Client, Prospect, Vendor, ...): the values for types/name in company conditions.",
+        CompanyTypes::PATH,
+    ),
+    reference(
+        "connectwise_get_company_statuses",
+        "List company statuses",
+        "List company statuses (Active, Inactive, Credit Hold, ...): the values for status/name in company conditions.",
+        CompanyStatuses::PATH,
+    ),
+    search(
+        "connectwise_get_tickets",
+        "Search service tickets",
+        "Search service tickets. Useful fields: summary, company/identifier, company/name, status/name, board/name, priority/name, owner/identifier, closedFlag, _info/dateEntered. Examples: company/identifier = \"ACME\" AND closedFlag = false; summary contains \"printer\" AND _info/dateEntered > [2024-01-01]. Sort newest first with orderBy \"_info/dateEntered desc\".",
+        Tickets::PATH,
+    ),
+    get(
+        "connectwise_get_ticket",
+        "Get a ticket",
+        "Get one service ticket by its number (numeric id), with its board, status, company, contact, priority and dates. Read its notes with connectwise_get_ticket_notes.",
+        Tickets::PATH,
+        "ticket_id",
+        "ticket",
+    ),
+    children::<TicketNotes>(
+        "connectwise_get_ticket_notes",
+        "List a ticket's notes",
+        "List the notes (discussion, internal analysis, resolution) of a ticket, oldest first. Filter with conditions such as internalAnalysisFlag = false.",
+        "ticket_id",
+        "ticket",
+        25,
+    ),
+    children::<TicketTasks>(
+        "connectwise_get_ticket_tasks",
+        "List a ticket's tasks",
+        "List the tasks (checklist items) of a ticket by its number, with what is done and what is open.",
+        "ticket_id",
+        "ticket",
+        25,
+    ),
+    children::<TicketScheduleEntries>(
+        "connectwise_get_ticket_schedules",
+        "List a ticket's schedule entries",
+        "List the schedule entries of a ticket by its number: which member is booked when, and whether it is done.",
+        "ticket_id",
+        "ticket",
+        25,
+    ),
+    reference(
+        "connectwise_get_ticket_priorities",
+        "List ticket priorities",
+        "List ticket priorities with their sort order: the values for priority/name in ticket conditions.",
+        Priorities::PATH,
+    ),
+    reference(
+        "connectwise_get_ticket_sources",
+        "List ticket sources",
+        "List ticket sources (Phone, Email, Portal, ...): the values for source/name in ticket conditions.",
+        Sources::PATH,
+    ),
+    search(
+        "connectwise_get_contacts",
+        "Search contacts",
+        "Search contacts (people at companies). Useful fields: firstName, lastName, company/identifier, company/name, title, inactiveFlag. Example: company/identifier = \"ACME\" AND inactiveFlag = false. Find by e-mail with childConditions: communicationItems/value = \"jane@acme.com\".",
+        Contacts::PATH,
+    ),
+    get(
+        "connectwise_get_contact",
+        "Get a contact",
+        "Get one contact by numeric id, with phone numbers and e-mail addresses (communicationItems). Find ids with connectwise_get_contacts.",
+        Contacts::PATH,
+        "contact_id",
+        "contact",
+    ),
+    reference(
+        "connectwise_get_contact_types",
+        "List contact types",
+        "List contact types (Decision Maker, Billing, ...): the values for types/name in contact conditions.",
+        ContactTypes::PATH,
+    ),
+    search(
+        "connectwise_get_opportunities",
+        "Search sales opportunities",
+        "Search sales opportunities. Useful fields: name, company/identifier, status/name, stage/name, primarySalesRep/identifier, expectedCloseDate. Example: status/name = \"Open\" AND expectedCloseDate < [2025-01-01].",
+        Opportunities::PATH,
+    ),
+    search(
+        "connectwise_get_agreements",
+        "Search agreements",
+        "Search agreements (contracts). Useful fields: name, company/identifier, type/name, agreementStatus, cancelledFlag, endDate. Example: company/identifier = \"ACME\" AND agreementStatus = \"Active\".",
+        Agreements::PATH,
+    ),
+    children::<AgreementAdditions>(
+        "connectwise_get_agreement_additions",
+        "List an agreement's additions",
+        "List the additions (billed products, quantities and prices) of an agreement by its numeric id.",
+        "agreement_id",
+        "agreement",
+        25,
+    ),
+    search(
+        "connectwise_get_invoices",
+        "Search invoices",
+        "Search invoices. Useful fields: invoiceNumber, company/identifier, status/name, date, dueDate, total, balance. Example: balance > 0 AND dueDate < [2024-06-01].",
+        Invoices::PATH,
+    ),
+    search(
+        "connectwise_get_expense_entries",
+        "Search expense entries",
+        "Search expense entries. Useful fields: company/identifier, member/identifier, type/name, amount, date, chargeToId, chargeToType. Example: member/identifier = \"jsmith\" AND date >= [2024-05-01].",
+        ExpenseEntries::PATH,
+    ),
+    reference(
+        "connectwise_get_billing_cycles",
+        "List billing cycles",
+        "List billing cycles (Monthly, Quarterly, ...) used by agreements.",
+        BillingCycles::PATH,
+    ),
+    search(
+        "connectwise_get_time_entries",
+        "Search time entries",
+        "Search time entries. Useful fields: member/identifier, company/identifier, chargeToId (the ticket number), chargeToType, timeStart, actualHours, billableOption. Example: chargeToType = \"ServiceTicket\" AND chargeToId = 12345.",
+        TimeEntries::PATH,
+    ),
+    search(
+        "connectwise_get_projects",
+        "Search projects",
+        "Search projects. Useful fields: name, company/identifier, status/name, manager/identifier, closedFlag, estimatedEnd. Example: closedFlag = false AND manager/identifier = \"jsmith\".",
+        Projects::PATH,
+    ),
+    search(
+        "connectwise_get_activities",
+        "Search sales activities",
+        "Search sales activities (calls, meetings, follow-ups). Useful fields: name, company/identifier, type/name, status/name, assignTo/identifier, dateStart. Example: assignTo/identifier = \"jsmith\" AND status/name = \"Open\".",
+        Activities::PATH,
+    ),
+    search(
+        "connectwise_get_members",
+        "Search members",
+        "Search members (the MSP's own staff and API users). Useful fields: identifier, firstName, lastName, title, inactiveFlag. Example: inactiveFlag = false.",
+        Members::PATH,
+    ),
+    search(
+        "connectwise_get_configurations",
+        "Search configurations",
+        "Search configuration items (managed devices and assets). Useful fields: name, type/name, company/identifier, status/name, serialNumber, activeFlag. Example: company/identifier = \"ACME\" AND type/name = \"Server\".",
+        Configurations::PATH,
+    ),
+    get(
+        "connectwise_get_configuration",
+        "Get a configuration",
+        "Get one configuration item (device or asset) by numeric id, with serial number, model and warranty. Find ids with connectwise_get_configurations.",
+        Configurations::PATH,
+        "configuration_id",
+        "configuration",
+    ),
+    reference(
+        "connectwise_get_configuration_types",
+        "List configuration types",
+        "List configuration types (Server, Workstation, Firewall, ...): the values for type/name in configuration conditions.",
+        ConfigurationTypes::PATH,
+    ),
+    reference(
+        "connectwise_get_service_boards",
+        "List service boards",
+        "List service boards (ticket queues such as Service Desk) with their ids, for board/id in ticket conditions.",
+        Boards::PATH,
+    ),
+    children::<BoardStatuses>(
+        "connectwise_get_board_statuses",
+        "List a board's statuses",
+        "List the statuses of a service board (find board ids with connectwise_get_service_boards).",
+        "board_id",
+        "board",
+        100,
+    ),
+    get(
+        "connectwise_get_opportunity",
+        "Get an opportunity",
+        "Get one sales opportunity by numeric id, with stage, status and sales rep. Find ids with connectwise_get_opportunities.",
+        Opportunities::PATH,
+        "opportunity_id",
+        "opportunity",
+    ),
+    get(
+        "connectwise_get_agreement",
+        "Get an agreement",
+        "Get one agreement (contract) by numeric id, with dates, type and billing. List its billed items with connectwise_get_agreement_additions.",
+        Agreements::PATH,
+        "agreement_id",
+        "agreement",
+    ),
+    get(
+        "connectwise_get_time_entry",
+        "Get a time entry",
+        "Get one time entry by numeric id, with who worked, when, hours and notes. Find ids with connectwise_get_time_entries.",
+        TimeEntries::PATH,
+        "time_entry_id",
+        "time entry",
+    ),
+    get(
+        "connectwise_get_project",
+        "Get a project",
+        "Get one project by numeric id, with status, manager, dates and progress. Find ids with connectwise_get_projects.",
+        Projects::PATH,
+        "project_id",
+        "project",
+    ),
+    get(
+        "connectwise_get_activity",
+        "Get an activity",
+        "Get one sales activity (call, meeting, task) by numeric id. Find ids with connectwise_get_activities.",
+        Activities::PATH,
+        "activity_id",
+        "activity",
+    ),
+    get(
+        "connectwise_get_member",
+        "Get a member",
+        "Get one member (a staff user of ConnectWise) by numeric id. Find ids by name or identifier with connectwise_get_members.",
+        Members::PATH,
+        "member_id",
+        "member",
+    ),
+    get(
+        "connectwise_get_invoice",
+        "Get an invoice",
+        "Get one invoice by numeric id, with totals, balance and due date. Find ids by invoice number with connectwise_get_invoices.",
+        Invoices::PATH,
+        "invoice_id",
+        "invoice",
+    ),
+    get(
+        "connectwise_get_expense_entry",
+        "Get an expense entry",
+        "Get one expense entry by numeric id, with amount, type and what it was charged to. Find ids with connectwise_get_expense_entries.",
+        ExpenseEntries::PATH,
+        "expense_entry_id",
+        "expense entry",
+    ),
+    ToolSpec {
+        name: "connectwise_count",
+        title: "Count records",
+        description: "Count the records of one entity that match conditions, for \"how many\" questions, without fetching them. Example: entity \"tickets\", conditions company/identifier = \"ACME\" AND closedFlag = false.",
+        kind: ToolKind::Count,
+    },
+    ToolSpec {
+        name: "connectwise_get_system_info",
+        title: "Test the connection",
+        description: "Check the connection to ConnectWise and report its version. Use it first when other tools fail with connection or authentication errors.",
+        kind: ToolKind::SystemInfo,
+    },
+];
+
+/// The tool named `name`, also found without its `connectwise_` prefix.
+pub fn find(name: &str) -> Option<&'static ToolSpec> {
+    CATALOG
+        .iter()
+        .find(|t| t.name == name || t.name.strip_prefix("connectwise_") == Some(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_the_original_catalog_is_present() {
+        let mut names: Vec<_> = CATALOG.iter().map(|t| t.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), CATALOG.len());
+        assert_eq!(
+            CATALOG[..30]
+                .iter()
+                .filter(|t| t.name.starts_with("connectwise_get_"))
+                .count(),
+            30
+        );
+        assert!(find("get_tickets").is_some() && find("connectwise_get_tickets").is_some());
+        assert!(find("tickets").is_none());
+    }
+}

@@ -1,0 +1,70 @@
+//! Command line and environment of the `cw-mcp-server` binary.
+
+use clap::Parser;
+
+/// A read-only ConnectWise Manage MCP server over stdio.
+///
+/// MCP clients start it and speak JSON-RPC on its stdin/stdout; logs go to
+/// stderr. Credentials come from the environment or a .env file:
+/// CW_COMPANY_ID, CW_PUBLIC_KEY, CW_PRIVATE_KEY (required), CW_API_URL
+/// (default https://api-na.myconnectwise.net), CW_CODEBASE (default
+/// v4_6_release), CW_API_VERSION (default 2023.2), CW_CLIENT_ID (your
+/// integration's clientId GUID), CW_TIMEOUT_SECS, CW_MAX_RETRIES.
+///
+/// With --demo (or CW_DEMO=true) no credentials are needed: a ConnectWise
+/// simulator with demo data starts inside the process on a loopback port and
+/// every tool works against it.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "cw-mcp-server", version)]
+pub struct Options {
+    /// Run against the built-in ConnectWise simulator with demo data.
+    #[arg(long, env = "CW_DEMO", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub demo: bool,
+    /// Log level: DEBUG, INFO, WARNING or ERROR, or a tracing filter such as cw_client=debug.
+    #[arg(long, env = "LOG_LEVEL", default_value = "INFO")]
+    pub log_level: String,
+}
+
+/// A tracing filter from LOG_LEVEL's names (`WARNING` is `warn`), or the value itself.
+pub fn log_filter(level: &str) -> String {
+    match level.trim().to_ascii_uppercase().as_str() {
+        "DEBUG" => "debug".into(),
+        "INFO" => "info".into(),
+        "WARNING" | "WARN" => "warn".into(),
+        "ERROR" | "CRITICAL" => "error".into(),
+        "TRACE" => "trace".into(),
+        _ => level.trim().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_levels_map_to_filters() {
+        assert_eq!(log_filter("WARNING"), "warn");
+        assert_eq!(log_filter("debug"), "debug");
+        assert_eq!(log_filter("cw_client=debug"), "cw_client=debug");
+    }
+
+    #[test]
+    fn demo_accepts_a_bare_flag_and_boolish_values() {
+        assert!(
+            Options::try_parse_from(["cw-mcp-server", "--demo"])
+                .unwrap()
+                .demo
+        );
+        assert!(
+            !Options::try_parse_from(["cw-mcp-server", "--demo=false"])
+                .unwrap()
+                .demo
+        );
+        assert!(
+            Options::try_parse_from(["cw-mcp-server", "--demo=yes"])
+                .unwrap()
+                .demo
+        );
+        assert!(Options::try_parse_from(["cw-mcp-server", "--demo=maybe"]).is_err());
+    }
+}

@@ -1,0 +1,12 @@
+//! `cw-mcp-server`: the ConnectWise MCP server on stdio. See `--help`.
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    // .env first, so that CW_DEMO and LOG_LEVEL from it count too.
+    let _ = dotenvy::dotenv();
+    let options = cw_mcp_server::Options::parse();
+    cw_mcp_server::init_logging(&options.log_level);
+    cw_mcp_server::run(options).await
+}

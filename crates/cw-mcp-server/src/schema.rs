@@ -1,0 +1,145 @@
+//! Input and output JSON Schemas for each tool, written out in full (no
+//! `$ref`) so that every client, OpenWebUI included, can read them.
+
+use serde_json::{Map, Value, json};
+
+use crate::catalog::{COUNTABLE, ToolKind, ToolSpec};
+
+const CONDITIONS: &str = "ConnectWise conditions, e.g. company/identifier = \"ACME\" AND closedFlag = false. Quote text with double quotes, dates in brackets [2024-01-31], operators = != < <= > >= contains like in, nested fields with /.";
+const ORDER_BY: &str =
+    "Sort order: a field and asc or desc, comma-separated, e.g. \"_info/dateEntered desc\".";
+const FIELDS: &str = "Only return these fields, comma-separated, e.g. \"id,summary,status/name\". Fewer fields give shorter answers.";
+const CHILD_CONDITIONS: &str =
+    "Conditions on child collections, e.g. communicationItems/value like \"%@acme.com\".";
+const CUSTOM_FIELD_CONDITIONS: &str =
+    "Conditions on custom fields, e.g. caption = \"Support Tier\" AND value = \"Gold\".";
+
+/// The argument names a tool accepts, in schema order.
+pub fn argument_names(spec: &ToolSpec) -> Vec<&'static str> {
+    match spec.kind {
+        ToolKind::Search { .. } => {
+            vec![
+                "conditions",
+                "orderBy",
+                "page",
+                "pageSize",
+                "fields",
+                "childConditions",
+                "customFieldConditions",
+            ]
+        }
+        ToolKind::Get { id_arg, .. } => vec![id_arg],
+        ToolKind::Children { id_arg, .. } => vec![
+            id_arg,
+            "conditions",
+            "orderBy",
+            "page",
+            "pageSize",
+            "fields",
+        ],
+        ToolKind::Count => vec![
+            "entity",
+            "conditions",
+            "childConditions",
+            "customFieldConditions",
+        ],
+        ToolKind::SystemInfo => vec![],
+    }
+}
+
+fn property(name: &str, spec: &ToolSpec) -> Value {
+    let default_page_size = match spec.kind {
+        ToolKind::Search {
+            default_page_size, ..
+        }
+        | ToolKind::Children {
+            default_page_size, ..
+        } => default_page_size,
+        _ => 25,
+    };
+    match name {
+        "conditions" => json!({"type": "string", "description": CONDITIONS}),
+        "orderBy" => json!({"type": "string", "description": ORDER_BY}),
+        "fields" => json!({"type": "string", "description": FIELDS}),
+        "childConditions" => json!({"type": "string", "description": CHILD_CONDITIONS}),
+        "customFieldConditions" => {
+            json!({"type": "string", "description": CUSTOM_FIELD_CONDITIONS})
+        }
+        "page" => {
+            json!({"type": "integer", "minimum": 1, "default": 1, "description": "Page number, starting at 1."})
+        }
+        "pageSize" => {
+            json!({"type": "integer", "minimum": 1, "maximum": 1000, "default": default_page_size,
+            "description": format!("Records per page, 1 to 1000 (default {default_page_size}).")})
+        }
+        "entity" => {
+            json!({"type": "string", "enum": COUNTABLE.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            "description": "Which records to count."})
+        }
+        _ => {
+            let noun = match spec.kind {
+                ToolKind::Get { noun, .. } | ToolKind::Children { noun, .. } => noun,
+                _ => "record",
+            };
+            json!({"type": "integer", "minimum": 1, "description": format!("The {noun}'s numeric id.")})
+        }
+    }
+}
+
+/// The tool's input schema.
+pub fn input_schema(spec: &ToolSpec) -> Map<String, Value> {
+    let names = argument_names(spec);
+    let properties: Map<String, Value> = names
+        .iter()
+        .map(|n| (n.to_string(), property(n, spec)))
+        .collect();
+    let required: Vec<&str> = match spec.kind {
+        ToolKind::Get { id_arg, .. } | ToolKind::Children { id_arg, .. } => vec![id_arg],
+        ToolKind::Count => vec!["entity"],
+        _ => vec![],
+    };
+    let mut schema = Map::new();
+    schema.insert("type".into(), json!("object"));
+    schema.insert("properties".into(), Value::Object(properties));
+    if !required.is_empty() {
+        schema.insert("required".into(), json!(required));
+    }
+    schema
+}
+
+/// The tool's output schema.
+pub fn output_schema(spec: &ToolSpec) -> Map<String, Value> {
+    let schema = match spec.kind {
+        ToolKind::Search { .. } | ToolKind::Children { .. } => json!({
+            "type": "object",
+            "properties": {
+                "items": {"type": "array", "items": {"type": "object"}, "description": "The records on this page."},
+                "page": {"type": "integer"},
+                "pageSize": {"type": "integer"},
+                "hasMore": {"type": "boolean", "description": "True when another page follows."},
+                "nextPage": {"type": "integer", "description": "The page to ask for next, when hasMore."},
+            },
+            "required": ["items", "page", "pageSize", "hasMore"],
+        }),
+        ToolKind::Get { .. } => json!({
+            "type": "object",
+            "properties": {"id": {"type": "integer"}},
+            "required": ["id"],
+            "description": "The record, without link fields.",
+        }),
+        ToolKind::Count => json!({
+            "type": "object",
+            "properties": {"entity": {"type": "string"}, "count": {"type": "integer"}, "conditions": {"type": "string"}},
+            "required": ["entity", "count"],
+        }),
+        ToolKind::SystemInfo => json!({
+            "type": "object",
+            "properties": {"connected": {"type": "boolean"}, "apiUrl": {"type": "string"}, "version": {"type": "string"}, "isCloud": {"type": "boolean"}},
+            "required": ["connected", "version"],
+        }),
+    };
+    match schema {
+        Value::Object(map) => map,
+        _ => unreachable!("schemas are objects"),
+    }
+}

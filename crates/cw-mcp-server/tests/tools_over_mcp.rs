@@ -1,0 +1,499 @@
+//! The MCP server in-process over a duplex pipe, with rmcp's client on the
+//! other end and cw-sim behind it: every tool listed and called, every error path.
+
+use std::sync::{Arc, OnceLock};
+
+use cw_client::{Client, RetryPolicy};
+use cw_mcp_server::ConnectWiseServer;
+use cw_mcp_server::catalog::{CATALOG, COUNTABLE, ToolKind};
+use cw_mcp_server::errors::failure_detail;
+use cw_sim::{Dataset, Fault, SimConfig, SimHandle};
+use rmcp::model::{CallToolRequestParams, CallToolResult};
+use rmcp::service::RunningService;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::{Map, Value, json};
+
+fn dataset() -> Arc<Dataset> {
+    static DATA: OnceLock<Arc<Dataset>> = OnceLock::new();
+    DATA.get_or_init(|| Arc::new(Dataset::generate(cw_sim::DEFAULT_SEED, 1.0)))
+        .clone()
+}
+
+struct Harness {
+    sim: SimHandle,
+    peer: RunningService<RoleClient, ()>,
+}
+
+async fn harness_with(config: impl FnOnce(&SimHandle) -> cw_client::Config) -> Harness {
+    let sim = cw_sim::start(SimConfig {
+        dataset: Some(dataset()),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut client_config = config(&sim);
+    client_config.retry = RetryPolicy {
+        max_retries: 1,
+        base_delay: std::time::Duration::from_millis(1),
+        ..RetryPolicy::default()
+    };
+    let server = ConnectWiseServer::new(Client::new(&client_config).unwrap());
+    let (server_io, client_io) = tokio::io::duplex(1 << 20);
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let peer = ().serve(client_io).await.unwrap();
+    Harness { sim, peer }
+}
+
+async fn harness() -> Harness {
+    harness_with(|sim| sim.client_config()).await
+}
+
+impl Harness {
+    async fn call(&self, name: &str, arguments: Value) -> CallToolResult {
+        let mut params = CallToolRequestParams::new(name.to_owned());
+        params.arguments = Some(arguments.as_object().cloned().unwrap_or_default());
+        self.peer.call_tool(params).await.unwrap()
+    }
+
+    async fn ok(&self, name: &str, arguments: Value) -> Value {
+        let result = self.call(name, arguments.clone()).await;
+        assert_eq!(
+            result.is_error,
+            Some(false),
+            "{name} {arguments}: {:?}",
+            result.content
+        );
+        let structured = result
+            .structured_content
+            .clone()
+            .expect("structured content");
+        let text = result.content[0]
+            .as_text()
+            .expect("text content")
+            .text
+            .clone();
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap(),
+            structured,
+            "text and structured content agree"
+        );
+        structured
+    }
+
+    async fn error(&self, name: &str, arguments: Value) -> (String, Value) {
+        let result = self.call(name, arguments.clone()).await;
+        assert_eq!(
+            result.is_error,
+            Some(true),
+            "{name} {arguments} should fail"
+        );
+        let text = result.content[0].as_text().unwrap().text.clone();
+        (
+            text,
+            failure_detail(&result).cloned().unwrap_or(Value::Null),
+        )
+    }
+
+    fn assert_read_only(&self) {
+        assert!(
+            self.sim.journal().only_gets(),
+            "{:?}",
+            self.sim.journal().method_counts()
+        );
+    }
+}
+
+fn table(key: &str) -> Vec<Value> {
+    dataset().table(key).unwrap().records().to_vec()
+}
+
+fn ids(items: &Value) -> Vec<u64> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_u64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_tool_is_listed_with_schema_and_annotations() {
+    let h = harness().await;
+    let tools = h.peer.list_all_tools().await.unwrap();
+    assert_eq!(tools.len(), CATALOG.len());
+    assert!(tools.len() >= 40);
+    for (tool, spec) in tools.iter().zip(CATALOG) {
+        assert_eq!(tool.name, spec.name);
+        assert!(
+            tool.title.as_deref().is_some_and(|t| !t.is_empty()),
+            "{}",
+            spec.name
+        );
+        assert!(
+            tool.description.as_deref().is_some_and(|d| d.len() > 30),
+            "{}",
+            spec.name
+        );
+        let annotations = tool.annotations.as_ref().unwrap();
+        assert_eq!(
+            (
+                annotations.read_only_hint,
+                annotations.destructive_hint,
+                annotations.idempotent_hint,
+                annotations.open_world_hint
+            ),
+            (Some(true), Some(false), Some(true), Some(true)),
+            "{}",
+            spec.name
+        );
+        let input = serde_json::to_value(&*tool.input_schema).unwrap();
+        assert_eq!(input["type"], "object");
+        let output = serde_json::to_value(tool.output_schema.as_deref().unwrap()).unwrap();
+        assert_eq!(output["type"], "object");
+        let both = format!("{input}{output}");
+        assert!(
+            !both.contains("$ref") && !both.contains("uint64"),
+            "{}",
+            spec.name
+        );
+        for (name, property) in input["properties"].as_object().unwrap() {
+            assert!(property["type"].is_string(), "{} {name}", spec.name);
+            assert!(
+                property["description"]
+                    .as_str()
+                    .is_some_and(|d| !d.is_empty()),
+                "{} {name}",
+                spec.name
+            );
+        }
+        match spec.kind {
+            ToolKind::Get { id_arg, .. } | ToolKind::Children { id_arg, .. } => {
+                assert_eq!(input["required"], json!([id_arg]))
+            }
+            ToolKind::Search {
+                default_page_size, ..
+            } => {
+                assert_eq!(
+                    input["properties"]["pageSize"]["default"],
+                    default_page_size
+                );
+                for arg in [
+                    "conditions",
+                    "orderBy",
+                    "page",
+                    "fields",
+                    "childConditions",
+                    "customFieldConditions",
+                ] {
+                    assert!(
+                        input["properties"][arg].is_object(),
+                        "{} lacks {arg}",
+                        spec.name
+                    );
+                }
+            }
+            ToolKind::Count => assert_eq!(input["required"], json!(["entity"])),
+            ToolKind::SystemInfo => assert!(input["properties"].as_object().unwrap().is_empty()),
+        }
+    }
+    let info = h.peer.peer_info().unwrap();
+    assert_eq!(info.server_info.as_ref().unwrap().name, "cw-mcp-server");
+    assert!(
+        info.instructions
+            .as_deref()
+            .unwrap()
+            .contains("[2024-01-31]")
+    );
+}
+
+#[tokio::test]
+async fn every_tool_answers_from_the_simulators_data() {
+    let h = harness().await;
+    for spec in CATALOG {
+        match spec.kind {
+            ToolKind::Search {
+                path,
+                default_page_size,
+            } => {
+                let expected = table(path);
+                let answer = h.ok(spec.name, json!({})).await;
+                let shown = expected.len().min(default_page_size as usize);
+                assert_eq!(
+                    ids(&answer["items"]),
+                    ids(&Value::Array(expected[..shown].to_vec())),
+                    "{}",
+                    spec.name
+                );
+                assert_eq!(answer["page"], 1);
+                assert_eq!(answer["pageSize"], default_page_size);
+                assert_eq!(answer["hasMore"], expected.len() > shown, "{}", spec.name);
+                assert_eq!(
+                    answer.get("nextPage").is_some(),
+                    expected.len() > shown,
+                    "{}",
+                    spec.name
+                );
+                assert!(
+                    !answer.to_string().contains("_href"),
+                    "{} strips links",
+                    spec.name
+                );
+            }
+            ToolKind::Get { path, id_arg, .. } => {
+                let record = &table(path)[3];
+                let answer = h.ok(spec.name, json!({ id_arg: record["id"] })).await;
+                assert_eq!(answer["id"], record["id"], "{}", spec.name);
+                assert_eq!(
+                    answer["_info"]["dateEntered"], record["_info"]["dateEntered"],
+                    "{} keeps its dates",
+                    spec.name
+                );
+                let reference = answer
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .find(|v| v.get("id").is_some() && v.is_object());
+                if let Some(reference) = reference {
+                    assert!(
+                        reference.get("_info").is_none(),
+                        "{}: nested _info is stripped",
+                        spec.name
+                    );
+                }
+            }
+            ToolKind::Children {
+                parent,
+                child,
+                id_arg,
+                ..
+            } => {
+                let children = dataset();
+                let children = children.table(&format!("{parent}/{child}")).unwrap();
+                let parent_id = table(parent)
+                    .iter()
+                    .map(|p| p["id"].as_u64().unwrap())
+                    .find(|id| !children.children_of(*id).is_empty())
+                    .unwrap();
+                let expected: Vec<u64> = children
+                    .children_of(parent_id)
+                    .iter()
+                    .map(|c| c["id"].as_u64().unwrap())
+                    .collect();
+                let answer = h
+                    .ok(spec.name, json!({ id_arg: parent_id, "pageSize": 1000 }))
+                    .await;
+                assert_eq!(ids(&answer["items"]), expected, "{}", spec.name);
+            }
+            ToolKind::Count => {
+                for (entity, path) in COUNTABLE {
+                    let answer = h.ok(spec.name, json!({"entity": entity})).await;
+                    assert_eq!(answer["count"], table(path).len(), "{entity}");
+                }
+            }
+            ToolKind::SystemInfo => {
+                let answer = h.ok(spec.name, json!({})).await;
+                assert_eq!(answer["connected"], true);
+                assert_eq!(answer["version"], dataset().system_info["version"]);
+            }
+        }
+    }
+    h.assert_read_only();
+}
+
+#[tokio::test]
+async fn the_original_arguments_and_their_twins_work() {
+    let h = harness().await;
+    // The original README's example, verbatim.
+    let acme = h
+        .ok(
+            "connectwise_get_companies",
+            json!({"conditions": "identifier=\"ACME\"", "pageSize": 5}),
+        )
+        .await;
+    assert_eq!(acme["items"].as_array().unwrap().len(), 1);
+    assert_eq!(acme["items"][0]["name"], "ACME Corporation");
+    let company = h
+        .ok("connectwise_get_company", json!({"company_id": 2}))
+        .await;
+    assert_eq!(company["identifier"], "ACME");
+    // orderBy / order_by and pageSize / page_size.
+    let newest = h.ok("connectwise_get_tickets", json!({"order_by": "_info/dateEntered desc", "page_size": 3, "fields": "id,_info/dateEntered"})).await;
+    let dates: Vec<&str> = newest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["_info"]["dateEntered"].as_str().unwrap())
+        .collect();
+    let mut all: Vec<String> = table("/service/tickets")
+        .iter()
+        .map(|t| t["_info"]["dateEntered"].as_str().unwrap().to_owned())
+        .collect();
+    all.sort();
+    assert_eq!(dates[0], all.last().unwrap());
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]));
+    // get_ticket_notes honours page (the original ignored it).
+    let notes = dataset();
+    let notes = notes.table("/service/tickets/notes").unwrap();
+    let ticket = table("/service/tickets")
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .find(|id| notes.children_of(*id).len() >= 3)
+        .unwrap();
+    let second = h
+        .ok(
+            "connectwise_get_ticket_notes",
+            json!({"ticket_id": ticket, "page": 2, "pageSize": 1}),
+        )
+        .await;
+    assert_eq!(second["items"][0]["id"], notes.children_of(ticket)[1]["id"]);
+    assert_eq!(second["page"], 2);
+    assert_eq!(second["nextPage"], 3);
+    // Open tickets for ACME, counted and listed.
+    let open = table("/service/tickets")
+        .iter()
+        .filter(|t| t["company"]["identifier"] == "ACME" && t["closedFlag"] == false)
+        .count();
+    let count = h.ok("connectwise_count", json!({"entity": "tickets", "conditions": "company/identifier = \"ACME\" AND closedFlag = false"})).await;
+    assert_eq!(count["count"], open);
+    let listed = h.ok("get_tickets", json!({"conditions": "company/identifier = \"ACME\" AND closedFlag = false", "pageSize": 100})).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), open);
+    // Search extras: childConditions and customFieldConditions.
+    let by_mail = h
+        .ok(
+            "connectwise_get_contacts",
+            json!({"childConditions": "communicationItems/value like \"%@acme.example\""}),
+        )
+        .await;
+    assert!(!by_mail["items"].as_array().unwrap().is_empty());
+    let gold = h.ok("connectwise_count", json!({"entity": "companies", "customFieldConditions": "caption = \"Support Tier\" AND value = \"Gold\""})).await;
+    assert!(gold["count"].as_u64().unwrap() > 0);
+    h.assert_read_only();
+}
+
+#[tokio::test]
+async fn failures_say_what_to_fix() {
+    let h = harness().await;
+    let before = h.sim.journal().total();
+    let (text, detail) = h
+        .error(
+            "connectwise_get_tickets",
+            json!({"conditions": "status/name = Open"}),
+        )
+        .await;
+    assert!(
+        text.contains("`conditions` has a syntax error at character 15")
+            && text.contains("text values need quotes"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n                ^"),
+        "caret under the spot: {text}"
+    );
+    assert_eq!(detail, json!({"kind": "invalid_arguments", "status": 400}));
+    let (text, _) = h
+        .error("connectwise_get_tickets", json!({"pageSize": 5000}))
+        .await;
+    assert!(
+        text.starts_with("`pageSize` must be a whole number from 1 to 1000"),
+        "{text}"
+    );
+    let (text, _) = h.error("connectwise_get_ticket", json!({})).await;
+    assert_eq!(text, "`ticket_id` is required: the record's numeric id");
+    let (text, _) = h
+        .error(
+            "connectwise_get_ticket",
+            json!({"ticket_id": "1/../../system/members"}),
+        )
+        .await;
+    assert!(
+        text.starts_with("`ticket_id` must be a record's numeric id"),
+        "{text}"
+    );
+    let (text, _) = h
+        .error("connectwise_get_ticket", json!({"ticket_id": -1}))
+        .await;
+    assert!(text.contains("ticket_id"), "{text}");
+    let (text, _) = h
+        .error("connectwise_get_companies", json!({"limit": 5}))
+        .await;
+    assert!(
+        text.starts_with("unknown argument `limit`; this tool takes conditions, orderBy"),
+        "{text}"
+    );
+    let (text, _) = h
+        .error(
+            "connectwise_get_companies",
+            json!({"orderBy": "name sideways"}),
+        )
+        .await;
+    assert!(text.contains("orderBy"), "{text}");
+    let (text, _) = h
+        .error("connectwise_count", json!({"entity": "spaceships"}))
+        .await;
+    assert!(
+        text.contains("`entity` must be one of tickets, companies"),
+        "{text}"
+    );
+    assert_eq!(
+        h.sim.journal().total(),
+        before,
+        "bad arguments never reach ConnectWise"
+    );
+
+    let (text, detail) = h
+        .error("connectwise_get_ticket", json!({"ticket_id": 123}))
+        .await;
+    assert!(text.starts_with("no ticket 123"), "{text}");
+    assert_eq!(detail["kind"], "not_found");
+    let (text, _) = h
+        .error("connectwise_get_ticket_notes", json!({"ticket_id": 123}))
+        .await;
+    assert!(text.starts_with("no ticket 123"), "{text}");
+
+    h.sim
+        .faults()
+        .add(Fault::status(429).retry_after(90).times(1));
+    let (text, detail) = h.error("connectwise_get_members", json!({})).await;
+    assert!(
+        text.contains("429") && text.contains("retry after 90 s"),
+        "{text}"
+    );
+    assert_eq!(
+        detail,
+        json!({"kind": "rate_limited", "status": 429, "retryAfter": 90})
+    );
+    h.sim.faults().add(Fault::status(500).times(2));
+    let (text, detail) = h.error("connectwise_get_members", json!({})).await;
+    assert!(text.contains("ConnectWise failed (500)"), "{text}");
+    assert_eq!(detail["kind"], "upstream_error");
+
+    // An unknown tool is a protocol error.
+    let mut params = CallToolRequestParams::new("connectwise_delete_everything");
+    params.arguments = Some(Map::new());
+    assert!(h.peer.call_tool(params).await.is_err());
+    h.assert_read_only();
+}
+
+#[tokio::test]
+async fn authentication_failures_name_the_variables_not_the_secrets() {
+    let h = harness_with(|sim| {
+        let mut config = sim.client_config();
+        config.private_key = cw_client::Secret::new("wrong-private-key");
+        config
+    })
+    .await;
+    let (text, detail) = h.error("connectwise_get_system_info", json!({})).await;
+    for variable in ["CW_COMPANY_ID", "CW_PUBLIC_KEY", "CW_PRIVATE_KEY"] {
+        assert!(text.contains(variable), "{text}");
+    }
+    assert!(
+        !text.contains("wrong-private-key") && !text.contains("demo-public"),
+        "{text}"
+    );
+    assert_eq!(detail["kind"], "upstream_auth");
+    h.assert_read_only();
+}
