@@ -229,10 +229,10 @@ impl ConnectWiseServer {
         args: &Args<'_>,
         missing: impl FnOnce() -> String,
     ) -> ToolFailure {
-        if let Error::Conditions { parameter, source } = &error {
-            if let Ok(Some(text)) = args.string(parameter) {
-                return ToolFailure::invalid(conditions_message(parameter, text, source));
-            }
+        if let Error::Conditions { parameter, source } = &error
+            && let Ok(Some(text)) = args.string(parameter)
+        {
+            return ToolFailure::invalid(conditions_message(parameter, text, source));
         }
         ToolFailure::from_client(error, missing)
     }
