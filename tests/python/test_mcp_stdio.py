@@ -1,0 +1,139 @@
+"""The official Python MCP SDK against the real `cw-mcp-server --demo` over stdio."""
+
+import json
+import os
+import subprocess
+
+import jsonschema
+import pytest
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from conftest import binary
+
+ORIGINAL_TOOLS = {
+    "connectwise_get_companies", "connectwise_get_company", "connectwise_get_company_sites",
+    "connectwise_get_company_types", "connectwise_get_company_statuses", "connectwise_get_tickets",
+    "connectwise_get_ticket", "connectwise_get_ticket_notes", "connectwise_get_ticket_tasks",
+    "connectwise_get_ticket_schedules", "connectwise_get_ticket_priorities", "connectwise_get_ticket_sources",
+    "connectwise_get_contacts", "connectwise_get_contact", "connectwise_get_contact_types",
+    "connectwise_get_opportunities", "connectwise_get_agreements", "connectwise_get_agreement_additions",
+    "connectwise_get_invoices", "connectwise_get_expense_entries", "connectwise_get_billing_cycles",
+    "connectwise_get_time_entries", "connectwise_get_projects", "connectwise_get_activities",
+    "connectwise_get_members", "connectwise_get_configurations", "connectwise_get_configuration",
+    "connectwise_get_configuration_types", "connectwise_get_service_boards", "connectwise_get_board_statuses",
+}
+
+# Where to find a valid id for each id argument: the search tool that lists such records.
+ID_SOURCES = {
+    "company_id": "connectwise_get_companies", "ticket_id": "connectwise_get_tickets",
+    "contact_id": "connectwise_get_contacts", "configuration_id": "connectwise_get_configurations",
+    "agreement_id": "connectwise_get_agreements", "board_id": "connectwise_get_service_boards",
+    "opportunity_id": "connectwise_get_opportunities", "time_entry_id": "connectwise_get_time_entries",
+    "project_id": "connectwise_get_projects", "activity_id": "connectwise_get_activities",
+    "member_id": "connectwise_get_members", "invoice_id": "connectwise_get_invoices",
+    "expense_entry_id": "connectwise_get_expense_entries",
+}
+
+
+def server_params(**env):
+    base = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "WARNING"}
+    base.update(env)
+    return StdioServerParameters(command=binary("cw-mcp-server"), args=["--demo"], env=base)
+
+
+async def call_ok(session, name, arguments):
+    result = await session.call_tool(name, arguments)
+    assert not result.is_error, f"{name} {arguments}: {result.content}"
+    structured = result.structured_content
+    assert json.loads(result.content[0].text) == structured
+    return structured
+
+
+@pytest.mark.anyio
+async def test_initialize_list_and_call_every_tool():
+    async with stdio_client(server_params()) as (read, write):
+        async with ClientSession(read, write) as session:
+            init = await session.initialize()
+            assert init.server_info.name == "cw-mcp-server"
+            assert "[2024-01-31]" in init.instructions
+            tools = (await session.list_tools()).tools
+            names = {tool.name for tool in tools}
+            assert ORIGINAL_TOOLS <= names
+            assert len(tools) >= 40
+            for tool in tools:
+                assert tool.annotations.read_only_hint is True
+                assert tool.annotations.destructive_hint is False
+                assert tool.output_schema["type"] == "object"
+
+            for tool in tools:
+                required = tool.input_schema.get("required", [])
+                arguments = {}
+                for arg in required:
+                    if arg == "entity":
+                        arguments[arg] = "tickets"
+                    else:
+                        listing = await call_ok(session, ID_SOURCES[arg], {"pageSize": 1})
+                        arguments[arg] = listing["items"][0]["id"]
+                structured = await call_ok(session, tool.name, arguments)
+                jsonschema.validate(structured, tool.output_schema)
+                if "items" in tool.output_schema.get("properties", {}):
+                    assert structured["page"] == 1
+                    assert isinstance(structured["items"], list)
+                    assert "_href" not in json.dumps(structured)
+                elif "entity" in required:
+                    assert structured["count"] == 1000
+                elif required:
+                    assert structured["id"] == arguments[required[0]]
+
+            acme = await call_ok(session, "connectwise_get_companies",
+                                 {"conditions": 'identifier="ACME"', "pageSize": 5})
+            assert [c["identifier"] for c in acme["items"]] == ["ACME"]
+            missing = await session.call_tool("connectwise_get_ticket", {"ticket_id": 123})
+            assert missing.is_error
+            assert "no ticket 123" in missing.content[0].text
+            bad = await session.call_tool("connectwise_get_tickets", {"conditions": "status/name = Open"})
+            assert bad.is_error and "syntax error" in bad.content[0].text
+
+
+def test_stdout_carries_only_protocol_messages():
+    """Even at DEBUG, every stdout line is a JSON-RPC message; logs go to stderr."""
+    requests = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+         "params": {"name": "connectwise_get_tickets", "arguments": {"pageSize": 2}}},
+    ]
+    process = subprocess.Popen(
+        [binary("cw-mcp-server"), "--demo"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, env={"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "DEBUG"}, text=True)
+    lines = []
+    for request in requests:
+        process.stdin.write(json.dumps(request) + "\n")
+        process.stdin.flush()
+        if "id" in request:
+            lines.append(process.stdout.readline())
+    rest, stderr = process.communicate(timeout=20)  # closes stdin: the server sees EOF and exits
+    lines += rest.splitlines()
+    assert process.returncode == 0
+    messages = [json.loads(line) for line in lines if line.strip()]
+    assert all(m["jsonrpc"] == "2.0" for m in messages)
+    assert [m["id"] for m in messages] == [1, 2]
+    assert "DEBUG" in stderr and "demo mode" in stderr
+
+
+def test_missing_credentials_name_the_variables():
+    result = subprocess.run([binary("cw-mcp-server")], capture_output=True, text=True, timeout=20,
+                            env={"PATH": os.environ.get("PATH", ""), "CW_PUBLIC_KEY": "x"}, cwd="/")
+    assert result.returncode == 2
+    assert "CW_COMPANY_ID, CW_PRIVATE_KEY" in result.stderr
+    assert "--demo" in result.stderr
+    assert result.stdout == ""
+
+
+def test_help_explains_demo_and_variables():
+    result = subprocess.run([binary("cw-mcp-server"), "--help"], capture_output=True, text=True, timeout=20)
+    assert result.returncode == 0
+    for word in ("--demo", "CW_DEMO", "CW_PRIVATE_KEY", "LOG_LEVEL", "stderr"):
+        assert word in result.stdout, word
