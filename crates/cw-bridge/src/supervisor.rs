@@ -1,0 +1,270 @@
+//! Keeps one `cw-mcp-server` child running: spawn, MCP handshake, tool list,
+//! restart with backoff when it dies, graceful stop. Calls are multiplexed
+//! over the one connection by JSON-RPC id (rmcp's peer does that).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
+use rmcp::service::{Peer, RunningService, ServiceError};
+use rmcp::transport::TokioChildProcess;
+use rmcp::{RoleClient, ServiceExt};
+use serde_json::{Map, Value};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// A child that ran this long before dying is restarted without waiting longer.
+const STABLE_AFTER: Duration = Duration::from_secs(30);
+/// How long a call waits for a starting child before giving up.
+const READY_WAIT: Duration = Duration::from_secs(15);
+
+/// How to start the child.
+#[derive(Debug, Clone)]
+pub struct ChildCommand {
+    /// The executable.
+    pub program: PathBuf,
+    /// Its arguments (`--demo`).
+    pub args: Vec<String>,
+}
+
+/// A running child, ready for calls.
+#[derive(Debug)]
+pub struct Running {
+    peer: Peer<RoleClient>,
+    /// The child's process id.
+    pub pid: Option<u32>,
+    /// Its tools, as listed after the handshake.
+    pub tools: Vec<Tool>,
+    /// The instructions it announced.
+    pub instructions: Option<String>,
+    /// When it became ready.
+    pub since: Instant,
+}
+
+/// Where the child is.
+#[derive(Debug, Clone)]
+pub enum ChildState {
+    /// Being spawned and initialised.
+    Starting,
+    /// Ready.
+    Running(Arc<Running>),
+    /// Dead; a restart follows after the backoff.
+    Down(String),
+    /// Stopped for good (shutdown).
+    Stopped,
+}
+
+impl ChildState {
+    /// A one-word name for `/health`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ChildState::Starting => "starting",
+            ChildState::Running(_) => "running",
+            ChildState::Down(_) => "restarting",
+            ChildState::Stopped => "stopped",
+        }
+    }
+}
+
+/// Why a call got no tool result.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// No child can take calls now (starting too long, dead, stopped, or died during the call).
+    #[error("the ConnectWise MCP server is unavailable: {0}")]
+    Unavailable(String),
+    /// No answer within the timeout.
+    #[error("the tool did not answer within {} s", .0.as_secs())]
+    Timeout(Duration),
+    /// The child refused the request at the protocol level.
+    #[error("{0}")]
+    Rejected(String),
+}
+
+/// Counters for `/health`.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    /// Times the child was restarted after dying.
+    pub restarts: u32,
+    /// Why it last stopped.
+    pub last_exit: Option<String>,
+}
+
+/// The supervisor.
+#[derive(Debug)]
+pub struct Supervisor {
+    command: ChildCommand,
+    state: watch::Sender<ChildState>,
+    stats: Mutex<Stats>,
+    shutdown: CancellationToken,
+}
+
+impl Supervisor {
+    /// A supervisor for `command`; call [`Supervisor::run`] to start it.
+    pub fn new(command: ChildCommand) -> Arc<Self> {
+        Arc::new(Self {
+            command,
+            state: watch::Sender::new(ChildState::Starting),
+            stats: Mutex::new(Stats::default()),
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    /// The child's state now.
+    pub fn state(&self) -> ChildState {
+        self.state.borrow().clone()
+    }
+
+    /// Restart counters.
+    pub fn stats(&self) -> Stats {
+        self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Runs the child until [`Supervisor::shutdown`], restarting it when it dies.
+    pub async fn run(self: Arc<Self>) {
+        let mut backoff = FIRST_BACKOFF;
+        while !self.shutdown.is_cancelled() {
+            self.state.send_replace(ChildState::Starting);
+            let reason = match self.start().await {
+                Ok((service, running)) => {
+                    let since = running.since;
+                    tracing::info!(
+                        pid = running.pid,
+                        tools = running.tools.len(),
+                        "ConnectWise MCP server ready"
+                    );
+                    self.state.send_replace(ChildState::Running(running));
+                    let token = service.cancellation_token();
+                    let waiting = service.waiting();
+                    tokio::pin!(waiting);
+                    tokio::select! {
+                        quit = &mut waiting => {
+                            if since.elapsed() > STABLE_AFTER {
+                                backoff = FIRST_BACKOFF;
+                            }
+                            format!("the server process exited ({quit:?})")
+                        }
+                        _ = self.shutdown.cancelled() => {
+                            // Closing the transport closes the child's stdin, waits, then signals it.
+                            token.cancel();
+                            let _ = waiting.await;
+                            break;
+                        }
+                    }
+                }
+                Err(reason) => reason,
+            };
+            tracing::warn!(%reason, retry_in_ms = backoff.as_millis() as u64, "ConnectWise MCP server down; restarting");
+            {
+                let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+                stats.restarts += 1;
+                stats.last_exit = Some(reason.clone());
+            }
+            self.state.send_replace(ChildState::Down(reason));
+            tokio::select! {
+                _ = tokio::time::sleep(backoff) => {}
+                _ = self.shutdown.cancelled() => break,
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+        self.state.send_replace(ChildState::Stopped);
+    }
+
+    async fn start(&self) -> Result<(RunningService<RoleClient, ()>, Arc<Running>), String> {
+        let mut command = tokio::process::Command::new(&self.command.program);
+        command.args(&self.command.args);
+        // The child needs the ConnectWise settings, not the bridge's own key.
+        command.env_remove("BRIDGE_API_KEY");
+        let (transport, _) = TokioChildProcess::builder(command)
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("could not start {}: {e}", self.command.program.display()))?;
+        let pid = transport.id();
+        let service = ()
+            .serve(transport)
+            .await
+            .map_err(|e| format!("MCP handshake with the server failed: {e}"))?;
+        let tools = service
+            .peer()
+            .list_all_tools()
+            .await
+            .map_err(|e| format!("listing tools failed: {e}"))?;
+        let instructions = service
+            .peer()
+            .peer_info()
+            .and_then(|info| info.instructions.clone());
+        let running = Arc::new(Running {
+            peer: service.peer().clone(),
+            pid,
+            tools,
+            instructions,
+            since: Instant::now(),
+        });
+        Ok((service, running))
+    }
+
+    /// The running child, waiting while it starts (never while it is down).
+    pub async fn ready(&self) -> Result<Arc<Running>, CallError> {
+        let mut receiver = self.state.subscribe();
+        let wait = async {
+            loop {
+                match &*receiver.borrow_and_update() {
+                    ChildState::Running(running) => return Ok(running.clone()),
+                    ChildState::Down(reason) => {
+                        return Err(CallError::Unavailable(format!(
+                            "it is restarting after: {reason}"
+                        )));
+                    }
+                    ChildState::Stopped => {
+                        return Err(CallError::Unavailable("the bridge is shutting down".into()));
+                    }
+                    ChildState::Starting => {}
+                }
+                if receiver.changed().await.is_err() {
+                    return Err(CallError::Unavailable("the supervisor stopped".into()));
+                }
+            }
+        };
+        tokio::time::timeout(READY_WAIT, wait)
+            .await
+            .unwrap_or_else(|_| Err(CallError::Unavailable("it is still starting".into())))
+    }
+
+    /// Calls a tool on the child.
+    pub async fn call(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        timeout: Duration,
+    ) -> Result<CallToolResult, CallError> {
+        let running = self.ready().await?;
+        let mut params = CallToolRequestParams::new(name.to_owned());
+        params.arguments = Some(arguments);
+        match tokio::time::timeout(timeout, running.peer.call_tool(params)).await {
+            Err(_) => Err(CallError::Timeout(timeout)),
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(ServiceError::McpError(error))) => {
+                Err(CallError::Rejected(error.message.to_string()))
+            }
+            Ok(Err(error)) => Err(CallError::Unavailable(format!(
+                "the call was cut off ({error})"
+            ))),
+        }
+    }
+
+    /// Stops the child and the restart loop.
+    pub fn shutdown(&self) {
+        self.shutdown.cancel();
+    }
+
+    /// Waits until the supervisor has stopped the child.
+    pub async fn stopped(&self) {
+        let mut receiver = self.state.subscribe();
+        let _ = receiver
+            .wait_for(|state| matches!(state, ChildState::Stopped))
+            .await;
+    }
+}

@@ -1,0 +1,226 @@
+//! The tool routes: `GET /v1/tools`, `POST /v1/tools/execute` (the original's
+//! body) and `POST /v1/tools/{name}` (the OpenAPI tool server's form).
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use rmcp::model::CallToolResult;
+use serde_json::{Map, Value, json};
+
+use crate::AppState;
+use crate::errors::ApiError;
+use crate::supervisor::CallError;
+
+/// `GET /v1/tools`.
+pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let running = state.supervisor.ready().await.map_err(unavailable)?;
+    let tools: Vec<Value> = running
+        .tools
+        .iter()
+        .map(|tool| {
+            json!({
+                "name": tool.name, "title": tool.title, "description": tool.description,
+                "inputSchema": tool.input_schema, "outputSchema": tool.output_schema, "annotations": tool.annotations,
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({"tools": tools})).into_response())
+}
+
+/// `POST /v1/tools/execute` with `{"tool_name": "...", "arguments": {...}}`.
+pub async fn execute(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = read_json(body)?;
+    let Value::Object(mut body) = body else {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            "the body must be a JSON object: {\"tool_name\": \"...\", \"arguments\": {...}}",
+        ));
+    };
+    let name = match body.remove("tool_name") {
+        Some(Value::String(name)) if !name.trim().is_empty() => name,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "invalid_request",
+                "`tool_name` must be a non-empty string",
+            ));
+        }
+        None => {
+            return Err(ApiError::bad_request(
+                "invalid_request",
+                "`tool_name` is missing: send {\"tool_name\": \"connectwise_get_tickets\", \"arguments\": {...}}",
+            ));
+        }
+    };
+    let arguments = match body.remove("arguments") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(arguments)) => arguments,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "invalid_request",
+                "`arguments` must be a JSON object of argument names to values",
+            ));
+        }
+    };
+    if let Some(extra) = body.keys().next() {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            format!("unknown field `{extra}`; the body takes tool_name and arguments"),
+        ));
+    }
+    call(&state, &name, arguments).await
+}
+
+/// `POST /v1/tools/{name}` with the arguments as the body.
+pub async fn execute_named(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let arguments = match body {
+        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Map::new(),
+        other => match read_json(other)? {
+            Value::Object(arguments) => arguments,
+            Value::Null => Map::new(),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_request",
+                    "the body must be a JSON object of argument names to values",
+                ));
+            }
+        },
+    };
+    call(&state, &name, arguments).await
+}
+
+fn read_json(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
+    let bytes = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the body is larger than the 1 MiB limit",
+            )
+        } else {
+            ApiError::bad_request(
+                "invalid_request",
+                format!("the body could not be read: {rejection}"),
+            )
+        }
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}"))
+    })
+}
+
+async fn call(
+    state: &AppState,
+    name: &str,
+    arguments: Map<String, Value>,
+) -> Result<Response, ApiError> {
+    let running = state.supervisor.ready().await.map_err(unavailable)?;
+    let resolved = running
+        .tools
+        .iter()
+        .find(|t| t.name == name || t.name.strip_prefix("connectwise_") == Some(name))
+        .map(|t| t.name.to_string())
+        .ok_or_else(|| {
+            let names: Vec<&str> = running.tools.iter().map(|t| t.name.as_ref()).collect();
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_tool",
+                format!("no tool named `{name}`; GET /v1/tools lists them"),
+            )
+            .with_details(json!({"tools": names}))
+        })?;
+    match state
+        .supervisor
+        .call(&resolved, arguments, state.tool_timeout)
+        .await
+    {
+        Ok(result) if result.is_error == Some(true) => Err(tool_error(result)),
+        Ok(result) => Ok(axum::Json(answer(result)).into_response()),
+        Err(CallError::Timeout(after)) => Err(ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "timeout",
+            format!(
+                "`{resolved}` did not answer within {} s; narrow the query or raise BRIDGE_TOOL_TIMEOUT_SECS",
+                after.as_secs()
+            ),
+        )),
+        Err(CallError::Rejected(message)) => Err(ApiError::bad_request("invalid_request", message)),
+        Err(error @ CallError::Unavailable(_)) => Err(unavailable(error)),
+    }
+}
+
+fn unavailable(error: CallError) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "server_unavailable",
+        format!("{error}; try again shortly (GET /health tells its state)"),
+    )
+    .with_retry_after(Some(1))
+}
+
+/// The structured content, or the text parsed as JSON, or `{"text": ...}`.
+fn answer(result: CallToolResult) -> Value {
+    if let Some(structured) = result.structured_content {
+        return structured;
+    }
+    let text: String = result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text())
+        .map(|t| t.text.as_str())
+        .collect();
+    serde_json::from_str(&text).unwrap_or_else(|_| json!({"text": text}))
+}
+
+/// A tool error as an HTTP error, its status and code from the server's `_meta`.
+fn tool_error(result: CallToolResult) -> ApiError {
+    let message: String = result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text())
+        .map(|t| t.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let detail = result
+        .meta
+        .as_ref()
+        .and_then(|m| m.0.get("connectwise/error"))
+        .cloned();
+    let status = detail
+        .as_ref()
+        .and_then(|d| d.get("status"))
+        .and_then(Value::as_u64)
+        .and_then(|s| StatusCode::from_u16(s as u16).ok())
+        .filter(|s| s.is_client_error() || s.is_server_error())
+        .unwrap_or(StatusCode::BAD_GATEWAY);
+    let code = match detail
+        .as_ref()
+        .and_then(|d| d.get("kind"))
+        .and_then(Value::as_str)
+    {
+        Some("invalid_arguments") => "invalid_arguments",
+        Some("bad_request") => "bad_request",
+        Some("not_found") => "not_found",
+        Some("rate_limited") => "rate_limited",
+        Some("timeout") => "upstream_timeout",
+        Some("unknown_tool") => "unknown_tool",
+        _ => "upstream_error",
+    };
+    let retry_after = detail
+        .as_ref()
+        .and_then(|d| d.get("retryAfter"))
+        .and_then(Value::as_u64);
+    let mut error = ApiError::new(status, code, message).with_retry_after(retry_after);
+    if let Some(detail) = detail {
+        error = error.with_details(detail);
+    }
+    error
+}
