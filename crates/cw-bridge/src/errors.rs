@@ -14,7 +14,7 @@ pub struct ApiError {
     /// What went wrong and how to fix it.
     pub message: String,
     /// Extra facts (the failure detail from the server, the accepted names, ...).
-    pub details: Option<Value>,
+    pub details: Option<Box<Value>>,
     /// Seconds for a `Retry-After` header.
     pub retry_after: Option<u64>,
 }
@@ -38,7 +38,7 @@ impl ApiError {
 
     /// Adds details.
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
@@ -53,7 +53,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut body = json!({"error": self.message, "code": self.code});
         if let Some(details) = self.details {
-            body["details"] = details;
+            body["details"] = *details;
         }
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
