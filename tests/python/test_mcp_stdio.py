@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import tempfile
 
 import jsonschema
 import pytest
@@ -39,7 +40,8 @@ ID_SOURCES = {
 def server_params(**env):
     base = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "WARNING"}
     base.update(env)
-    return StdioServerParameters(command=binary("cw-mcp-server"), args=["--demo"], env=base)
+    return StdioServerParameters(command=binary("cw-mcp-server"), args=["--demo"], env=base,
+                                 cwd=tempfile.gettempdir())
 
 
 async def call_ok(session, name, arguments):
@@ -107,7 +109,8 @@ def test_stdout_carries_only_protocol_messages():
     ]
     process = subprocess.Popen(
         [binary("cw-mcp-server"), "--demo"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, env={"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "DEBUG"}, text=True)
+        stderr=subprocess.PIPE, env={"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "DEBUG"}, text=True,
+        cwd=tempfile.gettempdir())
     lines = []
     for request in requests:
         process.stdin.write(json.dumps(request) + "\n")

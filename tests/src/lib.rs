@@ -1,1 +1,141 @@
-//! End-to-end tests live in tests/*.rs
+//! Helpers for end-to-end tests: find the built binaries, start the real
+//! `cw-bridge` (and so its `cw-mcp-server` child) against a `cw-sim`.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// Where the binaries are: `CW_BIN_DIR`, else the `target/<profile>` above this test executable.
+pub fn bin_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CW_BIN_DIR") {
+        return PathBuf::from(dir);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    exe.parent().and_then(|deps| deps.parent()).expect("target directory").to_path_buf()
+}
+
+/// The path of a built binary; panics with the command to build it when missing.
+pub fn binary(name: &str) -> PathBuf {
+    let path = bin_dir().join(name);
+    assert!(path.exists(), "{} is missing: run `cargo build --workspace --bins` first (tests/run-all.sh does)", path.display());
+    path
+}
+
+/// The environment that points a child at `sim` with the demo credentials.
+pub fn sim_env(sim: &cw_sim::SimHandle) -> Vec<(String, String)> {
+    [
+        ("CW_API_URL", sim.url()),
+        ("CW_COMPANY_ID", "demo".into()),
+        ("CW_PUBLIC_KEY", "demo-public".into()),
+        ("CW_PRIVATE_KEY", "demo-private".into()),
+        ("CW_CLIENT_ID", cw_sim::DEMO_CLIENT_ID.into()),
+        ("CW_MAX_RETRIES", "0".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// A running `cw-bridge` process. Killed when dropped.
+pub struct Bridge {
+    /// The process.
+    pub process: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// A client for it.
+    pub http: reqwest::Client,
+}
+
+impl Bridge {
+    /// Starts `cw-bridge --port 0 <args>` with only `env` (and PATH) in its
+    /// environment, in a directory with no `.env`, and reads its address.
+    pub async fn start(env: &[(String, String)], args: &[&str]) -> Bridge {
+        let mut command = Command::new(binary("cw-bridge"));
+        command
+            .args(["--port", "0"])
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("LOG_LEVEL", std::env::var("CW_TEST_LOG_LEVEL").unwrap_or_else(|_| "ERROR".into()))
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .current_dir(std::env::temp_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let mut process = command.spawn().expect("spawn cw-bridge");
+        let stdout = process.stdout.take().expect("stdout");
+        let mut line = String::new();
+        tokio::time::timeout(Duration::from_secs(20), BufReader::new(stdout).read_line(&mut line))
+            .await
+            .expect("cw-bridge printed its address in time")
+            .expect("read the address");
+        let url = line.trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {line:?}");
+        cw_client::init_tls();
+        Bridge { process, url, http: reqwest::Client::new() }
+    }
+
+    /// Starts a bridge in front of `sim`, and waits until its child serves.
+    pub async fn for_sim(sim: &cw_sim::SimHandle, extra: &[(&str, &str)]) -> Bridge {
+        let mut env = sim_env(sim);
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let bridge = Bridge::start(&env, &[]).await;
+        bridge.wait_ready(None).await;
+        bridge
+    }
+
+    /// Waits until the child serves: `GET /v1/tools` itself waits while the child starts.
+    pub async fn wait_ready(&self, key: Option<&str>) {
+        let mut request = self.http.get(format!("{}/v1/tools", self.url));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let status = request.send().await.expect("GET /v1/tools").status();
+        assert_eq!(status, StatusCode::OK, "the bridge's child did not become ready");
+    }
+
+    /// `POST path` with a JSON body: status, headers and JSON answer.
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, HeaderMap, Value) {
+        let response = self.http.post(format!("{}{path}", self.url)).json(body).send().await.expect("POST");
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `GET path`: status and JSON answer.
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.http.get(format!("{}{path}", self.url)).send().await.expect("GET");
+        (response.status(), response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `POST /v1/tools/execute`: status and JSON answer.
+    pub async fn execute(&self, tool: &str, arguments: Value) -> (StatusCode, Value) {
+        let (status, _, body) = self.post("/v1/tools/execute", &serde_json::json!({"tool_name": tool, "arguments": arguments})).await;
+        (status, body)
+    }
+
+    /// The child's pid, from `/health`.
+    pub async fn child_pid(&self) -> u32 {
+        let (_, health) = self.get("/health").await;
+        health["child"]["pid"].as_u64().expect("a running child has a pid") as u32
+    }
+}
+
+/// Sends a signal with the system's `kill` command.
+pub fn signal(pid: u32, signal: &str) {
+    let status = std::process::Command::new("kill").args([format!("-{signal}"), pid.to_string()]).status().expect("run kill");
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// True while a process with this pid exists (and is not a zombie).
+pub fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| !stat.split_whitespace().nth(2).is_some_and(|state| state == "Z"))
+        .unwrap_or(false)
+}

@@ -24,7 +24,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 pub use config::Options;
 use errors::ApiError;
@@ -85,7 +85,7 @@ pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -
     router
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(&options.cors_origins))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)))
 }
 
 fn cors(origins: &str) -> CorsLayer {

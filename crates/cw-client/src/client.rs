@@ -22,6 +22,14 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 /// Longest URL sent; ConnectWise refuses much more than about 2,000 characters.
 pub const MAX_URL_CHARS: usize = 2048;
 
+/// Installs the process-wide TLS crypto provider (ring). reqwest is built
+/// without a bundled one; [`Client::new`] calls this, and so must any other
+/// code that builds a reqwest client in the same process. Idempotent.
+pub fn init_tls() {
+    // A second install is refused harmlessly.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// A read-only ConnectWise Manage client. Cheap to clone; clones share connections.
 #[derive(Clone)]
 pub struct Client {
@@ -55,9 +63,7 @@ impl Client {
     /// Builds a client from a configuration. Headers are fixed here, once:
     /// Basic auth (marked sensitive), `clientId`, and the versioned `Accept`.
     pub fn new(config: &Config) -> Result<Self, Error> {
-        // reqwest is built without a bundled TLS provider; ring is ours. A second
-        // install (another client in the same process) is refused harmlessly.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        init_tls();
         let invalid = |what: &str| {
             Error::InvalidRequest(format!(
                 "{what} holds characters not allowed in an HTTP header"

@@ -26,7 +26,7 @@ mod query;
 mod retry;
 mod secret;
 
-pub use client::{Client, MAX_BODY_BYTES, MAX_URL_CHARS};
+pub use client::{Client, MAX_BODY_BYTES, MAX_URL_CHARS, init_tls};
 pub use config::{
     CREDENTIAL_VARS, Config, ConfigError, DEFAULT_API_URL, DEFAULT_API_VERSION, DEFAULT_CLIENT_ID,
     DEFAULT_CODEBASE, is_guid,

@@ -1,6 +1,7 @@
 //! Fault injection: make chosen requests fail, stall or come back broken.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode};
@@ -119,10 +120,21 @@ impl Fault {
     }
 }
 
-/// The active fault rules.
+/// The active fault rules, and how many requests a delay holds right now.
 #[derive(Debug, Default)]
 pub struct Faults {
     rules: Mutex<Vec<Fault>>,
+    stalled: AtomicUsize,
+}
+
+/// Counts a request as held by a delay until dropped.
+#[derive(Debug)]
+pub struct Stall<'a>(&'a AtomicUsize);
+
+impl Drop for Stall<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Faults {
@@ -134,6 +146,18 @@ impl Faults {
     /// Removes every rule.
     pub fn clear(&self) {
         self.lock().clear();
+    }
+
+    /// How many requests a delay fault is holding now: tests wait on this to
+    /// know their calls are in flight.
+    pub fn stalled(&self) -> usize {
+        self.stalled.load(Ordering::SeqCst)
+    }
+
+    /// Marks one request as held by a delay, until the guard is dropped.
+    pub fn stall(&self) -> Stall<'_> {
+        self.stalled.fetch_add(1, Ordering::SeqCst);
+        Stall(&self.stalled)
     }
 
     /// The rule for this path, counting it down; spent rules are dropped.

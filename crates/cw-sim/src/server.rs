@@ -77,6 +77,7 @@ async fn journal_and_faults(
     }
     let fault = state.faults.take(&path);
     if let Some(latency) = fault.as_ref().and_then(|f| f.latency) {
+        let _stall = state.faults.stall();
         tokio::time::sleep(latency).await;
     }
     let response = match fault.and_then(|f| f.response()) {

@@ -581,6 +581,7 @@ async fn throttling_and_server_errors_are_retried_within_bounds() {
 #[tokio::test]
 async fn the_simulator_itself_answers_like_connectwise() {
     let sim = sim().await;
+    cw_client::init_tls();
     let http = reqwest::Client::new();
     let url = |path: &str| format!("{}/v4_6_release/apis/3.0{path}", sim.url());
     let auth = |r: reqwest::RequestBuilder| {

@@ -1,0 +1,72 @@
+"""Third-party clients against the real `cw-bridge --demo`: the MCP SDK's
+Streamable HTTP client on /mcp, and an OpenAPI 3.1 validator on /openapi.json."""
+
+import os
+import subprocess
+import tempfile
+
+import httpx
+import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from openapi_spec_validator import validate
+
+from conftest import binary
+
+
+@pytest.fixture(scope="module")
+def bridge_url():
+    process = subprocess.Popen(
+        [binary("cw-bridge"), "--demo", "--port", "0"],
+        stdout=subprocess.PIPE, text=True, cwd=tempfile.gettempdir(),
+        env={"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "ERROR"})
+    try:
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), url
+        # /v1/tools waits while the child starts, so one call is the readiness check.
+        assert httpx.get(f"{url}/v1/tools", timeout=30).status_code == 200
+        yield url
+    finally:
+        process.terminate()
+        assert process.wait(timeout=20) == 0
+
+
+@pytest.mark.anyio
+async def test_mcp_streamable_http_lists_and_calls_tools(bridge_url):
+    async with streamable_http_client(f"{bridge_url}/mcp") as (read, write):
+        async with ClientSession(read, write) as session:
+            init = await session.initialize()
+            assert init.server_info.name == "cw-bridge"
+            tools = (await session.list_tools()).tools
+            assert len(tools) >= 40
+            assert all(tool.annotations.read_only_hint for tool in tools)
+            result = await session.call_tool(
+                "connectwise_get_companies", {"conditions": 'identifier="ACME"', "pageSize": 5})
+            assert not result.is_error
+            assert result.structured_content["items"][0]["identifier"] == "ACME"
+            missing = await session.call_tool("connectwise_get_ticket", {"ticket_id": 123})
+            assert missing.is_error and "no ticket 123" in missing.content[0].text
+
+
+def test_mcp_refuses_unknown_host_names(bridge_url):
+    response = httpx.post(f"{bridge_url}/mcp", headers={"Host": "evil.example", "Accept": "application/json, text/event-stream"},
+                          json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                              "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+    assert response.status_code == 403
+    allowed = httpx.post(f"{bridge_url}/mcp", headers={"Host": "connectwise-mcp-bridge:3002", "Accept": "application/json, text/event-stream"},
+                         json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+    assert allowed.status_code == 200, "the docker service name is allowed by default"
+
+
+def test_openapi_document_is_valid_3_1_with_every_tool(bridge_url):
+    spec = httpx.get(f"{bridge_url}/openapi.json").json()
+    validate(spec)  # raises on any violation of the OpenAPI 3.1 schema
+    assert spec["openapi"] == "3.1.0"
+    tools = httpx.get(f"{bridge_url}/v1/tools").json()["tools"]
+    operations = {op["post"]["operationId"] for op in spec["paths"].values()}
+    assert operations == {tool["name"] for tool in tools}
+    assert "$ref" not in str(spec)
+    # Every operation can be called the way OpenWebUI calls it: POST the JSON body to its path.
+    ticket = httpx.post(f"{bridge_url}/v1/tools/connectwise_get_ticket", json={"ticket_id": 20001}).json()
+    assert ticket["id"] == 20001
