@@ -17,13 +17,20 @@ pub fn bin_dir() -> PathBuf {
         return PathBuf::from(dir);
     }
     let exe = std::env::current_exe().expect("test executable path");
-    exe.parent().and_then(|deps| deps.parent()).expect("target directory").to_path_buf()
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .expect("target directory")
+        .to_path_buf()
 }
 
 /// The path of a built binary; panics with the command to build it when missing.
 pub fn binary(name: &str) -> PathBuf {
     let path = bin_dir().join(name);
-    assert!(path.exists(), "{} is missing: run `cargo build --workspace --bins` first (tests/run-all.sh does)", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` first (tests/run-all.sh does)",
+        path.display()
+    );
     path
 }
 
@@ -62,7 +69,10 @@ impl Bridge {
             .args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("LOG_LEVEL", std::env::var("CW_TEST_LOG_LEVEL").unwrap_or_else(|_| "ERROR".into()))
+            .env(
+                "LOG_LEVEL",
+                std::env::var("CW_TEST_LOG_LEVEL").unwrap_or_else(|_| "ERROR".into()),
+            )
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .current_dir(std::env::temp_dir())
             .stdin(Stdio::null())
@@ -72,14 +82,24 @@ impl Bridge {
         let mut process = command.spawn().expect("spawn cw-bridge");
         let stdout = process.stdout.take().expect("stdout");
         let mut line = String::new();
-        tokio::time::timeout(Duration::from_secs(20), BufReader::new(stdout).read_line(&mut line))
-            .await
-            .expect("cw-bridge printed its address in time")
-            .expect("read the address");
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            BufReader::new(stdout).read_line(&mut line),
+        )
+        .await
+        .expect("cw-bridge printed its address in time")
+        .expect("read the address");
         let url = line.trim().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {line:?}");
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "unexpected first line: {line:?}"
+        );
         cw_client::init_tls();
-        Bridge { process, url, http: reqwest::Client::new() }
+        Bridge {
+            process,
+            url,
+            http: reqwest::Client::new(),
+        }
     }
 
     /// Starts a bridge in front of `sim`, and waits until its child serves.
@@ -98,44 +118,78 @@ impl Bridge {
             request = request.bearer_auth(key);
         }
         let status = request.send().await.expect("GET /v1/tools").status();
-        assert_eq!(status, StatusCode::OK, "the bridge's child did not become ready");
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the bridge's child did not become ready"
+        );
     }
 
     /// `POST path` with a JSON body: status, headers and JSON answer.
     pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, HeaderMap, Value) {
-        let response = self.http.post(format!("{}{path}", self.url)).json(body).send().await.expect("POST");
+        let response = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .json(body)
+            .send()
+            .await
+            .expect("POST");
         let (status, headers) = (response.status(), response.headers().clone());
-        (status, headers, response.json().await.unwrap_or(Value::Null))
+        (
+            status,
+            headers,
+            response.json().await.unwrap_or(Value::Null),
+        )
     }
 
     /// `GET path`: status and JSON answer.
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let response = self.http.get(format!("{}{path}", self.url)).send().await.expect("GET");
-        (response.status(), response.json().await.unwrap_or(Value::Null))
+        let response = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("GET");
+        (
+            response.status(),
+            response.json().await.unwrap_or(Value::Null),
+        )
     }
 
     /// `POST /v1/tools/execute`: status and JSON answer.
     pub async fn execute(&self, tool: &str, arguments: Value) -> (StatusCode, Value) {
-        let (status, _, body) = self.post("/v1/tools/execute", &serde_json::json!({"tool_name": tool, "arguments": arguments})).await;
+        let (status, _, body) = self
+            .post(
+                "/v1/tools/execute",
+                &serde_json::json!({"tool_name": tool, "arguments": arguments}),
+            )
+            .await;
         (status, body)
     }
 
     /// The child's pid, from `/health`.
     pub async fn child_pid(&self) -> u32 {
         let (_, health) = self.get("/health").await;
-        health["child"]["pid"].as_u64().expect("a running child has a pid") as u32
+        health["child"]["pid"]
+            .as_u64()
+            .expect("a running child has a pid") as u32
     }
 }
 
 /// Sends a signal with the system's `kill` command.
 pub fn signal(pid: u32, signal: &str) {
-    let status = std::process::Command::new("kill").args([format!("-{signal}"), pid.to_string()]).status().expect("run kill");
+    let status = std::process::Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status()
+        .expect("run kill");
     assert!(status.success(), "kill -{signal} {pid}");
 }
 
 /// True while a process with this pid exists (and is not a zombie).
 pub fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| !stat.split_whitespace().nth(2).is_some_and(|state| state == "Z"))
-        .unwrap_or(false)
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The third field is the state; `Z` is a zombie, which is as good as gone.
+    stat.split_whitespace()
+        .nth(2)
+        .is_some_and(|state| state != "Z")
 }

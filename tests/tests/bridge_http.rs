@@ -11,15 +11,25 @@ use serde_json::{Value, json};
 
 fn dataset() -> Arc<Dataset> {
     static DATA: std::sync::OnceLock<Arc<Dataset>> = std::sync::OnceLock::new();
-    DATA.get_or_init(|| Arc::new(Dataset::generate(cw_sim::DEFAULT_SEED, 1.0))).clone()
+    DATA.get_or_init(|| Arc::new(Dataset::generate(cw_sim::DEFAULT_SEED, 1.0)))
+        .clone()
 }
 
 async fn sim() -> SimHandle {
-    cw_sim::start(SimConfig { dataset: Some(dataset()), ..SimConfig::default() }).await.unwrap()
+    cw_sim::start(SimConfig {
+        dataset: Some(dataset()),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
 }
 
 fn assert_read_only(sim: &SimHandle) {
-    assert!(sim.journal().only_gets(), "{:?}", sim.journal().method_counts());
+    assert!(
+        sim.journal().only_gets(),
+        "{:?}",
+        sim.journal().method_counts()
+    );
 }
 
 #[tokio::test]
@@ -29,7 +39,10 @@ async fn every_route_answers_as_the_contract_says() {
 
     let (status, health) = bridge.get("/health").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!((health["status"].as_str(), health["service"].as_str()), (Some("ok"), Some("connectwise-mcp-bridge")));
+    assert_eq!(
+        (health["status"].as_str(), health["service"].as_str()),
+        (Some("ok"), Some("connectwise-mcp-bridge"))
+    );
     assert_eq!(health["mode"], "live");
     assert_eq!(health["child"]["state"], "running");
     assert_eq!(health["child"]["restarts"], 0);
@@ -39,7 +52,11 @@ async fn every_route_answers_as_the_contract_says() {
     assert_eq!(status, StatusCode::OK);
     let tools = tools["tools"].as_array().unwrap();
     assert!(tools.len() >= 40);
-    assert!(tools.iter().all(|t| t["inputSchema"]["type"] == "object" && t["description"].is_string()));
+    assert!(
+        tools
+            .iter()
+            .all(|t| t["inputSchema"]["type"] == "object" && t["description"].is_string())
+    );
 
     // The original README's example, verbatim.
     let body: Value = serde_json::from_str(r#"{"tool_name":"connectwise_get_companies","arguments":{"conditions":"identifier=\"ACME\"","pageSize":5}}"#).unwrap();
@@ -49,14 +66,39 @@ async fn every_route_answers_as_the_contract_says() {
     assert_eq!(answer["items"].as_array().unwrap().len(), 1);
 
     // Names without the prefix, snake_case twins, and the per-tool route.
-    let (status, answer) = bridge.execute("get_tickets", json!({"page_size": 3, "order_by": "id desc"})).await;
+    let (status, answer) = bridge
+        .execute(
+            "get_tickets",
+            json!({"page_size": 3, "order_by": "id desc"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(answer["items"][0]["id"], 21_000);
     assert_eq!(answer["hasMore"], true);
-    let (status, _, answer) = bridge.post("/v1/tools/connectwise_get_ticket", &json!({"ticket_id": 20_001})).await;
-    assert_eq!((status, answer["id"].as_u64()), (StatusCode::OK, Some(20_001)));
-    let empty = bridge.http.post(format!("{}/v1/tools/connectwise_get_system_info", bridge.url)).send().await.unwrap();
-    assert_eq!(empty.status(), StatusCode::OK, "an empty body means no arguments");
+    let (status, _, answer) = bridge
+        .post(
+            "/v1/tools/connectwise_get_ticket",
+            &json!({"ticket_id": 20_001}),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["id"].as_u64()),
+        (StatusCode::OK, Some(20_001))
+    );
+    let empty = bridge
+        .http
+        .post(format!(
+            "{}/v1/tools/connectwise_get_system_info",
+            bridge.url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        empty.status(),
+        StatusCode::OK,
+        "an empty body means no arguments"
+    );
 
     let (status, spec) = bridge.get("/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
@@ -67,25 +109,42 @@ async fn every_route_answers_as_the_contract_says() {
         let name = tool["name"].as_str().unwrap();
         let operation = &paths[&format!("/v1/tools/{name}")]["post"];
         assert_eq!(operation["operationId"], name);
-        assert_eq!(operation["requestBody"]["content"]["application/json"]["schema"], tool["inputSchema"]);
+        assert_eq!(
+            operation["requestBody"]["content"]["application/json"]["schema"],
+            tool["inputSchema"]
+        );
     }
     assert!(!spec.to_string().contains("$ref"));
 
     let (status, body) = bridge.get("/nowhere").await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
     let (status, body) = bridge.get("/v1/tools/execute").await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
+    );
 
     let preflight = bridge
         .http
-        .request(reqwest::Method::OPTIONS, format!("{}/v1/tools/execute", bridge.url))
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/v1/tools/execute", bridge.url),
+        )
         .header("Origin", "http://openwebui.example")
         .header("Access-Control-Request-Method", "POST")
         .send()
         .await
         .unwrap();
     assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
-    assert!(preflight.headers().get("access-control-allow-credentials").is_none());
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
     assert_read_only(&sim);
 }
 
@@ -94,54 +153,128 @@ async fn bad_input_gets_a_clear_json_error() {
     let sim = sim().await;
     let bridge = Bridge::for_sim(&sim, &[]).await;
     let raw = |body: &'static str| {
-        let request = bridge.http.post(format!("{}/v1/tools/execute", bridge.url)).header("content-type", "application/json").body(body);
+        let request = bridge
+            .http
+            .post(format!("{}/v1/tools/execute", bridge.url))
+            .header("content-type", "application/json")
+            .body(body);
         async move {
             let response = request.send().await.unwrap();
             (response.status(), response.json::<Value>().await.unwrap())
         }
     };
     let (status, body) = raw("{not json").await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_json")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_json"))
+    );
     assert!(body["error"].as_str().unwrap().contains("not valid JSON"));
     let (status, body) = raw(r#"{"arguments": {}}"#).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body["error"].as_str().unwrap().contains("`tool_name` is missing"));
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("`tool_name` is missing")
+    );
     let (status, body) = raw(r#"[1, 2]"#).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
     let (status, body) = raw(r#"{"tool_name": "connectwise_get_tickets", "arguments": [1]}"#).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body["error"].as_str().unwrap().contains("`arguments` must be a JSON object"));
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("`arguments` must be a JSON object")
+    );
 
-    let (status, body) = bridge.execute("connectwise_launch_rockets", json!({})).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_tool")));
+    let (status, body) = bridge
+        .execute("connectwise_launch_rockets", json!({}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_tool"))
+    );
     assert!(body["details"]["tools"].as_array().unwrap().len() >= 40);
 
-    let (status, body) = bridge.execute("connectwise_get_tickets", json!({"pageSize": "ten"})).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_arguments")));
-    assert!(body["error"].as_str().unwrap().starts_with("`pageSize` must be a whole number"));
-    let (status, body) = bridge.execute("connectwise_get_ticket", json!({"ticket_id": "1/../../system/members"})).await;
+    let (status, body) = bridge
+        .execute("connectwise_get_tickets", json!({"pageSize": "ten"}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_arguments"))
+    );
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("`pageSize` must be a whole number")
+    );
+    let (status, body) = bridge
+        .execute(
+            "connectwise_get_ticket",
+            json!({"ticket_id": "1/../../system/members"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error"].as_str().unwrap().contains("ticket_id"));
-    let (status, body) = bridge.execute("connectwise_get_tickets", json!({"conditions": "summary = printer"})).await;
+    let (status, body) = bridge
+        .execute(
+            "connectwise_get_tickets",
+            json!({"conditions": "summary = printer"}),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error"].as_str().unwrap().contains("syntax error"));
 
-    let huge = format!(r#"{{"tool_name": "connectwise_get_tickets", "arguments": {{"conditions": "{}"}}}}"#, "x".repeat(1_100_000));
-    let response = bridge.http.post(format!("{}/v1/tools/execute", bridge.url)).body(huge).send().await.unwrap();
+    let huge = format!(
+        r#"{{"tool_name": "connectwise_get_tickets", "arguments": {{"conditions": "{}"}}}}"#,
+        "x".repeat(1_100_000)
+    );
+    let response = bridge
+        .http
+        .post(format!("{}/v1/tools/execute", bridge.url))
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(response.json::<Value>().await.unwrap()["code"], "payload_too_large");
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["code"],
+        "payload_too_large"
+    );
 
     // Upstream failures: 404, 429 with Retry-After passed on, 5xx as 502.
-    let (status, body) = bridge.execute("connectwise_get_ticket", json!({"ticket_id": 999})).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let (status, body) = bridge
+        .execute("connectwise_get_ticket", json!({"ticket_id": 999}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
     assert!(body["error"].as_str().unwrap().starts_with("no ticket 999"));
-    sim.faults().add(Fault::status(429).retry_after(42).times(1));
-    let (status, headers, body) = bridge.post("/v1/tools/execute", &json!({"tool_name": "connectwise_get_members"})).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+    sim.faults()
+        .add(Fault::status(429).retry_after(42).times(1));
+    let (status, headers, body) = bridge
+        .post(
+            "/v1/tools/execute",
+            &json!({"tool_name": "connectwise_get_members"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited"))
+    );
     assert_eq!(headers["retry-after"], "42");
     sim.faults().add(Fault::status(503).times(1));
     let (status, body) = bridge.execute("connectwise_get_members", json!({})).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("upstream_error")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_GATEWAY, Some("upstream_error"))
+    );
     assert!(body["error"].as_str().unwrap().contains("503"));
     assert_read_only(&sim);
 }
@@ -150,13 +283,29 @@ async fn bad_input_gets_a_clear_json_error() {
 async fn slow_tool_calls_time_out_with_504() {
     let sim = sim().await;
     let bridge = Bridge::for_sim(&sim, &[("BRIDGE_TOOL_TIMEOUT_SECS", "1")]).await;
-    sim.faults().add(Fault::delay(Duration::from_secs(4)).on_path("/system/members").times(1));
+    sim.faults().add(
+        Fault::delay(Duration::from_secs(4))
+            .on_path("/system/members")
+            .times(1),
+    );
     let started = Instant::now();
     let (status, body) = bridge.execute("connectwise_get_members", json!({})).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::GATEWAY_TIMEOUT, Some("timeout")));
-    assert!(started.elapsed() < Duration::from_secs(3), "answered at the timeout, not after the upstream");
-    let (status, _) = bridge.execute("connectwise_get_tickets", json!({"pageSize": 1})).await;
-    assert_eq!(status, StatusCode::OK, "the bridge serves on after a timeout");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::GATEWAY_TIMEOUT, Some("timeout"))
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "answered at the timeout, not after the upstream"
+    );
+    let (status, _) = bridge
+        .execute("connectwise_get_tickets", json!({"pageSize": 1}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the bridge serves on after a timeout"
+    );
 }
 
 #[tokio::test]
@@ -171,31 +320,79 @@ async fn the_api_key_guards_every_route_but_health() {
     assert!(!health.to_string().contains("s3cret-key"));
     for path in ["/v1/tools", "/openapi.json"] {
         let (status, body) = bridge.get(path).await;
-        assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")), "{path}");
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("unauthorized")),
+            "{path}"
+        );
     }
     let url = format!("{}/v1/tools/execute", bridge.url);
     let body = json!({"tool_name": "get_system_info"});
     let missing = bridge.http.post(&url).json(&body).send().await.unwrap();
     assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(missing.headers()["www-authenticate"], "Bearer");
-    let wrong = bridge.http.post(&url).bearer_auth("s3cret-kez").json(&body).send().await.unwrap();
+    let wrong = bridge
+        .http
+        .post(&url)
+        .bearer_auth("s3cret-kez")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    assert!(wrong.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("wrong"));
-    let right = bridge.http.post(&url).bearer_auth("s3cret-key").json(&body).send().await.unwrap();
+    assert!(
+        wrong.json::<Value>().await.unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .contains("wrong")
+    );
+    let right = bridge
+        .http
+        .post(&url)
+        .bearer_auth("s3cret-key")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(right.status(), StatusCode::OK);
-    let mcp = bridge.http.post(format!("{}/mcp", bridge.url)).json(&json!({})).send().await.unwrap();
+    let mcp = bridge
+        .http
+        .post(format!("{}/mcp", bridge.url))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(mcp.status(), StatusCode::UNAUTHORIZED);
-    let spec = bridge.http.get(format!("{}/openapi.json", bridge.url)).bearer_auth("s3cret-key").send().await.unwrap();
+    let spec = bridge
+        .http
+        .get(format!("{}/openapi.json", bridge.url))
+        .bearer_auth("s3cret-key")
+        .send()
+        .await
+        .unwrap();
     let spec: Value = spec.json().await.unwrap();
-    assert_eq!(spec["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
 }
 
 #[tokio::test]
 async fn a_thousand_concurrent_calls_each_get_their_own_answer() {
     let sim = sim().await;
     let bridge = Arc::new(Bridge::for_sim(&sim, &[]).await);
-    let tickets: Vec<u64> = dataset().table("/service/tickets").unwrap().records().iter().map(|t| t["id"].as_u64().unwrap()).collect();
-    let companies: Vec<Value> = dataset().table("/company/companies").unwrap().records().to_vec();
+    let tickets: Vec<u64> = dataset()
+        .table("/service/tickets")
+        .unwrap()
+        .records()
+        .iter()
+        .map(|t| t["id"].as_u64().unwrap())
+        .collect();
+    let companies: Vec<Value> = dataset()
+        .table("/company/companies")
+        .unwrap()
+        .records()
+        .to_vec();
     let permits = Arc::new(tokio::sync::Semaphore::new(32));
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..1000usize {
@@ -205,14 +402,27 @@ async fn a_thousand_concurrent_calls_each_get_their_own_answer() {
         tasks.spawn(async move {
             let _permit = permits.acquire().await.unwrap();
             if i % 2 == 0 {
-                let (status, answer) = bridge.execute("connectwise_get_ticket", json!({"ticket_id": ticket})).await;
+                let (status, answer) = bridge
+                    .execute("connectwise_get_ticket", json!({"ticket_id": ticket}))
+                    .await;
                 assert_eq!(status, StatusCode::OK);
                 assert_eq!(answer["id"], ticket, "call {i} got someone else's answer");
             } else {
-                let conditions = format!("identifier = \"{}\"", company["identifier"].as_str().unwrap());
-                let (status, answer) = bridge.execute("get_companies", json!({"conditions": conditions, "fields": "id,identifier"})).await;
+                let conditions = format!(
+                    "identifier = \"{}\"",
+                    company["identifier"].as_str().unwrap()
+                );
+                let (status, answer) = bridge
+                    .execute(
+                        "get_companies",
+                        json!({"conditions": conditions, "fields": "id,identifier"}),
+                    )
+                    .await;
                 assert_eq!(status, StatusCode::OK);
-                assert_eq!(answer["items"][0]["id"], company["id"], "call {i} got someone else's answer");
+                assert_eq!(
+                    answer["items"][0]["id"], company["id"],
+                    "call {i} got someone else's answer"
+                );
             }
         });
     }
@@ -232,7 +442,8 @@ async fn a_killed_child_fails_calls_fast_and_comes_back() {
     let bridge = Arc::new(Bridge::for_sim(&sim, &[]).await);
     let pid = bridge.child_pid().await;
     // Calls in flight when the child dies: ConnectWise answers slowly.
-    sim.faults().add(Fault::delay(Duration::from_secs(3)).on_path("/system/members"));
+    sim.faults()
+        .add(Fault::delay(Duration::from_secs(3)).on_path("/system/members"));
     let mut in_flight = tokio::task::JoinSet::new();
     for _ in 0..8 {
         let bridge = bridge.clone();
@@ -245,7 +456,10 @@ async fn a_killed_child_fails_calls_fast_and_comes_back() {
     // Wait until all eight requests have reached the simulator's stall.
     let deadline = Instant::now() + Duration::from_secs(10);
     while sim.faults().stalled() < 8 {
-        assert!(Instant::now() < deadline, "calls never reached the simulator");
+        assert!(
+            Instant::now() < deadline,
+            "calls never reached the simulator"
+        );
         tokio::task::yield_now().await;
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -254,13 +468,18 @@ async fn a_killed_child_fails_calls_fast_and_comes_back() {
         let (status, body, elapsed) = result.unwrap();
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
         assert_eq!(body["code"], "server_unavailable");
-        assert!(elapsed < Duration::from_secs(3), "failed fast, not after the upstream delay: {elapsed:?}");
+        assert!(
+            elapsed < Duration::from_secs(3),
+            "failed fast, not after the upstream delay: {elapsed:?}"
+        );
     }
     sim.faults().clear();
     // The supervisor restarts the child; later calls succeed.
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let (status, _) = bridge.execute("connectwise_get_tickets", json!({"pageSize": 1})).await;
+        let (status, _) = bridge
+            .execute("connectwise_get_tickets", json!({"pageSize": 1}))
+            .await;
         if status == StatusCode::OK {
             break;
         }
@@ -271,7 +490,12 @@ async fn a_killed_child_fails_calls_fast_and_comes_back() {
     let (status, health) = bridge.get("/health").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(health["child"]["restarts"], 1);
-    assert!(health["child"]["lastExit"].as_str().unwrap().contains("exited"));
+    assert!(
+        health["child"]["lastExit"]
+            .as_str()
+            .unwrap()
+            .contains("exited")
+    );
     assert_ne!(health["child"]["pid"].as_u64().unwrap() as u32, pid);
     assert!(!alive(pid));
     assert_read_only(&sim);
@@ -282,7 +506,11 @@ async fn sigterm_finishes_in_flight_calls_stops_the_child_and_exits_zero() {
     let sim = sim().await;
     let mut bridge = Bridge::for_sim(&sim, &[]).await;
     let child = bridge.child_pid().await;
-    sim.faults().add(Fault::delay(Duration::from_millis(800)).on_path("/system/members").times(1));
+    sim.faults().add(
+        Fault::delay(Duration::from_millis(800))
+            .on_path("/system/members")
+            .times(1),
+    );
     let request = bridge
         .http
         .post(format!("{}/v1/tools/execute", bridge.url))
@@ -291,16 +519,33 @@ async fn sigterm_finishes_in_flight_calls_stops_the_child_and_exits_zero() {
     let call = tokio::spawn(request);
     let deadline = Instant::now() + Duration::from_secs(10);
     while sim.faults().stalled() < 1 {
-        assert!(Instant::now() < deadline, "the call never reached the simulator");
+        assert!(
+            Instant::now() < deadline,
+            "the call never reached the simulator"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     signal(bridge.process.id().unwrap(), "TERM");
-    let response = call.await.unwrap().expect("the in-flight call was answered");
+    let response = call
+        .await
+        .unwrap()
+        .expect("the in-flight call was answered");
     assert_eq!(response.status(), StatusCode::OK);
-    let status = tokio::time::timeout(Duration::from_secs(20), bridge.process.wait()).await.unwrap().unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(20), bridge.process.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(status.code(), Some(0));
     assert!(!alive(child), "the child was stopped");
-    assert!(bridge.http.get(format!("{}/health", bridge.url)).send().await.is_err(), "no longer accepting");
+    assert!(
+        bridge
+            .http
+            .get(format!("{}/health", bridge.url))
+            .send()
+            .await
+            .is_err(),
+        "no longer accepting"
+    );
 }
 
 #[tokio::test]
@@ -308,17 +553,43 @@ async fn demo_mode_needs_no_credentials_and_health_says_so() {
     let bridge = Bridge::start(&[], &["--demo"]).await;
     bridge.wait_ready(None).await;
     let (status, health) = bridge.get("/health").await;
-    assert_eq!((status, health["mode"].as_str()), (StatusCode::OK, Some("demo")));
-    let (status, answer) = bridge.execute("connectwise_count", json!({"entity": "companies"})).await;
-    assert_eq!((status, answer["count"].as_u64()), (StatusCode::OK, Some(50)));
+    assert_eq!(
+        (status, health["mode"].as_str()),
+        (StatusCode::OK, Some("demo"))
+    );
+    let (status, answer) = bridge
+        .execute("connectwise_count", json!({"entity": "companies"}))
+        .await;
+    assert_eq!(
+        (status, answer["count"].as_u64()),
+        (StatusCode::OK, Some(50))
+    );
 }
 
 #[tokio::test]
 async fn a_child_that_cannot_start_leaves_health_degraded() {
-    let bridge = Bridge::start(&[("CW_MCP_SERVER_BIN".into(), "/nonexistent/cw-mcp-server".into())], &[]).await;
+    let bridge = Bridge::start(
+        &[(
+            "CW_MCP_SERVER_BIN".into(),
+            "/nonexistent/cw-mcp-server".into(),
+        )],
+        &[],
+    )
+    .await;
     let (status, body) = bridge.execute("connectwise_get_tickets", json!({})).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("server_unavailable")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("server_unavailable"))
+    );
     let (status, health) = bridge.get("/health").await;
-    assert_eq!((status, health["status"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("degraded")));
-    assert!(health["child"]["lastExit"].as_str().unwrap().contains("could not start /nonexistent/cw-mcp-server"));
+    assert_eq!(
+        (status, health["status"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("degraded"))
+    );
+    assert!(
+        health["child"]["lastExit"]
+            .as_str()
+            .unwrap()
+            .contains("could not start /nonexistent/cw-mcp-server")
+    );
 }

@@ -85,7 +85,10 @@ pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -
     router
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(&options.cors_origins))
-        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)))
+        .layer(
+            TraceLayer::new_for_http()
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
+        )
 }
 
 fn cors(origins: &str) -> CorsLayer {
