@@ -1,34 +1,12 @@
 """Third-party clients against the real `cw-bridge --demo`: the MCP SDK's
 Streamable HTTP client on /mcp, and an OpenAPI 3.1 validator on /openapi.json."""
 
-import os
-import subprocess
-import tempfile
-
 import httpx
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from openapi_spec_validator import validate
 
-from conftest import binary
-
-
-@pytest.fixture(scope="module")
-def bridge_url():
-    process = subprocess.Popen(
-        [binary("cw-bridge"), "--demo", "--port", "0"],
-        stdout=subprocess.PIPE, text=True, cwd=tempfile.gettempdir(),
-        env={"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "ERROR"})
-    try:
-        url = process.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:"), url
-        # /v1/tools waits while the child starts, so one call is the readiness check.
-        assert httpx.get(f"{url}/v1/tools", timeout=30).status_code == 200
-        yield url
-    finally:
-        process.terminate()
-        assert process.wait(timeout=20) == 0
 
 
 @pytest.mark.anyio

@@ -1,0 +1,203 @@
+"""connectwise_tools.py checked the way OpenWebUI reads it, and run against a real `cw-bridge --demo`."""
+
+import ast
+import asyncio
+import importlib.util
+import inspect
+import json
+import re
+import socket
+import typing
+
+import httpx
+import pytest
+from pydantic import Field, create_model
+
+from conftest import ROOT, running_bridge
+
+TOOL_FILE = ROOT / "connectwise_tools.py"
+TWINS = {"order_by": "orderBy", "page_size": "pageSize", "child_conditions": "childConditions",
+         "custom_field_conditions": "customFieldConditions"}
+
+
+def load_tools_module():
+    spec = importlib.util.spec_from_file_location("connectwise_tools", TOOL_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+MODULE = load_tools_module()
+
+
+def tool_methods():
+    return {name: member for name, member in inspect.getmembers(MODULE.Tools, inspect.iscoroutinefunction)
+            if not name.startswith("_")}
+
+
+def openwebui_spec(name, method):
+    """The function spec OpenWebUI derives: the docstring up to the first :param/:return as the
+    description, `:param x:` lines as parameter descriptions, type hints for types, and every
+    parameter whose name starts with `__` left out; then an OpenAI-style function."""
+    doc = inspect.getdoc(method) or ""
+    description = re.split(r":param|:return", doc, maxsplit=1)[0].strip()
+    param_docs = dict(re.findall(r":param (\w+):\s*(.+)", doc))
+    hints = typing.get_type_hints(method)
+    fields = {}
+    for parameter in inspect.signature(method).parameters.values():
+        if parameter.name == "self" or parameter.name.startswith("__"):
+            continue
+        assert parameter.name in hints, f"{name}({parameter.name}) has no type hint"
+        assert parameter.name in param_docs, f"{name}({parameter.name}) has no :param line"
+        default = ... if parameter.default is inspect.Parameter.empty else parameter.default
+        fields[parameter.name] = (hints[parameter.name], Field(default, description=param_docs[parameter.name]))
+    extra = set(param_docs) - set(fields)
+    assert not extra, f"{name} documents parameters it does not have: {extra}"
+    schema = create_model(name, **fields).model_json_schema()
+    return {"name": name, "description": description, "parameters": schema}
+
+
+def test_frontmatter_and_imports_follow_openwebui_conventions():
+    source = TOOL_FILE.read_text()
+    frontmatter = ast.get_docstring(ast.parse(source))
+    for key in ("title", "author", "version", "license", "description", "required_open_webui_version"):
+        assert re.search(rf"^{key}: \S", frontmatter, re.M), key
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module.split(".")[0])
+    assert imported <= {"json", "typing", "aiohttp", "pydantic"}, imported
+    valves = MODULE.Tools.Valves()
+    assert valves.CONNECTWISE_BRIDGE_URL == "http://connectwise-mcp-bridge:3002"
+    assert valves.BRIDGE_API_KEY == "" and valves.TIMEOUT_SECONDS == 60
+
+
+def test_every_method_yields_a_complete_function_spec():
+    for name, method in tool_methods().items():
+        spec = openwebui_spec(name, method)
+        assert len(spec["description"]) > 20, name
+        assert "__event_emitter__" not in spec["parameters"]["properties"], name
+        for param, schema in spec["parameters"]["properties"].items():
+            assert schema.get("description"), f"{name}.{param}"
+            assert schema.get("type") in {"string", "integer"}, f"{name}.{param}: {schema}"
+        assert typing.get_type_hints(method)["return"] is str, name
+
+
+def test_the_file_covers_the_whole_catalog(bridge_url):
+    tools = {t["name"]: t for t in httpx.get(f"{bridge_url}/v1/tools").json()["tools"]}
+    methods = tool_methods()
+    method_for = {name: name.removeprefix("connectwise_") for name in tools}
+    missing = [tool for tool, method in method_for.items() if method not in methods]
+    assert not missing, f"connectwise_tools.py lacks methods for {missing}"
+    assert set(methods) == set(method_for.values()), "every method calls a real tool"
+    for tool_name, tool in tools.items():
+        spec = openwebui_spec(method_for[tool_name], methods[method_for[tool_name]])
+        accepted = set(tool["inputSchema"]["properties"])
+        for param in spec["parameters"]["properties"]:
+            assert TWINS.get(param, param) in accepted, f"{tool_name} does not take {param}"
+        required = set(tool["inputSchema"].get("required", []))
+        assert required <= set(spec["parameters"].get("required", [])), tool_name
+
+
+class Recorder:
+    def __init__(self):
+        self.events = []
+
+    async def __call__(self, event):
+        self.events.append(event)
+
+
+async def call(tools, name, **arguments):
+    recorder = Recorder()
+    text = await getattr(tools, name)(**arguments, __event_emitter__=recorder)
+    assert isinstance(text, str)
+    statuses = [e["data"] for e in recorder.events if e["type"] == "status"]
+    assert statuses[0]["done"] is False and statuses[0]["description"].endswith("…"), statuses
+    assert statuses[-1]["done"] is True
+    return text
+
+
+@pytest.mark.anyio
+async def test_every_method_answers_from_the_bridge(bridge_url):
+    tools = MODULE.Tools()
+    tools.valves.CONNECTWISE_BRIDGE_URL = bridge_url
+    ids = {}
+    for search, key in [("get_companies", "company_id"), ("get_tickets", "ticket_id"), ("get_contacts", "contact_id"),
+                        ("get_configurations", "configuration_id"), ("get_agreements", "agreement_id"),
+                        ("get_service_boards", "board_id"), ("get_opportunities", "opportunity_id"),
+                        ("get_time_entries", "time_entry_id"), ("get_projects", "project_id"),
+                        ("get_activities", "activity_id"), ("get_members", "member_id"),
+                        ("get_invoices", "invoice_id"), ("get_expense_entries", "expense_entry_id")]:
+        page = json.loads(await call(tools, search, page_size=2))
+        assert page["pageSize"] == 2 and len(page["items"]) == 2
+        ids[key] = page["items"][0]["id"]
+    for name, method in tool_methods().items():
+        required = [p for p in inspect.signature(method).parameters.values()
+                    if p.default is inspect.Parameter.empty and p.name != "self"]
+        arguments = {p.name: ("tickets" if p.name == "entity" else ids[p.name]) for p in required}
+        answer = json.loads(await call(tools, name, **arguments))
+        if name == "count":
+            assert answer["count"] == 1000
+        elif name == "get_system_info":
+            assert answer["connected"] is True
+        elif "items" in answer:
+            assert isinstance(answer["items"], list) and answer["page"] == 1
+        else:
+            assert answer["id"] == arguments[required[0].name], name
+    acme = json.loads(await call(tools, "get_companies", conditions='identifier = "ACME"'))
+    assert [c["name"] for c in acme["items"]] == ["ACME Corporation"]
+    open_acme = json.loads(await call(tools, "count", entity="tickets",
+                                      conditions='company/identifier = "ACME" AND closedFlag = false'))
+    assert 0 < open_acme["count"] < 30
+
+
+@pytest.mark.anyio
+async def test_errors_come_back_as_text_a_model_can_act_on(bridge_url):
+    tools = MODULE.Tools()
+    tools.valves.CONNECTWISE_BRIDGE_URL = bridge_url
+    text = await call(tools, "get_ticket", ticket_id=123)
+    assert text.startswith("Error (HTTP 404, not_found): no ticket 123"), text
+    text = await call(tools, "get_tickets", conditions="status/name = Open")
+    assert text.startswith("Error (HTTP 400, invalid_arguments)") and "syntax error" in text, text
+    text = await call(tools, "get_tickets", page_size=5000)
+    assert "pageSize" in text, text
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    tools.valves.CONNECTWISE_BRIDGE_URL = f"http://127.0.0.1:{port}"
+    text = await call(tools, "get_tickets")
+    assert text.startswith("Error: cannot reach the ConnectWise bridge") and "CONNECTWISE_BRIDGE_URL" in text, text
+
+    # A server that accepts and never answers.
+    silent = await asyncio.start_server(lambda r, w: asyncio.sleep(30), "127.0.0.1", 0)
+    async with silent:
+        tools.valves.CONNECTWISE_BRIDGE_URL = f"http://127.0.0.1:{silent.sockets[0].getsockname()[1]}"
+        tools.valves.TIMEOUT_SECONDS = 1
+        text = await call(tools, "get_tickets")
+    assert text.startswith("Error: the ConnectWise bridge did not answer within 1 s"), text
+
+
+@pytest.mark.anyio
+async def test_the_api_key_valve_is_sent_and_a_wrong_key_is_explained():
+    with running_bridge(api_key="k-123") as url:
+        tools = MODULE.Tools()
+        tools.valves.CONNECTWISE_BRIDGE_URL = url
+        text = await call(tools, "get_system_info")
+        assert text.startswith("Error (HTTP 401, unauthorized)") and "BRIDGE_API_KEY valve" in text, text
+        tools.valves.BRIDGE_API_KEY = "k-123"
+        assert json.loads(await call(tools, "get_system_info"))["connected"] is True
+
+
+@pytest.mark.anyio
+async def test_a_missing_or_failing_event_emitter_is_harmless(bridge_url):
+    tools = MODULE.Tools()
+    tools.valves.CONNECTWISE_BRIDGE_URL = bridge_url
+    assert json.loads(await tools.get_system_info())["connected"] is True
+
+    async def broken(_event):
+        raise RuntimeError("display gone")
+
+    assert json.loads(await tools.get_system_info(__event_emitter__=broken))["connected"] is True
