@@ -21,5 +21,12 @@ if [ ! -x .venv/bin/python ] || ! cmp -s tests/python/requirements.txt "$stamp";
   cp tests/python/requirements.txt "$stamp"
 fi
 
+step "deployment: images, compose stack and setup.sh with podman"
+if [ "${CW_SKIP_CONTAINERS:-}" = 1 ]; then
+  echo "skipped because CW_SKIP_CONTAINERS=1 (for quick local runs; CI always runs it)"
+else
+  tests/container/run.sh
+fi
+
 step "Python tests"
 CW_BIN_DIR="$PWD/target/debug" .venv/bin/python -m pytest -q -p no:cacheprovider tests/python

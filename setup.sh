@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# ConnectWise MCP: start, stop and look after the docker compose stack.
+#
+#   ./setup.sh                 the menu
+#   ./setup.sh start [--demo]  start, building images if missing (--demo: no credentials needed)
+#   ./setup.sh stop | restart | status
+#   ./setup.sh update          pull the latest code, rebuild the images, restart
+#   ./setup.sh logs [all|bridge|server]
+#   ./setup.sh clean [--yes]   remove containers, network and images
+#
+# It uses `docker compose`, `docker-compose` or `podman-compose`, whichever is
+# installed (or the command in $COMPOSE), and exits non-zero when a step fails.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+BRIDGE_SERVICE=mcp-bridge
+SERVER_SERVICE=connectwise-mcp-server
+ENV_FILE=.env
+
+say() { printf '%s\n' "$*"; }
+fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The compose command, as an array.
+find_compose() {
+  if [ -n "${COMPOSE:-}" ]; then
+    read -r -a COMPOSE_CMD <<<"$COMPOSE"
+  elif command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then
+    COMPOSE_CMD=(docker compose)
+  elif command -v docker-compose >/dev/null 2>&1; then
+    COMPOSE_CMD=(docker-compose)
+  elif command -v podman-compose >/dev/null 2>&1; then
+    COMPOSE_CMD=(podman-compose)
+  else
+    fail "no compose tool found: install Docker with the compose plugin, docker-compose, or podman-compose"
+  fi
+}
+
+compose() {
+  "${COMPOSE_CMD[@]}" "$@"
+}
+
+# A value from .env, or the default.
+env_value() {
+  local name=$1 default=$2 value=""
+  if [ -f "$ENV_FILE" ]; then
+    value=$(grep -E "^[[:space:]]*${name}=" "$ENV_FILE" | tail -n 1 | cut -d= -f2- | tr -d '"'"'" | tr -d '[:space:]')
+  fi
+  printf '%s' "${value:-$default}"
+}
+
+set_env_value() {
+  local name=$1 value=$2
+  if grep -qE "^[[:space:]]*${name}=" "$ENV_FILE"; then
+    sed -i "s|^[[:space:]]*${name}=.*|${name}=${value}|" "$ENV_FILE"
+  else
+    printf '%s=%s\n' "$name" "$value" >>"$ENV_FILE"
+  fi
+}
+
+missing_credentials() {
+  local name missing=()
+  for name in CW_COMPANY_ID CW_PUBLIC_KEY CW_PRIVATE_KEY; do
+    [ -n "$(env_value "$name" "")" ] || missing+=("$name")
+  done
+  printf '%s' "${missing[*]}"
+}
+
+# Makes sure .env exists and either holds credentials or asks for demo mode.
+prepare_env() {
+  local demo_flag=${1:-}
+  if [ ! -f "$ENV_FILE" ]; then
+    [ -f .env.example ] || fail ".env.example is missing; cannot create $ENV_FILE"
+    cp .env.example "$ENV_FILE"
+    chmod 600 "$ENV_FILE"
+    say "Created $ENV_FILE from .env.example."
+  fi
+  if [ "$demo_flag" = "--demo" ]; then
+    set_env_value CW_DEMO true
+  fi
+  local demo missing
+  demo=$(env_value CW_DEMO false)
+  missing=$(missing_credentials)
+  if [ "$demo" = "true" ] || [ -z "$missing" ]; then
+    return 0
+  fi
+  say "ConnectWise credentials are missing in $ENV_FILE: $missing"
+  say "Fill them in (see .env.example), or use demo mode with built-in demo data."
+  if [ "$INTERACTIVE" = 1 ]; then
+    local answer=""
+    read -r -p "Start in demo mode now? [y/N] " answer || true
+    case "$answer" in
+      y | Y | yes | YES)
+        set_env_value CW_DEMO true
+        say "Demo mode on (CW_DEMO=true in $ENV_FILE)."
+        return 0
+        ;;
+    esac
+  else
+    say "Or run: ./setup.sh start --demo"
+  fi
+  return 1
+}
+
+health() {
+  local port url
+  port=$(env_value MCP_PORT 3002)
+  url="http://127.0.0.1:${port}/health"
+  say "Health ($url):"
+  if command -v curl >/dev/null 2>&1; then
+    curl -fsS --max-time 5 "$url" && { printf '\n'; return 0; }
+  else
+    # No curl: a plain HTTP/1.0 request through bash's /dev/tcp.
+    local answer
+    if answer=$(exec 3<>"/dev/tcp/127.0.0.1/${port}" && printf 'GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3 && cat <&3); then
+      printf '%s\n' "${answer##*$'\r\n\r\n'}"
+      case "$answer" in "HTTP/1."?" 200"*) return 0 ;; esac
+    fi
+  fi
+  say "The bridge is not healthy or not reachable on port $port."
+  return 1
+}
+
+do_start() {
+  prepare_env "${1:-}" || return 1
+  say "Starting the stack (images are built on first start; ./setup.sh update rebuilds them)..."
+  compose up -d
+  say "Started. The bridge listens on http://127.0.0.1:$(env_value MCP_PORT 3002)"
+}
+
+do_stop() {
+  say "Stopping the stack..."
+  compose stop
+}
+
+do_restart() {
+  say "Restarting the stack..."
+  compose restart
+}
+
+do_logs() {
+  local which=${1:-all} follow=()
+  [ -t 1 ] && follow=(--follow)
+  case "$which" in
+    all) compose logs --tail="${LOG_LINES:-200}" "${follow[@]}" ;;
+    bridge) compose logs --tail="${LOG_LINES:-200}" "${follow[@]}" "$BRIDGE_SERVICE" ;;
+    server) compose logs --tail="${LOG_LINES:-200}" "${follow[@]}" "$SERVER_SERVICE" ;;
+    *) fail "logs takes all, bridge or server (got '$which')" ;;
+  esac
+}
+
+do_status() {
+  compose ps
+  health
+}
+
+do_update() {
+  if [ -d .git ] && command -v git >/dev/null 2>&1 && git remote | grep -q .; then
+    say "Pulling the latest code..."
+    git pull --ff-only
+  fi
+  say "Rebuilding the images and restarting..."
+  compose build
+  compose up -d
+}
+
+do_clean() {
+  local confirmed=${1:-}
+  if [ "$confirmed" != "--yes" ]; then
+    local answer=""
+    read -r -p "Remove the containers, the network and the built images? [y/N] " answer || true
+    case "$answer" in
+      y | Y | yes | YES) ;;
+      *) say "Nothing removed."; return 0 ;;
+    esac
+  fi
+  say "Removing containers, network and images..."
+  compose down --rmi all --volumes --remove-orphans
+}
+
+logs_menu() {
+  say ""
+  say "Logs:"
+  say "  1) all"
+  say "  2) bridge"
+  say "  3) server"
+  say "  4) back"
+  local choice=""
+  read -r -p "Choose [1-4]: " choice || return 0
+  case "$choice" in
+    1) do_logs all ;;
+    2) do_logs bridge ;;
+    3) do_logs server ;;
+    4) ;;
+    *) say "Unknown choice: $choice" ;;
+  esac
+}
+
+menu() {
+  while true; do
+    say ""
+    say "ConnectWise MCP"
+    say "  1) Start"
+    say "  2) Stop"
+    say "  3) Restart"
+    say "  4) Logs"
+    say "  5) Status"
+    say "  6) Update"
+    say "  7) Clean up"
+    say "  8) Exit"
+    local choice=""
+    read -r -p "Choose [1-8]: " choice || { say ""; return 0; }
+    case "$choice" in
+      1) do_start || say "Start failed." ;;
+      2) do_stop || say "Stop failed." ;;
+      3) do_restart || say "Restart failed." ;;
+      4) logs_menu || say "Logs failed." ;;
+      5) do_status || true ;;
+      6) do_update || say "Update failed." ;;
+      7) do_clean || say "Clean-up failed." ;;
+      8) return 0 ;;
+      *) say "Unknown choice: $choice (pick 1-8)" ;;
+    esac
+  done
+}
+
+usage() {
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+main() {
+  local action=${1:-menu}
+  if [ "$action" = help ] || [ "$action" = --help ] || [ "$action" = -h ]; then
+    usage
+    return 0
+  fi
+  find_compose
+  if [ "$action" = menu ]; then
+    INTERACTIVE=1
+    menu
+    return 0
+  fi
+  INTERACTIVE=0
+  shift
+  case "$action" in
+    start) do_start "$@" ;;
+    stop) do_stop ;;
+    restart) do_restart ;;
+    logs) do_logs "$@" ;;
+    status) do_status ;;
+    update) do_update ;;
+    clean) do_clean "$@" ;;
+    *) usage >&2; fail "unknown action '$action'" ;;
+  esac
+}
+
+INTERACTIVE=0
+main "$@"

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The deployment, verified for real with podman (no Docker engine runs here):
+#   1. the base images the Dockerfiles name are made locally (base-images.sh),
+#   2. both images are built from the real Dockerfile.server and Dockerfile.bridge,
+#   3. the compose stack is started in demo mode by ./setup.sh through podman-compose,
+#   4. /health and a tool call are checked through the published port, the
+#      containers are checked to run as non-root, the image healthcheck and the
+#      server image's stdio are exercised, and ./setup.sh status / stop / clean run,
+#   5. everything is torn down, also on failure.
+# It runs from a temporary copy of the tracked files, so a developer's .env is never touched.
+# Needs root (to install podman, runc and debootstrap from Debian's packages when missing).
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$repo"
+
+step() { printf '\n--> %s\n' "$*"; }
+fail() { printf 'container test FAILED: %s\n' "$*" >&2; exit 1; }
+
+missing=()
+for tool in podman runc debootstrap curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || fail "needs ${missing[*]}: install them (apt-get install podman runc debootstrap) or run as root"
+  step "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+export CONTAINERS_CONF="$repo/tests/container/containers.conf"
+compose_bin="$repo/.venv/bin"
+[ -x "$compose_bin/podman-compose" ] || fail "podman-compose is missing from .venv (tests/run-all.sh installs tests/python/requirements.txt)"
+
+step "base images"
+bash tests/container/base-images.sh
+
+logs=$(mktemp -d)
+for kind in server bridge; do
+  step "building Dockerfile.$kind"
+  image=connectwise-mcp-$kind:latest
+  started=$SECONDS
+  podman build --format docker --network host -f "Dockerfile.$kind" -t "$image" . >"$logs/build-$kind.log" 2>&1 \
+    || { tail -30 "$logs/build-$kind.log"; fail "building $image"; }
+  echo "built $image in $((SECONDS - started)) s: $(podman image inspect --format '{{.Size}}' "$image" | awk '{printf "%.1f MB", $1/1e6}')"
+done
+
+step "the stack from a copy of the project, in demo mode, through ./setup.sh and podman-compose"
+project=$(mktemp -d)/connectwise-mcp
+mkdir -p "$project"
+git ls-files -z | tar --null -T - -cf - | tar -C "$project" -xf -
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cp "$project/.env.example" "$project/.env"
+sed -i "s/^MCP_PORT=.*/MCP_PORT=$port/" "$project/.env"
+cd "$project"
+export PATH="$compose_bin:$PATH"
+teardown() {
+  (cd "$project" && ./setup.sh clean --yes >/dev/null 2>&1) || true
+  podman rm -f connectwise-mcp-bridge >/dev/null 2>&1 || true
+}
+trap teardown EXIT
+
+./setup.sh start --demo >"$logs/start.log" 2>&1 || { cat "$logs/start.log"; fail "./setup.sh start --demo"; }
+
+base="http://127.0.0.1:$port"
+ready=""
+for _ in $(seq 1 120); do
+  if curl -fsS --max-time 2 "$base/health" >"$logs/health.json" 2>/dev/null; then ready=1; break; fi
+  sleep 0.5
+done
+[ -n "$ready" ] || { podman logs connectwise-mcp-bridge 2>&1 | tail -20; fail "/health never answered 200 on port $port"; }
+echo "health: $(cat "$logs/health.json")"
+grep -q '"status":"ok"' "$logs/health.json" || fail "health is not ok"
+grep -q '"mode":"demo"' "$logs/health.json" || fail "the stack is not in demo mode"
+
+answer=$(curl -fsS "$base/v1/tools/execute" -H 'Content-Type: application/json' \
+  -d '{"tool_name":"connectwise_get_companies","arguments":{"conditions":"identifier=\"ACME\"","pageSize":5}}')
+echo "tool call: ${answer:0:120}..."
+grep -q '"identifier":"ACME"' <<<"$answer" || fail "the tool call did not return ACME"
+
+step "non-root containers and processes"
+for container in $(podman ps --format '{{.Names}}' | grep -E 'connectwise'); do
+  uid=$(podman exec "$container" id -u)
+  echo "$container runs as uid $uid"
+  [ "$uid" != 0 ] || fail "$container runs as root"
+done
+podman top connectwise-mcp-bridge user comm | tee "$logs/top.txt"
+if awk 'NR > 1 && $1 == "root"' "$logs/top.txt" | grep -q .; then fail "a bridge process runs as root"; fi
+grep -q cw-mcp-server "$logs/top.txt" || fail "the bridge's child is not running"
+
+step "the image's healthcheck command, and the server image over stdio"
+podman exec connectwise-mcp-bridge cw-bridge healthcheck || fail "cw-bridge healthcheck inside the container"
+init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
+reply=$(printf '%s\n' "$init" | podman run -i --rm connectwise-mcp-server:latest --demo 2>/dev/null | head -n 1)
+echo "stdio: ${reply:0:100}..."
+grep -q '"serverInfo":{"name":"cw-mcp-server"' <<<"$reply" || fail "the server image did not answer initialize on stdout"
+
+step "./setup.sh status, stop, clean"
+./setup.sh status >"$logs/status.log" 2>&1 || { cat "$logs/status.log"; fail "./setup.sh status"; }
+grep -q '"status":"ok"' "$logs/status.log" || fail "status did not show the health answer"
+./setup.sh stop >/dev/null 2>&1 || fail "./setup.sh stop"
+if curl -fsS --max-time 2 "$base/health" >/dev/null 2>&1; then fail "the bridge still answers after stop"; fi
+./setup.sh clean --yes >/dev/null 2>&1 || fail "./setup.sh clean --yes"
+if podman ps -a --format '{{.Names}}' | grep -q connectwise; then fail "containers left after clean"; fi
+trap - EXIT
+echo
+echo "container test: 1 passed, 0 failed"
