@@ -11,16 +11,19 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-/// Where the binaries are: `CW_BIN_DIR`, else the `target/<profile>` above this test executable.
+/// Where the binaries are: `CW_BIN_DIR`, else the `target/<profile>` this
+/// executable was built into (test executables sit one level deeper, in `deps`).
 pub fn bin_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CW_BIN_DIR") {
         return PathBuf::from(dir);
     }
-    let exe = std::env::current_exe().expect("test executable path");
-    exe.parent()
-        .and_then(|deps| deps.parent())
-        .expect("target directory")
-        .to_path_buf()
+    let exe = std::env::current_exe().expect("executable path");
+    let dir = exe.parent().expect("executable directory");
+    if dir.file_name().is_some_and(|name| name == "deps") {
+        dir.parent().expect("target directory").to_path_buf()
+    } else {
+        dir.to_path_buf()
+    }
 }
 
 /// The path of a built binary; panics with the command to build it when missing.

@@ -43,6 +43,7 @@ struct Inner {
     company_id: String,
     retry: RetryPolicy,
     timeout: Duration,
+    in_flight: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for Client {
@@ -109,6 +110,7 @@ impl Client {
                 company_id: config.company_id.clone(),
                 retry: config.retry.clone(),
                 timeout: config.timeout,
+                in_flight: tokio::sync::Semaphore::new(config.max_concurrency.max(1)),
             }),
         })
     }
@@ -269,6 +271,8 @@ impl Client {
         pairs: &[(&str, String)],
         forward_only: bool,
     ) -> Result<Answer, Error> {
+        // The semaphore is never closed, so acquiring cannot fail.
+        let _permit = self.inner.in_flight.acquire().await.ok();
         let started = Instant::now();
         let mut request = self.inner.http.get(url).query(pairs);
         if forward_only {

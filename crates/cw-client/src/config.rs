@@ -17,6 +17,8 @@ pub const DEFAULT_CODEBASE: &str = "v4_6_release";
 pub const DEFAULT_CLIENT_ID: &str = "mcp-connectwise-server";
 /// Default per-request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default bound on requests in flight to ConnectWise at once.
+pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
 
 /// The three credential variables, in the order they are reported.
 pub const CREDENTIAL_VARS: [&str; 3] = ["CW_COMPANY_ID", "CW_PUBLIC_KEY", "CW_PRIVATE_KEY"];
@@ -42,6 +44,9 @@ pub struct Config {
     pub timeout: Duration,
     /// How failed requests are retried.
     pub retry: RetryPolicy,
+    /// Requests in flight to ConnectWise at once; more wait their turn. Keeps
+    /// sockets and memory bounded and spares the site's throttling.
+    pub max_concurrency: usize,
 }
 
 /// Why a configuration could not be built.
@@ -107,6 +112,9 @@ impl Config {
         if let Some(retries) = get("CW_MAX_RETRIES") {
             config.retry.max_retries = parse_number("CW_MAX_RETRIES", &retries, 0, 10)? as u32;
         }
+        if let Some(limit) = get("CW_MAX_CONCURRENCY") {
+            config.max_concurrency = parse_number("CW_MAX_CONCURRENCY", &limit, 1, 256)? as usize;
+        }
         Ok(config)
     }
 
@@ -122,6 +130,7 @@ impl Config {
             client_id: DEFAULT_CLIENT_ID.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             retry: RetryPolicy::default(),
+            max_concurrency: DEFAULT_MAX_CONCURRENCY,
         }
     }
 

@@ -19,6 +19,9 @@ pub enum ToolKind {
         path: &'static str,
         /// `pageSize` when none is given.
         default_page_size: u32,
+        /// The key fields returned when the caller names none (`fields`); `None`
+        /// returns whole records (small reference lists).
+        summary: Option<&'static str>,
     },
     /// One record by id.
     Get {
@@ -66,6 +69,7 @@ const fn search(
     title: &'static str,
     description: &'static str,
     path: &'static str,
+    summary: &'static str,
 ) -> ToolSpec {
     ToolSpec {
         name,
@@ -74,6 +78,7 @@ const fn search(
         kind: ToolKind::Search {
             path,
             default_page_size: 25,
+            summary: Some(summary),
         },
     }
 }
@@ -91,6 +96,7 @@ const fn reference(
         kind: ToolKind::Search {
             path,
             default_page_size: 100,
+            summary: None,
         },
     }
 }
@@ -156,6 +162,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "Search companies",
         "Search companies (customers, prospects, vendors). Useful fields: identifier, name, status/name, types/name, city, state, deletedFlag. Examples: identifier = \"ACME\"; name like \"%Dental%\" AND status/name = \"Active\".",
         Companies::PATH,
+        "id,identifier,name,status/name,types/name,phoneNumber,city,state,website",
     ),
     get(
         "connectwise_get_company",
@@ -190,6 +197,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "Search service tickets",
         "Search service tickets. Useful fields: summary, company/identifier, company/name, status/name, board/name, priority/name, owner/identifier, closedFlag, _info/dateEntered. Examples: company/identifier = \"ACME\" AND closedFlag = false; summary contains \"printer\" AND _info/dateEntered > [2024-01-01]. Sort newest first with orderBy \"_info/dateEntered desc\".",
         Tickets::PATH,
+        "id,summary,board/id,board/name,status/name,company/id,company/identifier,company/name,contact/name,priority/name,owner/identifier,closedFlag,_info/dateEntered,_info/lastUpdated",
     ),
     get(
         "connectwise_get_ticket",
@@ -240,6 +248,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "Search contacts",
         "Search contacts (people at companies). Useful fields: firstName, lastName, company/identifier, company/name, title, inactiveFlag. Example: company/identifier = \"ACME\" AND inactiveFlag = false. Find by e-mail with childConditions: communicationItems/value = \"jane@acme.com\".",
         Contacts::PATH,
+        "id,firstName,lastName,title,company/id,company/identifier,company/name,defaultPhoneNbr,communicationItems,inactiveFlag",
     ),
     get(
         "connectwise_get_contact",
@@ -260,12 +269,14 @@ pub const CATALOG: &[ToolSpec] = &[
         "Search sales opportunities",
         "Search sales opportunities. Useful fields: name, company/identifier, status/name, stage/name, primarySalesRep/identifier, expectedCloseDate. Example: status/name = \"Open\" AND expectedCloseDate < [2025-01-01].",
         Opportunities::PATH,
+        "id,name,company/id,company/name,status/name,stage/name,probability/name,primarySalesRep/identifier,expectedCloseDate",
     ),
     search(
         "connectwise_get_agreements",
         "Search agreements",
         "Search agreements (contracts). Useful fields: name, company/identifier, type/name, agreementStatus, cancelledFlag, endDate. Example: company/identifier = \"ACME\" AND agreementStatus = \"Active\".",
         Agreements::PATH,
+        "id,name,type/name,company/id,company/name,agreementStatus,startDate,endDate,billAmount,cancelledFlag",
     ),
     children::<AgreementAdditions>(
         "connectwise_get_agreement_additions",
@@ -280,12 +291,14 @@ pub const CATALOG: &[ToolSpec] = &[
         "Search invoices",
         "Search invoices. Useful fields: invoiceNumber, company/identifier, status/name, date, dueDate, total, balance. Example: balance > 0 AND dueDate < [2024-06-01].",
         Invoices::PATH,
+        "id,invoiceNumber,type,status/name,company/id,company/name,date,dueDate,total,balance",
     ),
     search(
         "connectwise_get_expense_entries",
         "Search expense entries",
         "Search expense entries. Useful fields: company/identifier, member/identifier, type/name, amount, date, chargeToId, chargeToType. Example: member/identifier = \"jsmith\" AND date >= [2024-05-01].",
         ExpenseEntries::PATH,
+        "id,company/name,member/identifier,type/name,amount,date,chargeToId,chargeToType,billableOption,notes",
     ),
     reference(
         "connectwise_get_billing_cycles",
@@ -298,30 +311,35 @@ pub const CATALOG: &[ToolSpec] = &[
         "Search time entries",
         "Search time entries. Useful fields: member/identifier, company/identifier, chargeToId (the ticket number), chargeToType, timeStart, actualHours, billableOption. Example: chargeToType = \"ServiceTicket\" AND chargeToId = 12345.",
         TimeEntries::PATH,
+        "id,company/name,member/identifier,chargeToId,chargeToType,timeStart,timeEnd,actualHours,billableOption,notes",
     ),
     search(
         "connectwise_get_projects",
         "Search projects",
         "Search projects. Useful fields: name, company/identifier, status/name, manager/identifier, closedFlag, estimatedEnd. Example: closedFlag = false AND manager/identifier = \"jsmith\".",
         Projects::PATH,
+        "id,name,company/id,company/name,status/name,manager/identifier,estimatedStart,estimatedEnd,percentComplete,closedFlag",
     ),
     search(
         "connectwise_get_activities",
         "Search sales activities",
         "Search sales activities (calls, meetings, follow-ups). Useful fields: name, company/identifier, type/name, status/name, assignTo/identifier, dateStart. Example: assignTo/identifier = \"jsmith\" AND status/name = \"Open\".",
         Activities::PATH,
+        "id,name,type/name,company/id,company/name,contact/name,status/name,assignTo/identifier,dateStart",
     ),
     search(
         "connectwise_get_members",
         "Search members",
         "Search members (the MSP's own staff and API users). Useful fields: identifier, firstName, lastName, title, inactiveFlag. Example: inactiveFlag = false.",
         Members::PATH,
+        "id,identifier,firstName,lastName,title,primaryEmail,inactiveFlag",
     ),
     search(
         "connectwise_get_configurations",
         "Search configurations",
         "Search configuration items (managed devices and assets). Useful fields: name, type/name, company/identifier, status/name, serialNumber, activeFlag. Example: company/identifier = \"ACME\" AND type/name = \"Server\".",
         Configurations::PATH,
+        "id,name,type/name,company/id,company/name,status/name,serialNumber,modelNumber,ipAddress,activeFlag",
     ),
     get(
         "connectwise_get_configuration",

@@ -8,7 +8,7 @@ use crate::catalog::{COUNTABLE, ToolKind, ToolSpec};
 const CONDITIONS: &str = "ConnectWise conditions, e.g. company/identifier = \"ACME\" AND closedFlag = false. Quote text with double quotes, dates in brackets [2024-01-31], operators = != < <= > >= contains like in, nested fields with /.";
 const ORDER_BY: &str =
     "Sort order: a field and asc or desc, comma-separated, e.g. \"_info/dateEntered desc\".";
-const FIELDS: &str = "Only return these fields, comma-separated, e.g. \"id,summary,status/name\". Fewer fields give shorter answers.";
+const FIELDS: &str = "Only return these fields, comma-separated, e.g. \"id,summary,status/name\"; \"*\" or nothing returns complete records.";
 const CHILD_CONDITIONS: &str =
     "Conditions on child collections, e.g. communicationItems/value like \"%@acme.com\".";
 const CUSTOM_FIELD_CONDITIONS: &str =
@@ -60,7 +60,15 @@ fn property(name: &str, spec: &ToolSpec) -> Value {
     match name {
         "conditions" => json!({"type": "string", "description": CONDITIONS}),
         "orderBy" => json!({"type": "string", "description": ORDER_BY}),
-        "fields" => json!({"type": "string", "description": FIELDS}),
+        "fields" => match spec.kind {
+            ToolKind::Search {
+                summary: Some(summary),
+                ..
+            } => json!({"type": "string", "description": format!(
+                "Fields to return, comma-separated (nested with /). Without it you get the key fields: {summary}. \"*\" returns complete records."
+            )}),
+            _ => json!({"type": "string", "description": FIELDS}),
+        },
         "childConditions" => json!({"type": "string", "description": CHILD_CONDITIONS}),
         "customFieldConditions" => {
             json!({"type": "string", "description": CUSTOM_FIELD_CONDITIONS})

@@ -30,7 +30,8 @@ Conditions syntax: field operator value, joined with AND / OR and grouped with p
 - Numbers and true/false/null bare: closedFlag = false, id in (12, 15).
 - Dates in brackets, UTC: _info/dateEntered > [2024-01-31] or [2024-01-31T18:00:00Z].
 - Nested fields with /: status/name, board/name, owner/identifier.
-Use fields (\"id,summary,status/name\") and a small pageSize to keep answers short; connectwise_count answers \"how many\".";
+Search tools answer with each record's key fields; name others in fields (\"id,summary,budgetHours\"), use fields \"*\" for complete records, or get one record by id.
+Keep pageSize small; connectwise_count answers \"how many\".";
 
 /// Largest answer sent. Each answer travels twice (text and structured content)
 /// and MCP clients drop lines over 16 MiB, so larger answers become an error
@@ -115,8 +116,9 @@ impl ConnectWiseServer {
             ToolKind::Search {
                 path,
                 default_page_size,
+                summary,
             } => {
-                let query = query(&args, default_page_size)?;
+                let query = query(&args, default_page_size, summary)?;
                 self.page(&ApiPath::collection(path), &query, &args, || {
                     "nothing matched".into()
                 })
@@ -130,7 +132,7 @@ impl ConnectWiseServer {
                 default_page_size,
             } => {
                 let id = args.id(id_arg)?;
-                let query = query(&args, default_page_size)?;
+                let query = query(&args, default_page_size, None)?;
                 let missing = || format!("no {noun} {id}: check `{id_arg}`");
                 self.page(
                     &ApiPath::children(parent, id, child),
@@ -246,14 +248,18 @@ fn countable_names() -> String {
         .join(", ")
 }
 
-/// The query of a search or child-list call.
-fn query(args: &Args<'_>, default_page_size: u32) -> Result<Query, ToolFailure> {
-    let mut query = Query::new()
-        .page(args.integer("page", 1, i32::MAX as u64)?.unwrap_or(1) as u32)
-        .page_size(
-            args.integer("pageSize", 1, cw_client::MAX_PAGE_SIZE as u64)?
-                .unwrap_or(default_page_size.into()) as u32,
-        );
+/// The query of a search or child-list call. Without `fields` a search asks
+/// for its key fields (`summary`); `fields: "*"` asks for complete records.
+fn query(
+    args: &Args<'_>,
+    default_page_size: u32,
+    summary: Option<&str>,
+) -> Result<Query, ToolFailure> {
+    let page = args.integer("page", 1, i32::MAX as u64)?.unwrap_or(1) as u32;
+    let page_size = args
+        .integer("pageSize", 1, cw_client::MAX_PAGE_SIZE as u64)?
+        .unwrap_or(default_page_size.into()) as u32;
+    let mut query = Query::new().page(page).page_size(page_size);
     if let Some(c) = args.string("conditions")? {
         query = query.conditions(c);
     }
@@ -266,8 +272,14 @@ fn query(args: &Args<'_>, default_page_size: u32) -> Result<Query, ToolFailure> 
     if let Some(o) = args.string("orderBy")? {
         query = query.order_by(o);
     }
-    if let Some(f) = args.string("fields")? {
-        query = query.fields(f);
+    match args.string("fields")? {
+        Some(all) if all.trim() == "*" => {}
+        Some(fields) => query = query.fields(fields),
+        None => {
+            if let Some(summary) = summary {
+                query = query.fields(summary);
+            }
+        }
     }
     Ok(query)
 }

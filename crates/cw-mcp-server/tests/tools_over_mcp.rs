@@ -218,6 +218,7 @@ async fn every_tool_answers_from_the_simulators_data() {
             ToolKind::Search {
                 path,
                 default_page_size,
+                summary,
             } => {
                 let expected = table(path);
                 let answer = h.ok(spec.name, json!({})).await;
@@ -242,6 +243,27 @@ async fn every_tool_answers_from_the_simulators_data() {
                     "{} strips links",
                     spec.name
                 );
+                if let Some(summary) = summary {
+                    // Without `fields`, only the key fields come back...
+                    let keys: Vec<&str> = summary
+                        .split(',')
+                        .map(|f| f.split('/').next().unwrap())
+                        .collect();
+                    for item in answer["items"].as_array().unwrap() {
+                        assert!(item["id"].is_u64(), "{}", spec.name);
+                        for key in item.as_object().unwrap().keys() {
+                            assert!(
+                                keys.contains(&key.as_str()),
+                                "{}: {key} is not a key field",
+                                spec.name
+                            );
+                        }
+                    }
+                    // ...and `fields: "*"` gives complete records, links stripped.
+                    let full = h.ok(spec.name, json!({"fields": "*", "pageSize": 1})).await;
+                    let expected = cw_mcp_server::shape::record(expected[0].clone());
+                    assert_eq!(full["items"][0], expected, "{}", spec.name);
+                }
             }
             ToolKind::Get { path, id_arg, .. } => {
                 let record = &table(path)[3];
