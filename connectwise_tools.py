@@ -80,7 +80,7 @@ class Tools:
         :param order_by: Sort order such as "name asc".
         :param page: Page number, starting at 1.
         :param page_size: Records per page, 1 to 1000.
-        :param fields: Only these fields, comma-separated, e.g. "id,identifier,name".
+        :param fields: Fields to return, comma-separated, e.g. "id,identifier,name"; empty gives the key fields, "*" complete records.
         :param custom_field_conditions: Conditions on custom fields, e.g. caption = "Support Tier" AND value = "Gold".
         """
         return await self._call("connectwise_get_companies", {
@@ -134,7 +134,7 @@ class Tools:
         :param order_by: Sort order, e.g. "_info/dateEntered desc" for newest first.
         :param page: Page number, starting at 1.
         :param page_size: Records per page, 1 to 1000.
-        :param fields: Only these fields, comma-separated, e.g. "id,summary,status/name".
+        :param fields: Fields to return, comma-separated, e.g. "id,summary,budgetHours"; empty gives the key fields, "*" complete records.
         """
         return await self._call("connectwise_get_tickets", {
             "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
@@ -229,7 +229,7 @@ class Tools:
         :param order_by: Sort order such as "lastName asc".
         :param page: Page number, starting at 1.
         :param page_size: Records per page, 1 to 1000.
-        :param fields: Only these fields, comma-separated.
+        :param fields: Fields to return, comma-separated; empty gives the key fields, "*" complete records.
         :param child_conditions: Conditions on e-mail and phone entries, e.g. communicationItems/value = "jane@acme.com".
         """
         return await self._call("connectwise_get_contacts", {
@@ -263,7 +263,7 @@ class Tools:
         :param order_by: Sort order such as "expectedCloseDate asc".
         :param page: Page number, starting at 1.
         :param page_size: Records per page, 1 to 1000.
-        :param fields: Only these fields, comma-separated.
+        :param fields: Fields to return, comma-separated; empty gives the key fields, "*" complete records.
         """
         return await self._call("connectwise_get_opportunities", {
             "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
@@ -285,7 +285,7 @@ class Tools:
         :param order_by: Sort order such as "dateStart desc".
         :param page: Page number, starting at 1.
         :param page_size: Records per page, 1 to 1000.
-        :param fields: Only these fields, comma-separated.
+        :param fields: Fields to return, comma-separated; empty gives the key fields, "*" complete records.
         """
         return await self._call("connectwise_get_activities", {
             "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
@@ -309,7 +309,7 @@ class Tools:
         :param order_by: Sort order such as "endDate asc".
         :param page: Page number, starting at 1.
         :param page_size: Records per page, 1 to 1000.
-        :param fields: Only these fields, comma-separated.
+        :param fields: Fields to return, comma-separated; empty gives the key fields, "*" complete records.
         """
         return await self._call("connectwise_get_agreements", {
             "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
@@ -343,7 +343,7 @@ class Tools:
         :param order_by: Sort order such as "dueDate asc".
         :param page: Page number, starting at 1.
         :param page_size: Records per page, 1 to 1000.
-        :param fields: Only these fields, comma-separated.
+        :param fields: Fields to return, comma-separated; empty gives the key fields, "*" complete records.
         """
         return await self._call("connectwise_get_invoices", {
             "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
@@ -374,7 +374,7 @@ class Tools:
         :param order_by: Sort order such as "date desc".
         :param page: Page number, starting at 1.
         :param page_size: Records per page, 1 to 1000.
-        :param fields: Only these fields, comma-separated.
+        :param fields: Fields to return, comma-separated; empty gives the key fields, "*" complete records.
         """
         return await self._call("connectwise_get_expense_entries", {
             "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
@@ -398,7 +398,7 @@ class Tools:
         :param order_by: Sort order such as "timeStart desc".
         :param page: Page number, starting at 1.
         :param page_size: Records per page, 1 to 1000.
-        :param fields: Only these fields, comma-separated.
+        :param fields: Fields to return, comma-separated; empty gives the key fields, "*" complete records.
         """
         return await self._call("connectwise_get_time_entries", {
             "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
@@ -420,7 +420,7 @@ class Tools:
         :param order_by: Sort order such as "estimatedEnd asc".
         :param page: Page number, starting at 1.
         :param page_size: Records per page, 1 to 1000.
-        :param fields: Only these fields, comma-separated.
+        :param fields: Fields to return, comma-separated; empty gives the key fields, "*" complete records.
         """
         return await self._call("connectwise_get_projects", {
             "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
@@ -444,7 +444,7 @@ class Tools:
         :param order_by: Sort order such as "lastName asc".
         :param page: Page number, starting at 1.
         :param page_size: Records per page, 1 to 1000.
-        :param fields: Only these fields, comma-separated.
+        :param fields: Fields to return, comma-separated; empty gives the key fields, "*" complete records.
         """
         return await self._call("connectwise_get_members", {
             "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
@@ -466,7 +466,7 @@ class Tools:
         :param order_by: Sort order such as "name asc".
         :param page: Page number, starting at 1.
         :param page_size: Records per page, 1 to 1000.
-        :param fields: Only these fields, comma-separated.
+        :param fields: Fields to return, comma-separated; empty gives the key fields, "*" complete records.
         """
         return await self._call("connectwise_get_configurations", {
             "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
