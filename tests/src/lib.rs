@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -37,14 +38,15 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
-/// The environment that points a child at `sim` with the demo credentials.
+/// The environment that points a child at `sim` with the credentials it accepts.
 pub fn sim_env(sim: &cw_sim::SimHandle) -> Vec<(String, String)> {
+    let config = sim.client_config();
     [
         ("CW_API_URL", sim.url()),
-        ("CW_COMPANY_ID", "demo".into()),
-        ("CW_PUBLIC_KEY", "demo-public".into()),
-        ("CW_PRIVATE_KEY", "demo-private".into()),
-        ("CW_CLIENT_ID", cw_sim::DEMO_CLIENT_ID.into()),
+        ("CW_COMPANY_ID", config.company_id.clone()),
+        ("CW_PUBLIC_KEY", config.public_key.expose().to_owned()),
+        ("CW_PRIVATE_KEY", config.private_key.expose().to_owned()),
+        ("CW_CLIENT_ID", config.client_id.clone()),
         ("CW_MAX_RETRIES", "0".into()),
     ]
     .into_iter()
@@ -60,12 +62,23 @@ pub struct Bridge {
     pub url: String,
     /// A client for it.
     pub http: reqwest::Client,
+    /// Its stderr (its own and its child's logs), when captured.
+    logs: Option<Arc<Mutex<String>>>,
 }
 
 impl Bridge {
     /// Starts `cw-bridge --port 0 <args>` with only `env` (and PATH) in its
     /// environment, in a directory with no `.env`, and reads its address.
     pub async fn start(env: &[(String, String)], args: &[&str]) -> Bridge {
+        Self::spawn(env, args, false).await
+    }
+
+    /// Like [`Bridge::start`], keeping everything the bridge and its child log.
+    pub async fn start_logged(env: &[(String, String)], args: &[&str]) -> Bridge {
+        Self::spawn(env, args, true).await
+    }
+
+    async fn spawn(env: &[(String, String)], args: &[&str], capture: bool) -> Bridge {
         let mut command = Command::new(binary("cw-bridge"));
         command
             .args(["--port", "0"])
@@ -80,9 +93,26 @@ impl Bridge {
             .current_dir(std::env::temp_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if capture {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .kill_on_drop(true);
         let mut process = command.spawn().expect("spawn cw-bridge");
+        let logs = process.stderr.take().map(|stderr| {
+            let logs = Arc::new(Mutex::new(String::new()));
+            let sink = logs.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let mut logs = sink.lock().unwrap_or_else(|p| p.into_inner());
+                    logs.push_str(&line);
+                    logs.push('\n');
+                }
+            });
+            logs
+        });
         let stdout = process.stdout.take().expect("stdout");
         let mut line = String::new();
         tokio::time::timeout(
@@ -102,7 +132,16 @@ impl Bridge {
             process,
             url,
             http: reqwest::Client::new(),
+            logs,
         }
+    }
+
+    /// Everything logged so far (empty unless started with [`Bridge::start_logged`]).
+    pub fn logs(&self) -> String {
+        self.logs
+            .as_ref()
+            .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .unwrap_or_default()
     }
 
     /// Starts a bridge in front of `sim`, and waits until its child serves.

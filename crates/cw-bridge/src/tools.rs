@@ -34,8 +34,23 @@ pub async fn execute(
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = read_json(body)?;
-    let Value::Object(mut body) = body else {
+    let (name, arguments) = decode_execute(&read_body(body)?)?;
+    call(&state, &name, arguments).await
+}
+
+/// `POST /v1/tools/{name}` with the arguments as the body.
+pub async fn execute_named(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let arguments = decode_arguments(&read_body(body)?)?;
+    call(&state, &name, arguments).await
+}
+
+/// Decodes an execute body into the tool name and its arguments.
+pub fn decode_execute(bytes: &[u8]) -> Result<(String, Map<String, Value>), ApiError> {
+    let Value::Object(mut body) = parse_json(bytes)? else {
         return Err(ApiError::bad_request(
             "invalid_request",
             "the body must be a JSON object: {\"tool_name\": \"...\", \"arguments\": {...}}",
@@ -72,33 +87,26 @@ pub async fn execute(
             format!("unknown field `{extra}`; the body takes tool_name and arguments"),
         ));
     }
-    call(&state, &name, arguments).await
+    Ok((name, arguments))
 }
 
-/// `POST /v1/tools/{name}` with the arguments as the body.
-pub async fn execute_named(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let arguments = match body {
-        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Map::new(),
-        other => match read_json(other)? {
-            Value::Object(arguments) => arguments,
-            Value::Null => Map::new(),
-            _ => {
-                return Err(ApiError::bad_request(
-                    "invalid_request",
-                    "the body must be a JSON object of argument names to values",
-                ));
-            }
-        },
-    };
-    call(&state, &name, arguments).await
+/// Decodes a per-tool body: a JSON object of arguments; empty or `null` means none.
+pub fn decode_arguments(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match parse_json(bytes)? {
+        Value::Object(arguments) => Ok(arguments),
+        Value::Null => Ok(Map::new()),
+        _ => Err(ApiError::bad_request(
+            "invalid_request",
+            "the body must be a JSON object of argument names to values",
+        )),
+    }
 }
 
-fn read_json(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
-    let bytes = body.map_err(|rejection| {
+fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -111,8 +119,11 @@ fn read_json(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
                 format!("the body could not be read: {rejection}"),
             )
         }
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    })
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
         ApiError::bad_request("invalid_json", format!("the body is not valid JSON: {e}"))
     })
 }
@@ -210,8 +221,11 @@ fn tool_error(result: CallToolResult) -> ApiError {
         Some("bad_request") => "bad_request",
         Some("not_found") => "not_found",
         Some("rate_limited") => "rate_limited",
-        Some("timeout") => "upstream_timeout",
         Some("unknown_tool") => "unknown_tool",
+        Some("upstream_auth") => "upstream_auth",
+        Some("upstream_forbidden") => "upstream_forbidden",
+        Some("timeout") => "upstream_timeout",
+        Some("unreachable") => "upstream_unreachable",
         _ => "upstream_error",
     };
     let retry_after = detail
@@ -223,4 +237,61 @@ fn tool_error(result: CallToolResult) -> ApiError {
         error = error.with_details(detail);
     }
     error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            ".{0,20}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z_]{1,12}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Any bytes at all: an answer or a 400, never a panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            if let Err(error) = decode_execute(&bytes) {
+                prop_assert_eq!(error.status, StatusCode::BAD_REQUEST);
+            }
+            let _ = decode_arguments(&bytes);
+        }
+
+        /// Any JSON: accepted only in the documented shape.
+        #[test]
+        fn arbitrary_json_is_accepted_only_in_the_documented_shape(value in arb_json()) {
+            let bytes = serde_json::to_vec(&value).unwrap();
+            match decode_execute(&bytes) {
+                Ok((name, arguments)) => {
+                    prop_assert_eq!(value["tool_name"].as_str(), Some(name.as_str()));
+                    prop_assert!(value.get("arguments").is_none_or(|a| a.is_null() || a.as_object() == Some(&arguments)));
+                }
+                Err(error) => prop_assert_eq!(error.status, StatusCode::BAD_REQUEST),
+            }
+        }
+    }
+
+    #[test]
+    fn the_documented_body_decodes() {
+        let body = br#"{"tool_name":"connectwise_get_companies","arguments":{"conditions":"identifier=\"ACME\"","pageSize":5}}"#;
+        let (name, arguments) = decode_execute(body).unwrap();
+        assert_eq!(name, "connectwise_get_companies");
+        assert_eq!(arguments["pageSize"], 5);
+        assert!(decode_execute(br#"{"tool_name":"x","extra":1}"#).is_err());
+        assert!(decode_arguments(b"  ").unwrap().is_empty());
+        assert!(decode_arguments(b"[1]").is_err());
+    }
 }

@@ -165,6 +165,24 @@ mod tests {
         assert!(page.has_more);
     }
 
+    proptest::proptest! {
+        /// Arbitrary header text: links or nothing, never a panic.
+        #[test]
+        fn arbitrary_link_headers_never_panic(header in "\\PC{0,300}") {
+            let page: Page<()> = Page::new(vec![], 1, 25, Some(&header));
+            proptest::prop_assert_eq!(page.has_more, page.next_page.is_some() || page.next_page_id.is_some() || Links::parse(&header).next.is_some());
+        }
+
+        /// Headers built from arbitrary URLs and relations round-trip their page numbers.
+        #[test]
+        fn generated_link_headers_are_read_back(next in 1u32..100_000, last in 1u32..100_000, junk in "[a-z,;= ]{0,20}") {
+            let header = format!("<https://x/a?b={junk}&page={next}>; rel=\"next\", <https://x/a?page={last}>; rel=\"last\"");
+            let page: Page<()> = Page::new(vec![], 1, 25, Some(&header));
+            proptest::prop_assert_eq!(page.next_page, Some(next));
+            proptest::prop_assert_eq!(page.last_page, Some(last));
+        }
+    }
+
     #[test]
     fn malformed_headers_never_panic() {
         for header in [

@@ -296,7 +296,8 @@ pub(crate) fn is_datetime(s: &str) -> bool {
     let time = match time.rfind(['+', '-']) {
         Some(at) if at > 0 => {
             let offset = &time[at + 1..];
-            let ok = offset.len() == 5
+            let ok = offset.is_ascii()
+                && offset.len() == 5
                 && num(&offset[..2], 0..=23)
                 && &offset[2..3] == ":"
                 && num(&offset[3..], 0..=59);

@@ -131,6 +131,13 @@ fn control_characters_in_strings_are_refused() {
 }
 
 #[test]
+fn non_ascii_in_a_date_offset_is_an_error_not_a_panic() {
+    // Found by `cargo fuzz run conditions`: the offset was sliced by byte index.
+    assert!(parse("1>[\u{1} \u{11}\u{0}-\u{0}-00\u{bc}{]").is_err());
+    assert!(!parse::is_datetime("2024-01-01T10:00+0¼:00"));
+}
+
+#[test]
 fn nesting_is_bounded() {
     let deep = format!("{}id = 1{}", "(".repeat(100), ")".repeat(100));
     assert!(parse(&deep).unwrap_err().expected.contains("nested"));
@@ -303,8 +310,14 @@ proptest! {
     }
 
     #[test]
-    fn the_parser_never_panics(input in "\\PC{0,64}") {
+    fn the_parser_never_panics(input in "(?s).{0,64}") {
         let _ = parse(&input);
+    }
+
+    #[test]
+    fn bracketed_values_never_panic(inside in "(?s).{0,24}") {
+        let _ = parse(&format!("dateEntered > [{inside}]"));
+        let _ = parse::is_datetime(&inside);
     }
 
     #[test]
