@@ -10,18 +10,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 fn dataset() -> Arc<Dataset> {
-    static DATA: std::sync::OnceLock<Arc<Dataset>> = std::sync::OnceLock::new();
-    DATA.get_or_init(|| Arc::new(Dataset::generate(cw_sim::DEFAULT_SEED, 1.0)))
-        .clone()
+    Dataset::shared()
 }
 
 async fn sim() -> SimHandle {
-    cw_sim::start(SimConfig {
-        dataset: Some(dataset()),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap()
+    cw_sim::start(SimConfig::with_shared_data()).await.unwrap()
 }
 
 fn assert_read_only(sim: &SimHandle) {

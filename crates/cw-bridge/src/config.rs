@@ -103,15 +103,3 @@ impl Options {
         }
     }
 }
-
-/// A tracing filter from LOG_LEVEL's names (`WARNING` is `warn`), or the value itself.
-pub fn log_filter(level: &str) -> String {
-    match level.trim().to_ascii_uppercase().as_str() {
-        "DEBUG" => "debug".into(),
-        "INFO" => "info".into(),
-        "WARNING" | "WARN" => "warn".into(),
-        "ERROR" | "CRITICAL" => "error".into(),
-        "TRACE" => "trace".into(),
-        _ => level.trim().to_owned(),
-    }
-}

@@ -110,17 +110,6 @@ fn cors(origins: &str) -> CorsLayer {
     layer.allow_origin(AllowOrigin::list(list))
 }
 
-/// Starts logging to stderr.
-pub fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(config::log_filter(level))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .try_init();
-}
-
 /// Runs the bridge until SIGTERM or Ctrl-C: stops accepting, lets in-flight
 /// calls finish, stops the child, exits 0.
 pub async fn serve(options: Options) -> ExitCode {
@@ -163,7 +152,7 @@ pub async fn serve(options: Options) -> ExitCode {
     let stop = shutdown.clone();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            cw_runtime::shutdown_signal().await;
             tracing::info!("shutting down: finishing in-flight calls");
             stop.cancel();
         })
@@ -180,20 +169,6 @@ pub async fn serve(options: Options) -> ExitCode {
         Err(error) => {
             tracing::error!(%error, "server error");
             ExitCode::FAILURE
-        }
-    }
-}
-
-async fn shutdown_signal() {
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
         }
     }
 }

@@ -25,28 +25,9 @@ pub struct Options {
     pub log_level: String,
 }
 
-/// A tracing filter from LOG_LEVEL's names (`WARNING` is `warn`), or the value itself.
-pub fn log_filter(level: &str) -> String {
-    match level.trim().to_ascii_uppercase().as_str() {
-        "DEBUG" => "debug".into(),
-        "INFO" => "info".into(),
-        "WARNING" | "WARN" => "warn".into(),
-        "ERROR" | "CRITICAL" => "error".into(),
-        "TRACE" => "trace".into(),
-        _ => level.trim().to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn log_levels_map_to_filters() {
-        assert_eq!(log_filter("WARNING"), "warn");
-        assert_eq!(log_filter("debug"), "debug");
-        assert_eq!(log_filter("cw_client=debug"), "cw_client=debug");
-    }
 
     #[test]
     fn demo_accepts_a_bare_flag_and_boolish_values() {

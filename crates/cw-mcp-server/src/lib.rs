@@ -20,17 +20,6 @@ use rmcp::ServiceExt;
 pub use config::Options;
 pub use server::ConnectWiseServer;
 
-/// Starts logging to stderr (stdout carries only MCP messages).
-pub fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(config::log_filter(level))
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .try_init();
-}
-
 /// Runs the server on stdin/stdout until the client disconnects or a signal arrives.
 pub async fn run(options: Options) -> ExitCode {
     // Demo mode keeps the simulator alive for as long as the server runs.
@@ -89,24 +78,10 @@ pub async fn run(options: Options) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
-        _ = shutdown_signal() => {
+        _ = cw_runtime::shutdown_signal() => {
             tracing::info!("signal received, stopping");
             cancel.cancel();
         }
     }
     ExitCode::SUCCESS
-}
-
-async fn shutdown_signal() {
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }

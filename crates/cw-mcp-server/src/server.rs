@@ -171,16 +171,7 @@ impl ConnectWiseServer {
                             countable_names()
                         ))
                     })?;
-                let mut query = Query::new();
-                if let Some(c) = args.string("conditions")? {
-                    query = query.conditions(c);
-                }
-                if let Some(c) = args.string("childConditions")? {
-                    query = query.child_conditions(c);
-                }
-                if let Some(c) = args.string("customFieldConditions")? {
-                    query = query.custom_field_conditions(c);
-                }
+                let query = conditions(&args, Query::new())?;
                 let count = self
                     .client
                     .count_at(&ApiPath::collection(path), &query)
@@ -259,16 +250,7 @@ fn query(
     let page_size = args
         .integer("pageSize", 1, cw_client::MAX_PAGE_SIZE as u64)?
         .unwrap_or(default_page_size.into()) as u32;
-    let mut query = Query::new().page(page).page_size(page_size);
-    if let Some(c) = args.string("conditions")? {
-        query = query.conditions(c);
-    }
-    if let Some(c) = args.string("childConditions")? {
-        query = query.child_conditions(c);
-    }
-    if let Some(c) = args.string("customFieldConditions")? {
-        query = query.custom_field_conditions(c);
-    }
+    let mut query = conditions(args, Query::new().page(page).page_size(page_size))?;
     if let Some(o) = args.string("orderBy")? {
         query = query.order_by(o);
     }
@@ -280,6 +262,20 @@ fn query(
                 query = query.fields(summary);
             }
         }
+    }
+    Ok(query)
+}
+
+/// Adds `conditions`, `childConditions` and `customFieldConditions`, when given.
+fn conditions(args: &Args<'_>, mut query: Query) -> Result<Query, ToolFailure> {
+    if let Some(c) = args.string("conditions")? {
+        query = query.conditions(c);
+    }
+    if let Some(c) = args.string("childConditions")? {
+        query = query.child_conditions(c);
+    }
+    if let Some(c) = args.string("customFieldConditions")? {
+        query = query.custom_field_conditions(c);
     }
     Ok(query)
 }

@@ -1,7 +1,7 @@
 //! The MCP server in-process over a duplex pipe, with rmcp's client on the
 //! other end and cw-sim behind it: every tool listed and called, every error path.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use cw_client::{Client, RetryPolicy};
 use cw_mcp_server::ConnectWiseServer;
@@ -14,9 +14,7 @@ use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Map, Value, json};
 
 fn dataset() -> Arc<Dataset> {
-    static DATA: OnceLock<Arc<Dataset>> = OnceLock::new();
-    DATA.get_or_init(|| Arc::new(Dataset::generate(cw_sim::DEFAULT_SEED, 1.0)))
-        .clone()
+    Dataset::shared()
 }
 
 struct Harness {
@@ -25,12 +23,7 @@ struct Harness {
 }
 
 async fn harness_with(config: impl FnOnce(&SimHandle) -> cw_client::Config) -> Harness {
-    let sim = cw_sim::start(SimConfig {
-        dataset: Some(dataset()),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let sim = cw_sim::start(SimConfig::with_shared_data()).await.unwrap();
     let mut client_config = config(&sim);
     client_config.retry = RetryPolicy {
         max_retries: 1,

@@ -73,6 +73,16 @@ impl Default for SimConfig {
     }
 }
 
+impl SimConfig {
+    /// The default configuration over [`Dataset::shared`]: no data generation per start.
+    pub fn with_shared_data() -> Self {
+        Self {
+            dataset: Some(Dataset::shared()),
+            ..Self::default()
+        }
+    }
+}
+
 /// A running simulator. Dropping it stops the server.
 #[derive(Debug)]
 pub struct SimHandle {

@@ -45,16 +45,13 @@ struct Args {
     private_key: String,
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LOG_LEVEL")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    cw_runtime::init_logging(&std::env::var("LOG_LEVEL").unwrap_or_else(|_| "INFO".into()));
+    cw_runtime::run(serve(args))
+}
+
+async fn serve(args: Args) -> std::process::ExitCode {
     if !(args.scale.is_finite() && args.scale > 0.0 && args.scale <= 100.0) {
         eprintln!("error: --scale must be a number above 0 and at most 100");
         return std::process::ExitCode::from(2);
@@ -82,16 +79,7 @@ async fn main() -> std::process::ExitCode {
     };
     println!("{}", sim.url());
     tracing::info!(url = %sim.url(), "cw-sim ready; stop with Ctrl-C or SIGTERM");
-    shutdown_signal().await;
+    cw_runtime::shutdown_signal().await;
     sim.shutdown().await;
     std::process::ExitCode::SUCCESS
-}
-
-async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
 }

@@ -1,7 +1,7 @@
 //! cw-client against cw-sim over real loopback HTTP: every endpoint, the
 //! conditions grammar, paging, each error class, retries, and read-only.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cw_client::resources::*;
@@ -10,18 +10,11 @@ use cw_sim::{Dataset, Fault, FaultBody, SimConfig, SimHandle};
 use serde_json::Value;
 
 fn dataset() -> Arc<Dataset> {
-    static DATA: OnceLock<Arc<Dataset>> = OnceLock::new();
-    DATA.get_or_init(|| Arc::new(Dataset::generate(cw_sim::DEFAULT_SEED, 1.0)))
-        .clone()
+    Dataset::shared()
 }
 
 async fn sim() -> SimHandle {
-    cw_sim::start(SimConfig {
-        dataset: Some(dataset()),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap()
+    cw_sim::start(SimConfig::with_shared_data()).await.unwrap()
 }
 
 fn fast_retries(mut config: Config) -> Config {

@@ -95,6 +95,15 @@ impl Dataset {
         generate::generate(seed, scale)
     }
 
+    /// The default demo data (default seed, scale 1), generated once per process
+    /// and shared: test suites start many simulators over it.
+    pub fn shared() -> std::sync::Arc<Dataset> {
+        static SHARED: std::sync::OnceLock<std::sync::Arc<Dataset>> = std::sync::OnceLock::new();
+        SHARED
+            .get_or_init(|| std::sync::Arc::new(Dataset::generate(crate::DEFAULT_SEED, 1.0)))
+            .clone()
+    }
+
     /// A table by its key: a collection path (`/service/tickets`), or for a
     /// child collection the parent path and child segment (`/service/tickets/notes`).
     pub fn table(&self, key: &str) -> Option<&Table> {
