@@ -26,35 +26,60 @@ pub fn matches_custom_fields(expr: &Expr, record: &Value) -> bool {
         .is_some_and(|fields| fields.iter().any(|field| matches(expr, field)))
 }
 
-/// The values at `segments`, descending through arrays. A single-segment path
+/// True when `test` holds for any value at `segments`, descending through
+/// arrays; NULLs and missing fields are never tested. A single-segment path
 /// missing at the top level is also looked up in `_info` (`dateEntered`).
-fn resolve<'a>(record: &'a Value, segments: &[String]) -> Vec<&'a Value> {
-    let mut found = Vec::new();
-    collect(record, segments, &mut found);
-    if let Some(info) = record
-        .get("_info")
-        .filter(|_| found.is_empty() && segments.len() == 1)
-    {
-        collect(info, segments, &mut found);
+/// Nothing is allocated: this runs for every record of every search.
+fn any_value<'a>(
+    record: &'a Value,
+    segments: &[String],
+    mut test: impl FnMut(&'a Value) -> bool,
+) -> bool {
+    let mut found = false;
+    let hit = walk(record, segments, &mut |value| {
+        found = true;
+        test(value)
+    });
+    if hit || found || segments.len() != 1 {
+        return hit;
     }
-    found
+    record
+        .get("_info")
+        .is_some_and(|info| walk(info, segments, &mut test))
 }
 
-fn collect<'a>(value: &'a Value, segments: &[String], found: &mut Vec<&'a Value>) {
+fn walk<'a>(
+    value: &'a Value,
+    segments: &[String],
+    visit: &mut dyn FnMut(&'a Value) -> bool,
+) -> bool {
     match value {
-        Value::Array(items) => items.iter().for_each(|item| collect(item, segments, found)),
+        Value::Array(items) => items.iter().any(|item| walk(item, segments, visit)),
         Value::Object(map) => match segments.split_first() {
-            None => found.push(value),
-            Some((head, rest)) => {
-                if let Some(child) = field(map, head) {
-                    collect(child, rest, found);
-                }
-            }
+            None => visit(value),
+            Some((head, rest)) => field(map, head).is_some_and(|child| walk(child, rest, visit)),
         },
-        Value::Null => {}
-        _ if segments.is_empty() => found.push(value),
-        _ => {}
+        Value::Null => false,
+        _ if segments.is_empty() => visit(value),
+        _ => false,
     }
+}
+
+/// The first value at `segments`, for sorting.
+fn first_value<'a>(record: &'a Value, segments: &[String]) -> Option<&'a Value> {
+    let mut first = None;
+    any_value(record, segments, |value| {
+        first = Some(value);
+        true
+    });
+    first
+}
+
+/// Case-insensitive ordering of two strings, without allocating.
+fn cmp_ci(a: &str, b: &str) -> Ordering {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .cmp(b.chars().flat_map(char::to_lowercase))
 }
 
 /// A key, exact or case-insensitive (ConnectWise field names are not case-sensitive).
@@ -67,14 +92,14 @@ fn field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
 }
 
 fn compare(comparison: &Comparison, record: &Value) -> bool {
-    let values = resolve(record, &comparison.field.segments);
+    let segments = &comparison.field.segments;
     match (&comparison.value, comparison.op) {
-        (Literal::Null, Operator::Eq) => values.iter().all(|v| v.is_null()),
-        (Literal::Null, Operator::NotEq) => values.iter().any(|v| !v.is_null()),
+        (Literal::Null, Operator::Eq) => !any_value(record, segments, |_| true),
+        (Literal::Null, Operator::NotEq) => any_value(record, segments, |_| true),
         (Literal::Null, _) => false,
-        _ => values
-            .iter()
-            .any(|v| !v.is_null() && test(v, comparison.op, &comparison.value)),
+        _ => any_value(record, segments, |v| {
+            test(v, comparison.op, &comparison.value)
+        }),
     }
 }
 
@@ -146,9 +171,7 @@ fn order(value: &Value, literal: &Literal) -> Option<Ordering> {
             .as_f64()?
             .partial_cmp(&t.as_str().trim().parse::<f64>().ok()?),
         (Value::Bool(b), Literal::Bool(c)) => Some(b.cmp(c)),
-        (Value::String(s), Literal::Text(t)) => {
-            Some(s.to_lowercase().cmp(&t.as_str().to_lowercase()))
-        }
+        (Value::String(s), Literal::Text(t)) => Some(cmp_ci(s, t.as_str())),
         (Value::String(s), Literal::DateTime(d)) => {
             Some(normalize_datetime(s).cmp(&normalize_datetime(d)))
         }
@@ -235,8 +258,8 @@ fn split(path: &str) -> Vec<String> {
 pub fn sort(records: &mut [&Value], keys: &[SortKey]) {
     records.sort_by(|a, b| {
         for key in keys {
-            let left = resolve(a, &key.segments).into_iter().next();
-            let right = resolve(b, &key.segments).into_iter().next();
+            let left = first_value(a, &key.segments);
+            let right = first_value(b, &key.segments);
             let ordering = sort_order(left, right);
             let ordering = if key.descending {
                 ordering.reverse()
@@ -264,7 +287,8 @@ fn sort_order(left: Option<&Value>, right: Option<&Value>) -> Ordering {
             .partial_cmp(&b.as_f64())
             .unwrap_or(Ordering::Equal),
         (Some(Value::Bool(a)), Some(Value::Bool(b))) => a.cmp(b),
-        (Some(a), Some(b)) => text(a).to_lowercase().cmp(&text(b).to_lowercase()),
+        (Some(Value::String(a)), Some(Value::String(b))) => cmp_ci(a, b),
+        (Some(a), Some(b)) => cmp_ci(&text(a), &text(b)),
     }
 }
 
