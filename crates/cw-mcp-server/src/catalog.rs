@@ -64,6 +64,7 @@ pub struct ToolSpec {
     pub kind: ToolKind,
 }
 
+/// A search tool: key fields by default, 25 records a page.
 const fn search(
     name: &'static str,
     title: &'static str,
@@ -71,23 +72,26 @@ const fn search(
     path: &'static str,
     summary: &'static str,
 ) -> ToolSpec {
-    ToolSpec {
-        name,
-        title,
-        description,
-        kind: ToolKind::Search {
-            path,
-            default_page_size: 25,
-            summary: Some(summary),
-        },
-    }
+    listing(name, title, description, path, 25, Some(summary))
 }
 
+/// A reference list (types, statuses, ...): whole records, 100 a page.
 const fn reference(
     name: &'static str,
     title: &'static str,
     description: &'static str,
     path: &'static str,
+) -> ToolSpec {
+    listing(name, title, description, path, 100, None)
+}
+
+const fn listing(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    path: &'static str,
+    default_page_size: u32,
+    summary: Option<&'static str>,
 ) -> ToolSpec {
     ToolSpec {
         name,
@@ -95,8 +99,8 @@ const fn reference(
         description,
         kind: ToolKind::Search {
             path,
-            default_page_size: 100,
-            summary: None,
+            default_page_size,
+            summary,
         },
     }
 }
