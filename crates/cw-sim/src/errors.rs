@@ -15,22 +15,20 @@ pub fn cw_error(status: StatusCode, code: &str, message: impl Into<String>) -> R
 
 /// 400 `InvalidObject` naming the parameter at fault.
 pub fn invalid(parameter: &str, message: impl Into<String>) -> Response {
-    let message = message.into();
-    let body = json!({
-        "code": "InvalidObject",
-        "message": message,
-        "errors": [{"code": "InvalidObject", "message": message, "resource": "query", "field": parameter}],
-    });
-    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+    field_error("InvalidObject", parameter, message.into())
 }
 
 /// 400 `OutOfRange` for a paging parameter.
 pub fn out_of_range(parameter: &str, message: impl Into<String>) -> Response {
-    let message = message.into();
+    field_error("OutOfRange", parameter, message.into())
+}
+
+/// 400 with `code`, and an `errors[]` entry naming the query parameter.
+fn field_error(code: &str, parameter: &str, message: String) -> Response {
     let body = json!({
-        "code": "OutOfRange",
+        "code": code,
         "message": message,
-        "errors": [{"code": "OutOfRange", "message": message, "resource": "query", "field": parameter}],
+        "errors": [{"code": code, "message": message, "resource": "query", "field": parameter}],
     });
     (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
 }

@@ -80,12 +80,6 @@ impl Fault {
         self
     }
 
-    /// Also delay by `latency`.
-    pub fn with_latency(mut self, latency: Duration) -> Self {
-        self.latency = Some(latency);
-        self
-    }
-
     /// The answer this fault gives, if it replaces the real one.
     pub fn response(&self) -> Option<Response> {
         let status =

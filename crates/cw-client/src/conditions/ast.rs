@@ -151,14 +151,6 @@ impl Operator {
     pub fn takes_list(self) -> bool {
         matches!(self, Operator::In | Operator::NotIn)
     }
-
-    /// True for the `not ...` operators.
-    pub fn is_negated(self) -> bool {
-        matches!(
-            self,
-            Operator::NotContains | Operator::NotLike | Operator::NotIn
-        )
-    }
 }
 
 impl fmt::Display for Operator {
