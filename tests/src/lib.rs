@@ -1,6 +1,8 @@
 //! Helpers for end-to-end tests: find the built binaries, start the real
 //! `cw-bridge` (and so its `cw-mcp-server` child) against a `cw-sim`.
 
+pub mod attack;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -37,6 +39,13 @@ pub fn binary(name: &str) -> PathBuf {
     );
     path
 }
+
+/// Settings that lift the bridge's per-client rate and concurrency limits, for
+/// tests and benchmarks whose one client is a load generator.
+pub const NO_CLIENT_LIMITS: [(&str, &str); 2] = [
+    ("BRIDGE_CLIENT_RATE", "0"),
+    ("BRIDGE_CLIENT_CONCURRENCY", "0"),
+];
 
 /// The environment that points a child at `sim` with the credentials it accepts.
 pub fn sim_env(sim: &cw_sim::SimHandle) -> Vec<(String, String)> {

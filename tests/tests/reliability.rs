@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cw_e2e::{Bridge, signal, sim_env};
+use cw_e2e::attack::rss_kib;
+use cw_e2e::{Bridge, NO_CLIENT_LIMITS, signal, sim_env};
 use cw_sim::{Credentials, Fault, FaultBody, SimConfig, SimHandle};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -218,7 +219,7 @@ async fn upstream_faults_end_in_clear_errors_or_retries_and_leak_no_secret() {
 #[tokio::test]
 async fn a_child_killed_under_load_leaves_no_request_unanswered() {
     let sim = sim().await;
-    let bridge = Arc::new(logged_bridge(&sim, &[]).await);
+    let bridge = Arc::new(logged_bridge(&sim, &NO_CLIENT_LIMITS).await);
     let pid = bridge.child_pid().await;
     sim.faults().add(Fault::delay(Duration::from_millis(20)));
     let answered = Arc::new(AtomicUsize::new(0));
@@ -287,25 +288,10 @@ async fn a_child_killed_under_load_leaves_no_request_unanswered() {
     }
 }
 
-/// VmRSS of the bridge and its child together, in KiB.
-fn rss_kib(pids: &[u32]) -> u64 {
-    pids.iter()
-        .map(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/status"))
-                .unwrap_or_default()
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-                .unwrap_or(0)
-        })
-        .sum()
-}
-
 #[tokio::test]
 async fn ten_thousand_calls_at_64_lose_nothing_and_memory_stays_flat() {
     let sim = sim().await;
-    let bridge = Arc::new(Bridge::for_sim(&sim, &[]).await);
+    let bridge = Arc::new(Bridge::for_sim(&sim, &NO_CLIENT_LIMITS).await);
     let pids = [bridge.process.id().unwrap(), bridge.child_pid().await];
     let companies: Arc<Vec<Value>> = Arc::new(
         sim.dataset()

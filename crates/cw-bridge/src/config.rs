@@ -40,16 +40,50 @@ pub struct Options {
     /// Seconds a tool call may take before the bridge answers 504.
     #[arg(long, env = "BRIDGE_TOOL_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub tool_timeout_secs: u64,
-    /// Allowed CORS origins, comma-separated; `*` allows any origin (without credentials).
-    #[arg(long, env = "BRIDGE_CORS_ORIGINS", default_value = "*")]
+    /// Browser origins allowed to call the bridge, comma-separated (e.g. your OpenWebUI's
+    /// https://chat.example.com); `*` allows any. Empty (the default): requests from web pages are
+    /// refused. Needs BRIDGE_API_KEY, so that no other page can read ConnectWise through it.
+    #[arg(long, env = "BRIDGE_CORS_ORIGINS", default_value = "")]
     pub cors_origins: String,
-    /// Host names /mcp accepts in the Host header, comma-separated (add your docker network names).
+    /// Host names every route accepts in the Host header, comma-separated (add your docker network
+    /// and DNS names); `*` accepts any (turns off the DNS-rebinding protection).
     #[arg(
         long,
         env = "MCP_ALLOWED_HOSTS",
         default_value = "localhost,127.0.0.1,::1,connectwise-mcp-bridge,mcp-bridge"
     )]
     pub allowed_hosts: String,
+    /// Most client connections open at once; more are answered 503 and closed.
+    #[arg(long, env = "BRIDGE_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+    /// Most connections open at once from one client address.
+    #[arg(long, env = "BRIDGE_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections_per_client: u32,
+    /// Seconds for a request's headers to arrive, counted from the connection's start or its
+    /// previous answer: closes slow-header (slowloris) and idle keep-alive connections alike.
+    #[arg(long, env = "BRIDGE_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may take to arrive once its headers have.
+    #[arg(long, env = "BRIDGE_BODY_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout_secs: u64,
+    /// Most requests handled at once; more wait up to a second, then get 503.
+    #[arg(long, env = "BRIDGE_MAX_IN_FLIGHT", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_in_flight: u32,
+    /// Requests a second one client address may make on average (0: no limit); over it, 429.
+    #[arg(long, env = "BRIDGE_CLIENT_RATE", default_value_t = 50)]
+    pub client_rate: u32,
+    /// Requests one client address may make in a burst above its rate.
+    #[arg(long, env = "BRIDGE_CLIENT_BURST", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub client_burst: u32,
+    /// Requests one client address may have in flight at once (0: no limit); over it, 429.
+    #[arg(long, env = "BRIDGE_CLIENT_CONCURRENCY", default_value_t = 32)]
+    pub client_concurrency: u32,
+    /// Most live /mcp sessions; past it, new sessions get 503 while existing ones keep working.
+    #[arg(long, env = "MCP_MAX_SESSIONS", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_sessions: u32,
+    /// Seconds an /mcp session may stay idle before it is closed.
+    #[arg(long, env = "MCP_SESSION_IDLE_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub session_idle_secs: u64,
     /// Log level: DEBUG, INFO, WARNING or ERROR, or a tracing filter.
     #[arg(long, env = "LOG_LEVEL", default_value = "INFO")]
     pub log_level: String,
@@ -77,6 +111,35 @@ impl Options {
             .as_deref()
             .map(str::trim)
             .filter(|k| !k.is_empty())
+    }
+
+    /// Why this configuration would expose ConnectWise to anyone who can reach the bridge:
+    /// said at start and in `/health`.
+    pub fn exposure_warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if !self.host.is_loopback() && self.api_key().is_none() {
+            warnings.push(format!(
+                "the bridge listens on {} without BRIDGE_API_KEY: anyone who can reach this address can read ConnectWise; set BRIDGE_API_KEY or BRIDGE_HOST=127.0.0.1",
+                self.host
+            ));
+        }
+        if self.allowed_hosts.trim() == "*" {
+            warnings.push(
+                "MCP_ALLOWED_HOSTS is *: any Host is accepted, so DNS rebinding can reach the bridge from a web page".into(),
+            );
+        }
+        warnings
+    }
+
+    /// Refuses settings that cannot be served safely: web pages allowed to call the bridge
+    /// (BRIDGE_CORS_ORIGINS) without a key would let them read ConnectWise.
+    pub fn check(&self) -> Result<(), String> {
+        if !Self::list(&self.cors_origins).is_empty() && self.api_key().is_none() {
+            return Err(
+                "BRIDGE_CORS_ORIGINS lets web pages call the bridge, so BRIDGE_API_KEY must be set too (browser-side tool servers send it as a Bearer key); or leave BRIDGE_CORS_ORIGINS empty".into(),
+            );
+        }
+        Ok(())
     }
 
     /// Comma-separated list to items.

@@ -31,13 +31,18 @@ pub async fn health(State(state): State<AppState>) -> Response {
         }
         _ => (StatusCode::SERVICE_UNAVAILABLE, None),
     };
-    let body = json!({
+    let mut body = json!({
         "status": if status == StatusCode::OK { "ok" } else { "degraded" },
         "service": SERVICE_NAME,
         "version": env!("CARGO_PKG_VERSION"),
         "mode": if state.demo { "demo" } else { "live" },
         "child": child,
         "tools": tools,
+        "connections": state.connections.open(),
+        "mcpSessions": state.sessions.live().await,
     });
+    if !state.warnings.is_empty() {
+        body["warnings"] = json!(state.warnings);
+    }
     (status, axum::Json(body)).into_response()
 }

@@ -5,8 +5,11 @@
 //! server ([`openapi`]) and MCP Streamable HTTP ([`mcp`]).
 
 pub mod auth;
+pub mod browser;
 pub mod config;
+pub mod connections;
 pub mod errors;
+pub mod fairness;
 pub mod health;
 pub mod healthcheck;
 pub mod mcp;
@@ -20,14 +23,18 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
-use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
+use browser::BrowserPolicy;
 pub use config::Options;
+use connections::{ConnectionLimits, Connections};
 use errors::ApiError;
+use fairness::{Fairness, RequestLimits};
+use mcp::Sessions;
 use supervisor::{ChildCommand, Supervisor};
 
 /// Largest request body accepted.
@@ -44,23 +51,39 @@ pub struct AppState {
     pub demo: bool,
     /// True when BRIDGE_API_KEY is set (for the OpenAPI security scheme).
     pub api_key_required: bool,
+    /// Open connections (for `/health`).
+    pub connections: Arc<Connections>,
+    /// Live `/mcp` sessions (for `/health`).
+    pub sessions: Sessions,
+    /// What the configuration exposes, said in `/health`.
+    pub warnings: Arc<[String]>,
 }
 
 /// The bridge's routes and layers.
 pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -> Router {
-    let mcp = mcp::service(
-        state.supervisor.clone(),
-        state.tool_timeout,
-        Options::list(&options.allowed_hosts),
-        shutdown,
-    );
+    let policy = BrowserPolicy::from_options(options);
+    let mcp = Router::new()
+        .route_service(
+            "/mcp",
+            mcp::service(
+                state.supervisor.clone(),
+                state.tool_timeout,
+                policy.allowed_hosts(),
+                &state.sessions,
+                shutdown,
+            ),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.sessions.clone(),
+            mcp::gate,
+        ));
     let mut router = Router::new()
         .route("/health", get(health::health))
         .route("/v1/tools", get(tools::list))
         .route("/v1/tools/execute", post(tools::execute))
         .route("/v1/tools/{name}", post(tools::execute_named))
         .route("/openapi.json", get(openapi::openapi))
-        .route_service("/mcp", mcp)
+        .merge(mcp)
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -75,44 +98,45 @@ pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -
                 "wrong method for this route; see GET /openapi.json",
             )
         })
-        .with_state(state);
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     if let Some(key) = options.api_key() {
         router = router.layer(axum::middleware::from_fn_with_state(
             auth::ApiKey::new(key),
             auth::require_key,
         ));
     }
+    router = router
+        .layer(axum::middleware::from_fn_with_state(
+            Fairness::new(RequestLimits {
+                rate: options.client_rate,
+                burst: options.client_burst,
+                per_client_in_flight: options.client_concurrency,
+                in_flight: options.max_in_flight as usize,
+            }),
+            fairness::limit,
+        ))
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+            options.body_timeout_secs,
+        )));
+    if let Some(cors) = policy.cors() {
+        router = router.layer(cors);
+    }
     router
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(cors(&options.cors_origins))
+        .layer(axum::middleware::from_fn_with_state(policy, browser::guard))
         .layer(
             TraceLayer::new_for_http()
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
         )
 }
 
-fn cors(origins: &str) -> CorsLayer {
-    let layer = CorsLayer::new()
-        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
-        .allow_headers(Any)
-        .expose_headers([
-            HeaderName::from_static("mcp-session-id"),
-            HeaderName::from_static("retry-after"),
-        ])
-        .max_age(Duration::from_secs(3600));
-    if origins.trim() == "*" {
-        return layer.allow_origin(Any);
-    }
-    let list: Vec<HeaderValue> = Options::list(origins)
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
-    layer.allow_origin(AllowOrigin::list(list))
-}
-
 /// Runs the bridge until SIGTERM or Ctrl-C: stops accepting, lets in-flight
 /// calls finish, stops the child, exits 0.
 pub async fn serve(options: Options) -> ExitCode {
+    if let Err(problem) = options.check() {
+        eprintln!("error: {problem}");
+        return ExitCode::from(2);
+    }
     let program = options.server_program();
     let args = if options.demo {
         vec!["--demo".to_owned()]
@@ -141,22 +165,36 @@ pub async fn serve(options: Options) -> ExitCode {
         println!("http://{address}");
     }
     tracing::info!(%address, demo = options.demo, auth = options.api_key().is_some(), "cw-bridge listening");
+    let warnings = options.exposure_warnings();
+    for warning in &warnings {
+        tracing::warn!("UNSAFE: {warning}");
+    }
+    let connections = Connections::new(ConnectionLimits {
+        max: options.max_connections as usize,
+        per_client: options.max_connections_per_client as usize,
+        header_timeout: Duration::from_secs(options.header_timeout_secs),
+    });
     let shutdown = CancellationToken::new();
     let state = AppState {
         supervisor: supervisor.clone(),
         tool_timeout: options.tool_timeout(),
         demo: options.demo,
         api_key_required: options.api_key().is_some(),
+        connections: connections.clone(),
+        sessions: Sessions::new(
+            options.max_sessions as usize,
+            Duration::from_secs(options.session_idle_secs),
+        ),
+        warnings: warnings.into(),
     };
     let app = router(state, &options, shutdown.clone());
     let stop = shutdown.clone();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            cw_runtime::shutdown_signal().await;
-            tracing::info!("shutting down: finishing in-flight calls");
-            stop.cancel();
-        })
-        .await;
+    connections::serve(listener, app, connections, async move {
+        cw_runtime::shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight calls");
+        stop.cancel();
+    })
+    .await;
     supervisor.shutdown();
     if tokio::time::timeout(Duration::from_secs(15), supervision)
         .await
@@ -164,11 +202,5 @@ pub async fn serve(options: Options) -> ExitCode {
     {
         tracing::warn!("the ConnectWise MCP server did not stop in time");
     }
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!(%error, "server error");
-            ExitCode::FAILURE
-        }
-    }
+    ExitCode::SUCCESS
 }

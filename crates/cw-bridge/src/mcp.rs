@@ -1,12 +1,22 @@
 //! `/mcp`: MCP Streamable HTTP serving the child's tools, by forwarding
 //! `tools/list` and `tools/call` to it.
+//!
+//! Sessions are bounded: at most `MCP_MAX_SESSIONS` live at once (past it a new
+//! session gets 503 with `Retry-After`, while existing ones keep working), each
+//! closed after `MCP_SESSION_IDLE_SECS` idle. Clients on the stateless
+//! 2026-07-28 protocol open no session at all.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    PaginatedRequestParams, ResultType, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -14,6 +24,7 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use tokio_util::sync::CancellationToken;
 
+use crate::errors::ApiError;
 use crate::supervisor::{CallError, ChildState, Supervisor};
 
 /// A `ServerHandler` that forwards to the supervised child.
@@ -61,18 +72,52 @@ impl ServerHandler for McpProxy {
             .call(&request.name, arguments, self.timeout)
             .await
         {
-            Ok(result) => Ok(result.into()),
+            // A result forwarded from the child carries no `resultType`; peers on
+            // the 2026-07-28 protocol require it (rmcp strips it for older ones).
+            Ok(mut result) => {
+                result.result_type = Some(ResultType::COMPLETE);
+                Ok(result.into())
+            }
             Err(CallError::Rejected(message)) => Err(McpError::invalid_params(message, None)),
             Err(error) => Err(McpError::internal_error(error.to_string(), None)),
         }
     }
 }
 
+/// The live sessions and their bounds.
+#[derive(Clone)]
+pub struct Sessions {
+    manager: Arc<LocalSessionManager>,
+    max: usize,
+}
+
+impl Sessions {
+    /// A session manager that keeps at most `max` sessions, each closed after `idle` idle.
+    pub fn new(max: usize, idle: Duration) -> Self {
+        let mut manager = LocalSessionManager::default();
+        manager.session_config.keep_alive = Some(idle);
+        manager.session_config.init_timeout = Some(idle.min(INIT_TIMEOUT));
+        Self {
+            manager: Arc::new(manager),
+            max,
+        }
+    }
+
+    /// Sessions live now.
+    pub async fn live(&self) -> usize {
+        self.manager.sessions.read().await.len()
+    }
+}
+
+/// How long a new session may take to send `initialize`.
+const INIT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The `/mcp` service.
 pub fn service(
     supervisor: Arc<Supervisor>,
     timeout: Duration,
     allowed_hosts: Vec<String>,
+    sessions: &Sessions,
     shutdown: CancellationToken,
 ) -> StreamableHttpService<McpProxy, LocalSessionManager> {
     let config = StreamableHttpServerConfig::default()
@@ -83,9 +128,50 @@ pub fn service(
         supervisor,
         timeout,
     };
-    StreamableHttpService::new(
-        move || Ok(proxy.clone()),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    )
+    StreamableHttpService::new(move || Ok(proxy.clone()), sessions.manager.clone(), config)
+}
+
+/// In front of `/mcp`: refuses a new session past the cap, and answers a
+/// session's DELETE with 204 (the official SDKs expect 200 or 204; rmcp says 202).
+pub async fn gate(State(sessions): State<Sessions>, request: Request, next: Next) -> Response {
+    let request =
+        if request.method() == Method::POST && !request.headers().contains_key("mcp-session-id") {
+            let (parts, body) = request.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await else {
+                return ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the body is larger than the 1 MiB limit, or did not arrive in time",
+                )
+                .into_response();
+            };
+            let message = serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default();
+            if message["method"] == "initialize" && sessions.live().await >= sessions.max {
+                return too_many_sessions(message["id"].clone(), sessions.max);
+            }
+            Request::from_parts(parts, Body::from(bytes))
+        } else {
+            request
+        };
+    let deleting = request.method() == Method::DELETE;
+    let mut response = next.run(request).await;
+    if deleting && response.status() == StatusCode::ACCEPTED {
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+        *response.body_mut() = Body::empty();
+    }
+    response
+}
+
+/// 503 with `Retry-After` and a JSON-RPC error an MCP client can show.
+fn too_many_sessions(id: serde_json::Value, max: usize) -> Response {
+    let message = format!(
+        "the bridge already serves {max} MCP sessions (MCP_MAX_SESSIONS); try again in a few seconds, or close sessions you no longer use"
+    );
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32000, "message": message}});
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
 }

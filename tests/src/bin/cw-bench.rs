@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cw_client::{ApiPath, Client, Query};
-use cw_e2e::{Bridge, sim_env};
+use cw_e2e::{Bridge, NO_CLIENT_LIMITS, sim_env};
 use cw_sim::{Fault, SimConfig, SimHandle};
 use serde_json::{Value, json};
 
@@ -166,6 +166,7 @@ async fn start_bridge(sim: &SimHandle) -> (Bridge, Duration) {
     let started = Instant::now();
     let mut env = sim_env(sim);
     env.push(("CW_MAX_CONCURRENCY".into(), MAX_CONCURRENCY.to_string()));
+    env.extend(NO_CLIENT_LIMITS.map(|(k, v)| (k.to_owned(), v.to_owned())));
     let bridge = Bridge::start(&env, &[]).await;
     // The first call waits while the child starts: spawn to first answer.
     Call::GetTicket.bridged(&bridge, 0).await;
