@@ -294,7 +294,7 @@ async fn one_call(bridge: &Bridge, i: usize) -> StatusCode {
                 )
                 .await;
                 session_post(&bridge.http, &bridge.url, &session, list).await;
-                if !i.is_multiple_of(4) {
+                if !(i / 6).is_multiple_of(4) {
                     close_session(&bridge.http, &bridge.url, &session).await;
                 }
             }

@@ -9,6 +9,12 @@
 //! throughput at 1, 8, 32 and 128 callers, peak and idle RSS of bridge and
 //! child, start-up to the first answer, and answer sizes against raw
 //! ConnectWise JSON. Finishes in well under 5 minutes on 2 cores.
+//!
+//!     target/release/cw-bench hostile [SECONDS]
+//!
+//! runs the attacks instead (see `hostile.rs`).
+
+mod hostile;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -195,6 +201,13 @@ async fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         cpu_model()
     );
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("hostile") {
+        let soak_secs = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60);
+        hostile::run(&sim, soak_secs).await;
+        println!("\nfinished in {:.1} s", began.elapsed().as_secs_f64());
+        return;
+    }
 
     // Start-up: spawn to first successful tool call, five times.
     let mut startups = Vec::new();

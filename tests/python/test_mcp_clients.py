@@ -1,0 +1,52 @@
+"""The official Python SDK's clients as they ship (mcp 2.3.0): the high-level `mcp.Client` in its
+default auto mode (what OpenWebUI 0.12 uses: it probes for the stateless 2026-07-28 protocol
+first) and in legacy mode, against `/mcp` on the real bridge and against `cw-mcp-server` over
+stdio. Each lists the tools, runs a search, a get-by-id and a failing call."""
+
+import logging
+import os
+import tempfile
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+from conftest import binary
+
+
+def stdio_server():
+    return StdioServerParameters(command=binary("cw-mcp-server"), args=["--demo"], cwd=tempfile.gettempdir(),
+                                 env={"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "ERROR"})
+
+
+async def exercise(client):
+    names = {tool.name for tool in (await client.list_tools()).tools}
+    assert {"connectwise_get_tickets", "connectwise_get_ticket"} <= names
+    search = await client.call_tool("connectwise_get_tickets",
+                                    {"conditions": 'company/identifier = "ACME" AND closedFlag = false', "pageSize": 5})
+    assert not search.is_error, search.content
+    items = search.structured_content["items"]
+    assert items and all(item["company"]["identifier"] == "ACME" for item in items)
+    ticket = await client.call_tool("connectwise_get_ticket", {"ticket_id": items[0]["id"]})
+    assert not ticket.is_error and ticket.structured_content["id"] == items[0]["id"]
+    assert ticket.structured_content["summary"]
+    missing = await client.call_tool("connectwise_get_ticket", {"ticket_id": 123})
+    assert missing.is_error and "no ticket 123" in missing.content[0].text
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode, version", [("auto", "2026-07-28"), ("legacy", None)])
+async def test_client_on_the_bridge(bridge_url, mode, version, caplog):
+    caplog.set_level(logging.WARNING)
+    async with Client(f"{bridge_url}/mcp", mode=mode) as client:
+        if version:
+            assert client.protocol_version == version
+        await exercise(client)
+    # Closing a legacy session sends DELETE; the SDK warns unless it gets 200 or 204.
+    assert not [r for r in caplog.records if "termination failed" in r.getMessage()]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_client_over_stdio(mode):
+    async with Client(stdio_server(), mode=mode) as client:
+        await exercise(client)
