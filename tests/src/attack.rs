@@ -227,12 +227,13 @@ pub async fn soak(
     for worker in 0..workers {
         let (bridge, answered, statuses) = (bridge.clone(), answered.clone(), statuses.clone());
         tasks.spawn(async move {
+            // Each worker cycles through every kind of call, from its own starting point.
             let mut i = worker;
             while began.elapsed() < duration {
                 let status = one_call(&bridge, i).await;
                 *statuses.lock().unwrap().entry(status.as_u16()).or_insert(0) += 1;
                 answered.fetch_add(1, Ordering::Relaxed);
-                i += workers;
+                i += 1;
             }
         });
     }

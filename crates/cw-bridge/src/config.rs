@@ -166,3 +166,38 @@ impl Options {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(args: &[&str]) -> Options {
+        Options::parse_from(std::iter::once("cw-bridge").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn listening_beyond_loopback_without_a_key_is_warned_about() {
+        assert!(options(&[]).exposure_warnings().is_empty());
+        let open = options(&["--host", "0.0.0.0"]).exposure_warnings();
+        assert_eq!(open.len(), 1);
+        assert!(open[0].contains("without BRIDGE_API_KEY"));
+        assert!(
+            options(&["--host", "0.0.0.0", "--api-key", "k"])
+                .exposure_warnings()
+                .is_empty()
+        );
+        assert!(options(&["--host", "::1"]).exposure_warnings().is_empty());
+    }
+
+    #[test]
+    fn origins_need_a_key() {
+        assert!(options(&[]).check().is_ok());
+        let refused = options(&["--cors-origins", "https://chat.example.com"]).check();
+        assert!(refused.unwrap_err().contains("BRIDGE_API_KEY must be set"));
+        assert!(
+            options(&["--cors-origins", "*", "--api-key", "k"])
+                .check()
+                .is_ok()
+        );
+    }
+}
