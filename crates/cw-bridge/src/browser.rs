@@ -1,7 +1,8 @@
 //! What web pages may do with the bridge. A bridge on a technician's machine
 //! is reachable from every page their browser opens, so:
 //! - every route checks `Host` against the allowed names, which defeats DNS
-//!   rebinding (a page whose own name resolves to 127.0.0.1);
+//!   rebinding (a page whose own name resolves to 127.0.0.1); `/mcp` relies
+//!   on it too, so rmcp's own check is given no list;
 //! - a request that carries an `Origin` the operator did not name is refused,
 //!   so no page can read ConnectWise through the bridge, preflight or not;
 //! - CORS answers only for the named origins (BRIDGE_CORS_ORIGINS), which
@@ -90,18 +91,6 @@ impl BrowserPolicy {
             hosts: hosts.into(),
             origins,
         }
-    }
-
-    /// The host list for rmcp's own check on `/mcp` (empty accepts any).
-    pub fn allowed_hosts(&self) -> Vec<String> {
-        self.hosts
-            .iter()
-            .map(|a| match a.port {
-                Some(port) if a.host.contains(':') => format!("[{}]:{port}", a.host),
-                Some(port) => format!("{}:{port}", a.host),
-                None => a.host.clone(),
-            })
-            .collect()
     }
 
     fn host_allowed(&self, request: &Request) -> bool {
@@ -194,12 +183,12 @@ mod tests {
         BrowserPolicy::from_options(&Options::parse_from(argv))
     }
 
-    fn request(host: &str, origin: Option<&str>) -> Request {
-        let mut builder = Request::builder().uri("/v1/tools").header("host", host);
-        if let Some(origin) = origin {
-            builder = builder.header("origin", origin);
-        }
-        builder.body(axum::body::Body::empty()).unwrap()
+    fn request(host: &str) -> Request {
+        Request::builder()
+            .uri("/v1/tools")
+            .header("host", host)
+            .body(axum::body::Body::empty())
+            .unwrap()
     }
 
     #[test]
@@ -211,7 +200,7 @@ mod tests {
             "[::1]:3002",
             "bridge.example:8443",
         ] {
-            assert!(p.host_allowed(&request(ok, None)), "{ok}");
+            assert!(p.host_allowed(&request(ok)), "{ok}");
         }
         for refused in [
             "evil.example",
@@ -219,13 +208,9 @@ mod tests {
             "bridge.example:80",
             "",
         ] {
-            assert!(!p.host_allowed(&request(refused, None)), "{refused}");
+            assert!(!p.host_allowed(&request(refused)), "{refused}");
         }
-        assert!(policy(&["--allowed-hosts", "*"]).host_allowed(&request("evil.example", None)));
-        assert_eq!(
-            p.allowed_hosts(),
-            ["localhost", "::1", "bridge.example:8443"]
-        );
+        assert!(policy(&["--allowed-hosts", "*"]).host_allowed(&request("evil.example")));
     }
 
     #[test]

@@ -68,7 +68,6 @@ pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -
             mcp::service(
                 state.supervisor.clone(),
                 state.tool_timeout,
-                policy.allowed_hosts(),
                 &state.sessions,
                 shutdown,
             ),

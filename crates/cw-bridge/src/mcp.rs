@@ -116,12 +116,12 @@ const INIT_TIMEOUT: Duration = Duration::from_secs(30);
 pub fn service(
     supervisor: Arc<Supervisor>,
     timeout: Duration,
-    allowed_hosts: Vec<String>,
     sessions: &Sessions,
     shutdown: CancellationToken,
 ) -> StreamableHttpService<McpProxy, LocalSessionManager> {
     let config = StreamableHttpServerConfig::default()
-        .with_allowed_hosts(allowed_hosts)
+        // The bridge's own Host check (`browser::guard`) covers every route, this one too.
+        .with_allowed_hosts(Vec::<String>::new())
         .with_cancellation_token(shutdown)
         .with_max_request_body_bytes(crate::MAX_BODY_BYTES);
     let proxy = McpProxy {
