@@ -84,7 +84,7 @@ async def test_initialize_list_and_call_every_tool():
                     assert isinstance(structured["items"], list)
                     assert "_href" not in json.dumps(structured)
                 elif "entity" in required:
-                    assert structured["count"] == 1000
+                    assert structured["count"] == 1001  # 1,000 from 20001, and ticket 12345
                 elif required:
                     assert structured["id"] == arguments[required[0]]
 

@@ -20,6 +20,9 @@ pub struct Options {
     /// Run against the built-in ConnectWise simulator with demo data.
     #[arg(long, env = "CW_DEMO", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub demo: bool,
+    /// In demo mode, date the data as if today were this day (YYYY-MM-DD); default: today.
+    #[arg(long, env = "CW_DEMO_DATE")]
+    pub demo_date: Option<String>,
     /// Log level: DEBUG, INFO, WARNING or ERROR, or a tracing filter such as cw_client=debug.
     #[arg(long, env = "LOG_LEVEL", default_value = "INFO")]
     pub log_level: String,

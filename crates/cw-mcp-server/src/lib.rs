@@ -24,7 +24,18 @@ pub use server::ConnectWiseServer;
 pub async fn run(options: Options) -> ExitCode {
     // Demo mode keeps the simulator alive for as long as the server runs.
     let (config, _simulator) = if options.demo {
-        match cw_sim::start(cw_sim::SimConfig::default()).await {
+        let now = match cw_sim::demo_now(options.demo_date.as_deref()) {
+            Ok(now) => now,
+            Err(problem) => {
+                eprintln!("error: {problem}");
+                return ExitCode::from(2);
+            }
+        };
+        let config = cw_sim::SimConfig {
+            now,
+            ..cw_sim::SimConfig::default()
+        };
+        match cw_sim::start(config).await {
             Ok(sim) => {
                 tracing::info!(url = %sim.url(), "demo mode: serving demo data from the built-in ConnectWise simulator");
                 (sim.client_config(), Some(sim))

@@ -37,6 +37,19 @@ pub const DEMO_CLIENT_ID: &str = "5e1c0a7e-0000-4000-8000-00000000de70";
 /// The default data seed.
 pub const DEFAULT_SEED: u64 = 2026;
 
+/// The demo's "now" from `CW_DEMO_DATE` (`YYYY-MM-DD`, noon UTC of that day), or the
+/// current time when it is unset or empty; an error that says what to write otherwise.
+pub fn demo_now(pinned: Option<&str>) -> Result<i64, String> {
+    match pinned.map(str::trim).filter(|d| !d.is_empty()) {
+        None => Ok(data::time::system_now()),
+        Some(day) => data::time::parse_day(day).ok_or_else(|| {
+            format!(
+                "CW_DEMO_DATE must be a day written YYYY-MM-DD, such as 2026-11-24; got {day:?}"
+            )
+        }),
+    }
+}
+
 /// How to run a simulator.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -46,6 +59,9 @@ pub struct SimConfig {
     pub seed: u64,
     /// Data scale: 1.0 gives about 50 companies and 1,000 tickets.
     pub scale: f64,
+    /// The data's "now" (Unix seconds): every date is before it. Tests keep
+    /// [`data::time::FIXED_NOW`]; demo mode uses today or a pinned day.
+    pub now: i64,
     /// Accepted credentials.
     pub credentials: Credentials,
     /// A pinned clientId; `None` accepts any GUID.
@@ -64,6 +80,7 @@ impl Default for SimConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             seed: DEFAULT_SEED,
             scale: 1.0,
+            now: data::time::FIXED_NOW,
             credentials: Credentials::demo(),
             client_id: None,
             latency: None,
@@ -97,9 +114,9 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
     let dataset = match config.dataset {
         Some(dataset) => dataset,
         None => {
-            let (seed, scale) = (config.seed, config.scale);
+            let (seed, scale, now) = (config.seed, config.scale, config.now);
             Arc::new(
-                tokio::task::spawn_blocking(move || Dataset::generate(seed, scale))
+                tokio::task::spawn_blocking(move || Dataset::generate(seed, scale, now))
                     .await
                     .map_err(std::io::Error::other)?,
             )

@@ -28,6 +28,9 @@ struct Args {
     /// Data scale: 1 gives about 50 companies, 200 contacts and 1,000 tickets.
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
+    /// Date the data as if today were this day (YYYY-MM-DD); default: today.
+    #[arg(long, env = "CW_DEMO_DATE")]
+    date: Option<String>,
     /// Accept only this clientId (default: any GUID).
     #[arg(long)]
     client_id: Option<String>,
@@ -56,10 +59,18 @@ async fn serve(args: Args) -> std::process::ExitCode {
         eprintln!("error: --scale must be a number above 0 and at most 100");
         return std::process::ExitCode::from(2);
     }
+    let now = match cw_sim::demo_now(args.date.as_deref()) {
+        Ok(now) => now,
+        Err(problem) => {
+            eprintln!("error: {problem} (--date)");
+            return std::process::ExitCode::from(2);
+        }
+    };
     let config = SimConfig {
         addr: SocketAddr::new(args.host, args.port),
         seed: args.seed,
         scale: args.scale,
+        now,
         credentials: Credentials {
             company: args.company,
             public_key: args.public_key,

@@ -357,7 +357,8 @@ async fn pages_follow_link_headers_to_the_last() {
         .await
         .unwrap();
     assert!(!last.has_more);
-    assert_eq!(last.items.len(), 100);
+    // 1,000 numbered from 20001, and ticket 12345.
+    assert_eq!(last.items.len(), 101);
     let all = client
         .list_all::<Tickets>(&Query::new().page_size(250), 10)
         .await
@@ -638,7 +639,7 @@ async fn the_simulator_itself_answers_like_connectwise() {
 
 #[tokio::test]
 async fn data_is_deterministic_and_realistic() {
-    let again = Dataset::generate(cw_sim::DEFAULT_SEED, 1.0);
+    let again = Dataset::generate(cw_sim::DEFAULT_SEED, 1.0, cw_sim::data::time::FIXED_NOW);
     for (key, count) in dataset().counts() {
         assert_eq!(
             again.table(key).unwrap().records(),
@@ -650,7 +651,7 @@ async fn data_is_deterministic_and_realistic() {
     let counts: std::collections::HashMap<_, _> = dataset().counts().into_iter().collect();
     assert_eq!(counts["/company/companies"], 50);
     assert_eq!(counts["/company/contacts"], 200);
-    assert_eq!(counts["/service/tickets"], 1000);
+    assert_eq!(counts["/service/tickets"], 1001);
     assert!(counts["/service/tickets/notes"] > 1000);
     let members = records("/system/members");
     assert!(
@@ -675,6 +676,6 @@ async fn data_is_deterministic_and_realistic() {
             .unwrap()
             .ends_with('Z')
     );
-    let different = Dataset::generate(7, 0.1);
-    assert_eq!(different.table("/service/tickets").unwrap().len(), 100);
+    let different = Dataset::generate(7, 0.1, cw_sim::data::time::FIXED_NOW);
+    assert_eq!(different.table("/service/tickets").unwrap().len(), 101);
 }

@@ -6,8 +6,20 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use super::names::*;
-use super::time::{DAY, DEMO_NOW, iso};
+use super::time::{DAY, iso, month_last_day, week_start};
 use super::{Dataset, Table};
+
+/// Companies with fixed names, first in the list: ACME, and Microsoft as a vendor.
+const NAMED_COMPANIES: &[(&str, &str)] = &[
+    ("ACME Corporation", "ACME"),
+    ("Microsoft Corporation", "Microsoft"),
+];
+/// Microsoft's index among the companies.
+const MICROSOFT: usize = 1;
+/// The index of the Vendor company type.
+const VENDOR: usize = 2;
+/// Time entries dated this week.
+const THIS_WEEK: usize = 12;
 
 /// Where the generated `_href` links point. `.invalid` is reserved: nothing answers there.
 const SITE: &str = "https://connectwise.sim.invalid/v4_6_release/apis/3.0";
@@ -15,6 +27,8 @@ const SITE: &str = "https://connectwise.sim.invalid/v4_6_release/apis/3.0";
 struct Gen {
     rng: fastrand::Rng,
     scale: f64,
+    /// The demo's "now": every date is before it.
+    now: i64,
     members: Vec<Value>,
 }
 
@@ -54,10 +68,23 @@ impl Gen {
         self.rng.u8(..100) < percent
     }
 
-    /// A time within the last `days` days before the demo's "now", on a working hour.
+    /// A time on one of the `days` days before the demo's "now", on a working hour.
     fn past(&mut self, days: i64) -> i64 {
         let day = self.rng.i64(1..=days.max(1));
-        DEMO_NOW - day * DAY + self.rng.i64(13..23) * 3600 + self.rng.i64(0..4) * 900
+        self.now.div_euclid(DAY) * DAY - day * DAY
+            + self.rng.i64(13..23) * 3600
+            + self.rng.i64(0..4) * 900
+    }
+
+    /// A time earlier this week (since Monday), or in the last day when the week has barely begun.
+    fn this_week(&mut self) -> i64 {
+        let monday = week_start(self.now);
+        let from = if self.now - monday >= 6 * 3600 {
+            monday
+        } else {
+            self.now - DAY
+        };
+        from + self.rng.i64(0..self.now - from - 4 * 3600)
     }
 
     fn member_ref(&mut self, active_only: bool) -> Value {
@@ -82,7 +109,7 @@ impl Gen {
 
     /// A record's own `_info`: entered and updated dates and who did it, plus links.
     fn info(&mut self, entered: i64, links: &[(&str, String)]) -> Value {
-        let updated = (entered + self.rng.i64(0..30 * DAY)).min(DEMO_NOW);
+        let updated = (entered + self.rng.i64(0..30 * DAY)).min(self.now);
         let mut info = Map::new();
         info.insert("lastUpdated".into(), json!(iso(updated)));
         info.insert("updatedBy".into(), json!(self.member_identifier()));
@@ -106,7 +133,7 @@ fn named_records(
     let mut refs = Vec::new();
     for (i, (name, extra)) in rows.iter().enumerate() {
         let id = i as u64 + 1;
-        let entered = DEMO_NOW - 900 * DAY;
+        let entered = g.now - 900 * DAY;
         let mut record = json!({"id": id, "name": name, "_info": g.info(entered, &[])});
         if let (Value::Object(record), Value::Object(extra)) = (&mut record, extra) {
             record.extend(extra.clone());
@@ -117,7 +144,7 @@ fn named_records(
     (records, refs)
 }
 
-pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
+pub(super) fn generate(seed: u64, scale: f64, now: i64) -> Dataset {
     let scale = if scale.is_finite() && scale > 0.0 {
         scale
     } else {
@@ -126,6 +153,7 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
     let mut g = Gen {
         rng: fastrand::Rng::with_seed(seed),
         scale,
+        now,
         members: Vec::new(),
     };
     let mut tables: HashMap<&'static str, Table> = HashMap::new();
@@ -144,7 +172,7 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
         let identifier = if *n == 1 { base } else { format!("{base}{n}") };
         let inactive = i + 3 >= member_count;
         let id = 100 + i as u64;
-        let entered = DEMO_NOW - g.rng.i64(200..2000) * DAY;
+        let entered = now - g.rng.i64(200..2000) * DAY;
         let mut member = json!({
             "id": id, "identifier": identifier, "firstName": first, "lastName": last,
             "title": g.pick(MEMBER_TITLES), "licenseClass": "F", "inactiveFlag": inactive,
@@ -155,13 +183,13 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
             "type": {"id": 1, "name": "Employee"},
         });
         if inactive {
-            member["inactiveDate"] = json!(iso(DEMO_NOW - 60 * DAY));
+            member["inactiveDate"] = json!(iso(now - 60 * DAY));
         }
         g.members.push(member);
     }
     for i in 0..g.members.len() {
         let image = format!("{}/image", href("/system/members", 100 + i as u64));
-        let info = g.info(DEMO_NOW - 1000 * DAY, &[("image", image)]);
+        let info = g.info(now - 1000 * DAY, &[("image", image)]);
         g.members[i]["_info"] = info;
     }
     tables.insert("/system/members", Table::new(g.members.clone(), None));
@@ -223,7 +251,7 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
     let contact_types: Vec<Value> = contact_type_rows
         .iter()
         .enumerate()
-        .map(|(i, d)| json!({"id": i + 1, "description": d, "defaultFlag": i == 3, "_info": g.info(DEMO_NOW - 900 * DAY, &[])}))
+        .map(|(i, d)| json!({"id": i + 1, "description": d, "defaultFlag": i == 3, "_info": g.info(now - 900 * DAY, &[])}))
         .collect();
     tables.insert("/company/contacts/types", Table::new(contact_types, None));
     let (config_types, config_type_refs) = named_records(
@@ -331,7 +359,7 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
             "id": board_id, "name": name, "inactiveFlag": false, "projectFlag": project,
             "location": {"id": 1, "name": "Tampa Office"}, "department": {"id": 1, "identifier": "Services", "name": "Services"},
             "billTime": "Billable", "billExpense": "Billable", "billProduct": "Billable",
-            "_info": g.info(DEMO_NOW - 1200 * DAY, &[]),
+            "_info": g.info(now - 1200 * DAY, &[]),
         }));
         let mut refs = Vec::new();
         for (s, status) in status_names.iter().enumerate() {
@@ -341,7 +369,7 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
                 "id": id, "name": status, "board": board_ref, "sortOrder": s, "displayOnBoard": true,
                 "inactive": false, "closedStatus": closed, "timeEntryNotAllowed": s == 5, "defaultFlag": s == 0,
                 "escalationStatus": "NotResponded", "customerPortalFlag": true,
-                "_info": g.info(DEMO_NOW - 1200 * DAY, &[]),
+                "_info": g.info(now - 1200 * DAY, &[]),
             }));
             refs.push((json!({"id": id, "name": status, "sort": s, "_info": {"status_href": href(&format!("/service/boards/{board_id}/statuses"), id)}}), closed));
         }
@@ -366,8 +394,8 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
     let contact_total = g.count(200);
     for c in 0..company_count {
         let id = 2 + c as u64;
-        let (name, identifier) = if c == 0 {
-            ("ACME Corporation".to_owned(), "ACME".to_owned())
+        let (name, identifier) = if let Some(&(name, identifier)) = NAMED_COMPANIES.get(c) {
+            (name.to_owned(), identifier.to_owned())
         } else {
             loop {
                 let name = format!("{} {}", g.pick(COMPANY_FIRST), g.pick(COMPANY_SECOND));
@@ -384,12 +412,14 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
         let domain = format!("{}.example", identifier.to_lowercase());
         let (city, state, zip) = *g.pick(CITIES);
         let street = format!("{} {}", g.rng.u32(100..9999), g.pick(STREETS));
-        let status = if c == 0 || g.chance(88) {
+        let status = if c < NAMED_COMPANIES.len() || g.chance(88) {
             0
         } else {
             g.rng.usize(1..status_refs.len())
         };
-        let company_type = if c == 0 || g.chance(75) {
+        let company_type = if c == MICROSOFT {
+            VENDOR
+        } else if c == 0 || g.chance(75) {
             0
         } else {
             g.rng.usize(1..type_refs.len())
@@ -406,7 +436,7 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
                 "country": {"id": 1, "name": "United States"}, "phoneNumber": format!("555{:07}", g.rng.u32(0..9_999_999)),
                 "primaryAddressFlag": s == 0, "defaultShippingFlag": s == 0, "defaultBillingFlag": s == 0,
                 "defaultMailingFlag": s == 0, "inactiveFlag": false, "company": company_ref,
-                "_info": g.info(DEMO_NOW - 700 * DAY, &[]),
+                "_info": g.info(now - 700 * DAY, &[]),
             });
             if s == 0 {
                 main_site = json!({"id": site_id, "name": site_name, "_info": {"site_href": href(&format!("/company/companies/{id}/sites"), site_id)}});
@@ -441,7 +471,11 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
     }
     for n in 0..contact_total {
         contact_id += 1;
-        let company = if n < 4 { 0 } else { g.rng.usize(..facts.len()) };
+        let company = match n {
+            0..4 => 0,
+            4..8 => MICROSOFT,
+            _ => g.rng.usize(..facts.len()),
+        };
         let first = *g.pick(FIRST_NAMES);
         let last = *g.pick(LAST_NAMES);
         let email = format!(
@@ -516,7 +550,7 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
             "modelNumber": (*g.pick(&["OptiPlex 7010", "Latitude 5440", "PowerEdge R650", "FortiGate 60F", "Aruba 2930F", "LaserJet M404", "UniFi U6", "Hyper-V Gen2"])).to_owned(),
             "tagNumber": format!("TAG-{id}"), "ipAddress": format!("10.{}.{}.{}", company % 250, kind, g.rng.u8(2..250)),
             "osType": (*g.pick(&["Windows 11 Pro", "Windows Server 2022", "FortiOS 7.4", "Ubuntu 24.04", "Embedded"])).to_owned(),
-            "warrantyExpirationDate": iso(DEMO_NOW + g.rng.i64(-400..900) * DAY),
+            "warrantyExpirationDate": iso(now + g.rng.i64(-400..900) * DAY),
             "manufacturer": {"id": kind + 1, "name": *g.pick(&["Dell", "HP", "Fortinet", "Aruba", "Ubiquiti", "Microsoft"])},
             "site": facts[company].site,
             "_info": g.info(entered, &[]),
@@ -537,9 +571,14 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
     let ticket_total = g.count(1000);
     let (mut note_id, mut task_id, mut schedule_id) = (500_000u64, 700_000u64, 900_000u64);
     let mut ticket_refs = Vec::new();
-    for n in 0..ticket_total {
-        let id = 20_001 + n as u64;
-        let company = if n < 30 {
+    // One more ticket than the count: number 12345, which the original README asks about.
+    for n in 0..=ticket_total {
+        let id = if n == ticket_total {
+            12_345
+        } else {
+            20_001 + n as u64
+        };
+        let company = if n < 30 || n == ticket_total {
             0
         } else {
             g.rng.usize(..facts.len())
@@ -599,7 +638,7 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
             ticket["resources"] = owner["identifier"].clone();
         }
         if closed {
-            let closed_at = (entered + g.rng.i64(1..20) * DAY).min(DEMO_NOW);
+            let closed_at = (entered + g.rng.i64(1..20) * DAY).min(now);
             ticket["closedDate"] = json!(iso(closed_at));
             ticket["closedBy"] = json!(g.member_identifier());
             ticket["dateResolved"] = json!(iso(closed_at));
@@ -700,8 +739,7 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
             "_info": g.info(entered, &[]),
         });
         if status != 0 {
-            opportunity["closedDate"] =
-                json!(iso((entered + g.rng.i64(20..90) * DAY).min(DEMO_NOW)));
+            opportunity["closedDate"] = json!(iso((entered + g.rng.i64(20..90) * DAY).min(now)));
         }
         if let Some(contact) = contact_ref(&facts[company], &mut g.rng) {
             opportunity["contact"] = contact;
@@ -734,13 +772,18 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
         } else {
             g.rng.usize(1..agreement_types.len())
         };
-        let start = g.past(900);
-        let cancelled = n > 0 && g.chance(8);
-        let open_ended = g.chance(40);
+        let mut start = g.past(900);
+        let mut cancelled = n > 0 && g.chance(8);
+        let mut open_ended = g.chance(40);
+        // A few end on the last day of this month: "agreements expiring this month".
+        if n % 15 == 7 {
+            (cancelled, open_ended) = (false, false);
+            start = month_last_day(now) - 365 * DAY;
+        }
         let end = start + 365 * DAY;
         let status = if cancelled {
             "Cancelled"
-        } else if !open_ended && end < DEMO_NOW {
+        } else if !open_ended && end + DAY <= now {
             "Expired"
         } else {
             "Active"
@@ -762,7 +805,7 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
             agreement["endDate"] = json!(iso(end));
         }
         if cancelled {
-            agreement["dateCancelled"] = json!(iso((start + 200 * DAY).min(DEMO_NOW)));
+            agreement["dateCancelled"] = json!(iso((start + 200 * DAY).min(now)));
             agreement["reasonCancelled"] = json!("Client moved to another provider");
         }
         if let Some(contact) = contact_ref(&facts[company], &mut g.rng) {
@@ -843,7 +886,11 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
     for n in 0..g.count(1500) {
         let id = 100_000 + n as u64;
         let (ticket, company) = ticket_refs[g.rng.usize(..ticket_refs.len())].clone();
-        let start = g.past(365);
+        let start = if n < THIS_WEEK {
+            g.this_week()
+        } else {
+            g.past(365)
+        };
         let hours = f64::from(g.rng.u8(1..16)) / 4.0;
         let member = g.member_ref(false);
         time_entries.push(json!({
@@ -861,12 +908,16 @@ pub(super) fn generate(seed: u64, scale: f64) -> Dataset {
     tables.insert("/time/entries", Table::new(time_entries, None));
 
     // Projects and activities.
-    let project_statuses = ["Open", "In Progress", "On Hold", "Closed"];
+    let project_statuses = ["Open", "Active", "On Hold", "Closed"];
     let mut projects = Vec::new();
     for n in 0..g.count(30) {
         let id = 400 + n as u64;
         let company = if n < 2 { 0 } else { g.rng.usize(..facts.len()) };
-        let status = g.rng.usize(..project_statuses.len());
+        let status = if n == 0 {
+            1
+        } else {
+            g.rng.usize(..project_statuses.len())
+        };
         let start = g.past(400);
         let budget = f64::from(g.rng.u32(20..400));
         let percent = if status == 3 {

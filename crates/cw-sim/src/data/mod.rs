@@ -89,18 +89,21 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Generates the demo data. The same seed and scale always give the same data.
-    /// `scale` multiplies every count (1.0 gives about 50 companies and 1,000 tickets).
-    pub fn generate(seed: u64, scale: f64) -> Self {
-        generate::generate(seed, scale)
+    /// Generates the demo data, dated before `now` (Unix seconds). The same seed,
+    /// scale and now always give the same data. `scale` multiplies every count
+    /// (1.0 gives about 50 companies and 1,000 tickets).
+    pub fn generate(seed: u64, scale: f64, now: i64) -> Self {
+        generate::generate(seed, scale, now)
     }
 
-    /// The default demo data (default seed, scale 1), generated once per process
+    /// The default demo data (default seed, scale 1, [`time::FIXED_NOW`]), generated once per process
     /// and shared: test suites start many simulators over it.
     pub fn shared() -> std::sync::Arc<Dataset> {
         static SHARED: std::sync::OnceLock<std::sync::Arc<Dataset>> = std::sync::OnceLock::new();
         SHARED
-            .get_or_init(|| std::sync::Arc::new(Dataset::generate(crate::DEFAULT_SEED, 1.0)))
+            .get_or_init(|| {
+                std::sync::Arc::new(Dataset::generate(crate::DEFAULT_SEED, 1.0, time::FIXED_NOW))
+            })
             .clone()
     }
 

@@ -41,6 +41,8 @@ pub const COMPANY_SECOND: &[&str] = &[
     "Hospitality",
     "School District",
     "Foods",
+    "Technologies",
+    "Tech Solutions",
 ];
 pub const CITIES: &[(&str, &str, &str)] = &[
     ("Tampa", "FL", "33602"),
