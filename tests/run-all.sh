@@ -21,6 +21,14 @@ if [ ! -x .venv/bin/python ] || ! cmp -s tests/python/requirements.txt "$stamp";
   cp tests/python/requirements.txt "$stamp"
 fi
 
+step "mcpo's environment (.venv-mcpo, pinned in tests/python/mcpo/requirements.txt)"
+mcpo_stamp=.venv-mcpo/.requirements
+if [ ! -x .venv-mcpo/bin/mcpo ] || ! cmp -s tests/python/mcpo/requirements.txt "$mcpo_stamp"; then
+  python3 -m venv .venv-mcpo
+  .venv-mcpo/bin/pip install --quiet --disable-pip-version-check -r tests/python/mcpo/requirements.txt
+  cp tests/python/mcpo/requirements.txt "$mcpo_stamp"
+fi
+
 step "deployment: images, compose stack and setup.sh with podman"
 if [ "${CW_SKIP_CONTAINERS:-}" = 1 ]; then
   echo "skipped because CW_SKIP_CONTAINERS=1 (for quick local runs; CI always runs it)"

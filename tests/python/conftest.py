@@ -10,7 +10,21 @@ import httpx
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+# The demo's "today" in these tests.
+DEMO_DATE = "2026-11-24"
 BIN_DIR = pathlib.Path(os.environ.get("CW_BIN_DIR", ROOT / "target" / "debug"))
+
+
+# Where to find a valid id for each id argument: the search tool that lists such records.
+ID_SOURCES = {
+    "company_id": "connectwise_get_companies", "ticket_id": "connectwise_get_tickets",
+    "contact_id": "connectwise_get_contacts", "configuration_id": "connectwise_get_configurations",
+    "agreement_id": "connectwise_get_agreements", "board_id": "connectwise_get_service_boards",
+    "opportunity_id": "connectwise_get_opportunities", "time_entry_id": "connectwise_get_time_entries",
+    "project_id": "connectwise_get_projects", "activity_id": "connectwise_get_activities",
+    "member_id": "connectwise_get_members", "invoice_id": "connectwise_get_invoices",
+    "expense_entry_id": "connectwise_get_expense_entries",
+}
 
 
 def binary(name: str) -> str:
@@ -22,8 +36,9 @@ def binary(name: str) -> str:
 
 @contextlib.contextmanager
 def running_bridge(env=None, api_key=None):
-    """Starts `cw-bridge --demo --port 0`, waits until its child serves, yields its URL, stops it."""
-    environment = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "ERROR", **(env or {})}
+    """Starts `cw-bridge --demo --port 0`, waits until its child serves, yields its URL, stops it.
+    The demo's day is pinned, so that every demo process of the run holds the same data."""
+    environment = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "ERROR", "CW_DEMO_DATE": DEMO_DATE, **(env or {})}
     if api_key:
         environment["BRIDGE_API_KEY"] = api_key
     process = subprocess.Popen([binary("cw-bridge"), "--demo", "--port", "0"], stdout=subprocess.PIPE, text=True,

@@ -10,7 +10,7 @@ import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from conftest import binary
+from conftest import ID_SOURCES, binary
 
 ORIGINAL_TOOLS = {
     "connectwise_get_companies", "connectwise_get_company", "connectwise_get_company_sites",
@@ -25,16 +25,6 @@ ORIGINAL_TOOLS = {
     "connectwise_get_configuration_types", "connectwise_get_service_boards", "connectwise_get_board_statuses",
 }
 
-# Where to find a valid id for each id argument: the search tool that lists such records.
-ID_SOURCES = {
-    "company_id": "connectwise_get_companies", "ticket_id": "connectwise_get_tickets",
-    "contact_id": "connectwise_get_contacts", "configuration_id": "connectwise_get_configurations",
-    "agreement_id": "connectwise_get_agreements", "board_id": "connectwise_get_service_boards",
-    "opportunity_id": "connectwise_get_opportunities", "time_entry_id": "connectwise_get_time_entries",
-    "project_id": "connectwise_get_projects", "activity_id": "connectwise_get_activities",
-    "member_id": "connectwise_get_members", "invoice_id": "connectwise_get_invoices",
-    "expense_entry_id": "connectwise_get_expense_entries",
-}
 
 
 def server_params(**env):

@@ -129,11 +129,14 @@ pub fn output_schema(spec: &ToolSpec) -> Map<String, Value> {
             },
             "required": ["items", "page", "pageSize", "hasMore"],
         }),
-        ToolKind::Get { .. } => json!({
+        // The whole record, whose fields differ by ConnectWise version and site: named
+        // here without `properties`, which proxies such as mcpo turn into a model that
+        // keeps only the named fields and drops the rest of the record.
+        ToolKind::Get { noun, .. } => json!({
             "type": "object",
-            "properties": {"id": {"type": "integer"}},
+            "description": format!("The whole {noun} record as ConnectWise returns it (every field it has, nested references included), without link fields. Every record has a numeric id."),
             "required": ["id"],
-            "description": "The record, without link fields.",
+            "additionalProperties": true,
         }),
         ToolKind::Count => json!({
             "type": "object",

@@ -38,10 +38,11 @@ pub const DEMO_CLIENT_ID: &str = "5e1c0a7e-0000-4000-8000-00000000de70";
 pub const DEFAULT_SEED: u64 = 2026;
 
 /// The demo's "now" from `CW_DEMO_DATE` (`YYYY-MM-DD`, noon UTC of that day), or the
-/// current time when it is unset or empty; an error that says what to write otherwise.
+/// current hour when it is unset or empty (so demos started within the hour hold the
+/// same data); an error that says what to write otherwise.
 pub fn demo_now(pinned: Option<&str>) -> Result<i64, String> {
     match pinned.map(str::trim).filter(|d| !d.is_empty()) {
-        None => Ok(data::time::system_now()),
+        None => Ok(data::time::system_now().div_euclid(3600) * 3600),
         Some(day) => data::time::parse_day(day).ok_or_else(|| {
             format!(
                 "CW_DEMO_DATE must be a day written YYYY-MM-DD, such as 2026-11-24; got {day:?}"
