@@ -1,34 +1,34 @@
 #!/usr/bin/env bash
-# Makes, locally, the two public base images the Dockerfiles name, because no
-# image registry is reachable here:
-#   docker.io/library/debian:bookworm-slim      a debootstrapped Debian 12 (minbase)
+# Makes, locally, the public builder image the Dockerfiles name (their runtime
+# base is `scratch`, which needs nothing), because no image registry is reachable here:
+#   docker.io/library/debian:bookworm-slim      a debootstrapped Debian 12 (minbase), its base
 #   docker.io/library/rust:1.95-slim-bookworm   that Debian plus gcc and this machine's Rust toolchain
 # Images that already exist are kept. Needs root, podman, debootstrap and Debian's mirror.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export CONTAINERS_CONF="$PWD/containers.conf"
 
-RUNTIME_IMAGE=docker.io/library/debian:bookworm-slim
+DEBIAN_IMAGE=docker.io/library/debian:bookworm-slim
 RUST_IMAGE=docker.io/library/rust:1.95-slim-bookworm
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if ! podman image exists "$RUNTIME_IMAGE"; then
-  echo "making $RUNTIME_IMAGE with debootstrap from $MIRROR"
+if ! podman image exists "$DEBIAN_IMAGE"; then
+  echo "making $DEBIAN_IMAGE with debootstrap from $MIRROR"
   debootstrap --variant=minbase bookworm "$work/rootfs" "$MIRROR" >"$work/debootstrap.log" 2>&1 \
     || { tail -20 "$work/debootstrap.log"; exit 1; }
   rm -rf "$work"/rootfs/var/lib/apt/lists/* "$work"/rootfs/var/cache/apt/archives/*.deb \
          "$work"/rootfs/usr/share/doc/* "$work"/rootfs/usr/share/man/*
-  tar -C "$work/rootfs" -c . | podman import --change 'CMD ["bash"]' - "$RUNTIME_IMAGE"
+  tar -C "$work/rootfs" -c . | podman import --change 'CMD ["bash"]' - "$DEBIAN_IMAGE"
   rm -rf "$work/rootfs"
 fi
 
 if ! podman image exists "$RUST_IMAGE"; then
   sysroot=$(rustc --print sysroot)
   version=$(rustc --version)
-  echo "making $RUST_IMAGE from $RUNTIME_IMAGE and $version"
+  echo "making $RUST_IMAGE from $DEBIAN_IMAGE and $version"
   mkdir -p "$work/ctx/rust/bin" "$work/ctx/rust/lib"
   cp "$sysroot/bin/cargo" "$sysroot/bin/rustc" "$work/ctx/rust/bin/"
   cp -a "$sysroot"/lib/*.so* "$work/ctx/rust/lib/"
@@ -38,7 +38,7 @@ if ! podman image exists "$RUST_IMAGE"; then
   cp /usr/local/share/ca-certificates/*.crt "$work/ctx/host-ca/" 2>/dev/null || true
   cp -a "$sysroot/lib/rustlib/x86_64-unknown-linux-gnu" "$work/ctx/rust/lib/rustlib/"
   cat >"$work/ctx/Containerfile" <<CONTAINERFILE
-FROM $RUNTIME_IMAGE
+FROM $DEBIAN_IMAGE
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY host-ca/ /usr/local/share/ca-certificates/
