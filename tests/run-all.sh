@@ -13,21 +13,23 @@ cargo build --workspace --bins --locked
 step "Rust tests"
 cargo test --workspace --locked
 
+# A pinned venv, made again only when its requirements change. The clients that cannot share
+# the main one get their own: mcpo needs mcp<2, and OpenWebUI is about 7 GB.
+venv() {
+  local dir=$1 requirements=$2 program=$3
+  if [ ! -x "$dir/bin/$program" ] || ! cmp -s "$requirements" "$dir/.requirements"; then
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$dir/.requirements"
+  fi
+}
 step "Python test environment (.venv, pinned in tests/python/requirements.txt)"
-stamp=.venv/.requirements
-if [ ! -x .venv/bin/python ] || ! cmp -s tests/python/requirements.txt "$stamp"; then
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
-  cp tests/python/requirements.txt "$stamp"
-fi
-
+venv .venv tests/python/requirements.txt python
 step "mcpo's environment (.venv-mcpo, pinned in tests/python/mcpo/requirements.txt)"
-mcpo_stamp=.venv-mcpo/.requirements
-if [ ! -x .venv-mcpo/bin/mcpo ] || ! cmp -s tests/python/mcpo/requirements.txt "$mcpo_stamp"; then
-  python3 -m venv .venv-mcpo
-  .venv-mcpo/bin/pip install --quiet --disable-pip-version-check -r tests/python/mcpo/requirements.txt
-  cp tests/python/mcpo/requirements.txt "$mcpo_stamp"
-fi
+venv .venv-mcpo tests/python/mcpo/requirements.txt mcpo
+step "OpenWebUI's environment (.venv-openwebui, pinned in tests/python/openwebui/requirements.txt)"
+venv .venv-openwebui tests/python/openwebui/requirements.txt open-webui
 
 step "deployment: images, compose stack and setup.sh with podman"
 if [ "${CW_SKIP_CONTAINERS:-}" = 1 ]; then
