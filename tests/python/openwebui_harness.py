@@ -94,14 +94,27 @@ class ScriptedModel:
             content = tool_answers[-1].get("content")
             if not isinstance(content, str):
                 content = json.dumps(content)
-            return {"content": f"ConnectWise answered: {content[:400]}"}, "stop"
-        names = [t["function"]["name"] for t in request.get("tools", [])]
-        search = next((n for n in names if n.endswith("get_tickets")), None)
+            return {"content": ScriptedModel.quote(content)}, "stop"
+        offered = [t["function"] for t in request.get("tools", [])]
+        search = next((f for f in offered if f["name"].endswith("get_tickets")), None)
         if search is None:
             return {"content": "No ConnectWise tool was offered."}, "stop"
+        # Five tickets, under the page-size name this tool declares (the Python Tool's is page_size).
+        declared = search.get("parameters", {}).get("properties", {})
+        arguments = {"conditions": CONDITIONS, ("page_size" if "page_size" in declared else "pageSize"): 5}
         call = {"index": 0, "id": f"call_{uuid.uuid4().hex[:8]}", "type": "function",
-                "function": {"name": search, "arguments": json.dumps({"conditions": CONDITIONS})}}
+                "function": {"name": search["name"], "arguments": json.dumps(arguments)}}
         return {"role": "assistant", "content": "", "tool_calls": [call]}, "tool_calls"
+
+    @staticmethod
+    def quote(content):
+        """The tool's answer as a model would put it: one line per ticket it returned."""
+        try:
+            items = json.loads(content)["items"]
+            lines = [f"- #{t['id']} {t['summary']} ({t['status']['name']})" for t in items]
+            return f"ConnectWise answered with {len(items)} of ACME's open tickets:\n\n" + "\n".join(lines)
+        except (ValueError, KeyError, TypeError):
+            return f"ConnectWise answered: {content[:400]}"
 
     def __enter__(self):
         self.thread.start()
