@@ -1,14 +1,17 @@
 """The official Python SDK's clients as they ship (mcp 2.3.0): the high-level `mcp.Client` in its
 default auto mode (what OpenWebUI 0.12 uses: it probes for the stateless 2026-07-28 protocol
-first) and in legacy mode, against `/mcp` on the real bridge and against `cw-mcp-server` over
-stdio. Each lists the tools, runs a search, a get-by-id and a failing call."""
+first) and in legacy mode, and the older `ClientSession` with `initialize`, against `/mcp` on the
+real bridge and against `cw-mcp-server` over stdio. Each lists the tools, runs a search, a
+get-by-id and a failing call."""
 
 import logging
 import os
 import tempfile
 
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client, ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 
 from conftest import binary
 
@@ -50,3 +53,21 @@ async def test_client_on_the_bridge(bridge_url, mode, version, caplog):
 async def test_client_over_stdio(mode):
     async with Client(stdio_server(), mode=mode) as client:
         await exercise(client)
+
+
+@pytest.mark.anyio
+async def test_client_session_on_the_bridge(bridge_url, caplog):
+    caplog.set_level(logging.WARNING)
+    async with streamable_http_client(f"{bridge_url}/mcp") as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            await exercise(session)
+    assert not [r for r in caplog.records if "termination failed" in r.getMessage()]
+
+
+@pytest.mark.anyio
+async def test_client_session_over_stdio():
+    async with stdio_client(stdio_server()) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            await exercise(session)
