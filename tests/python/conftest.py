@@ -26,6 +26,9 @@ ID_SOURCES = {
     "expense_entry_id": "connectwise_get_expense_entries",
 }
 
+# Values for the required arguments that are not ids.
+SAMPLE_ARGUMENTS = {"entity": "tickets", "query": "ticket notes", "path": "/service/tickets"}
+
 
 def binary(name: str) -> str:
     path = BIN_DIR / name

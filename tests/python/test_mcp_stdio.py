@@ -10,7 +10,7 @@ import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from conftest import ID_SOURCES, binary
+from conftest import ID_SOURCES, SAMPLE_ARGUMENTS, binary
 
 ORIGINAL_TOOLS = {
     "connectwise_get_companies", "connectwise_get_company", "connectwise_get_company_sites",
@@ -28,7 +28,8 @@ ORIGINAL_TOOLS = {
 
 
 def server_params(**env):
-    base = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "WARNING"}
+    # Every tool listed, so that every one is called below.
+    base = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "WARNING", "CW_TOOL_PROFILE": "all"}
     base.update(env)
     return StdioServerParameters(command=binary("cw-mcp-server"), args=["--demo"], env=base,
                                  cwd=tempfile.gettempdir())
@@ -62,8 +63,8 @@ async def test_initialize_list_and_call_every_tool():
                 required = tool.input_schema.get("required", [])
                 arguments = {}
                 for arg in required:
-                    if arg == "entity":
-                        arguments[arg] = "tickets"
+                    if arg in SAMPLE_ARGUMENTS:
+                        arguments[arg] = SAMPLE_ARGUMENTS[arg]
                     else:
                         listing = await call_ok(session, ID_SOURCES[arg], {"pageSize": 1})
                         arguments[arg] = listing["items"][0]["id"]
@@ -75,7 +76,7 @@ async def test_initialize_list_and_call_every_tool():
                     assert "_href" not in json.dumps(structured)
                 elif "entity" in required:
                     assert structured["count"] == 1001  # 1,000 from 20001, and ticket 12345
-                elif required:
+                elif required and required[0].endswith("_id"):
                     assert structured["id"] == arguments[required[0]]
 
             acme = await call_ok(session, "connectwise_get_companies",

@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from conftest import DEMO_DATE, ID_SOURCES, ROOT, binary
+from conftest import DEMO_DATE, ID_SOURCES, ROOT, SAMPLE_ARGUMENTS, binary
 
 MCPO = os.environ.get("CW_MCPO", str(ROOT / ".venv-mcpo" / "bin" / "mcpo"))
 
@@ -61,7 +61,7 @@ def test_every_tool_answers_through_mcpo_as_through_the_bridge(bridge_url, mcpo_
         assert f"/{name}" in operations, name
         arguments = {}
         for arg in tool["inputSchema"].get("required", []):
-            arguments[arg] = "tickets" if arg == "entity" else bridge(ID_SOURCES[arg], {"pageSize": 1})["items"][0]["id"]
+            arguments[arg] = SAMPLE_ARGUMENTS.get(arg) or bridge(ID_SOURCES[arg], {"pageSize": 1})["items"][0]["id"]
         if "pageSize" in tool["inputSchema"]["properties"]:
             arguments["pageSize"] = 3
         through_mcpo = httpx.post(f"{mcpo_url}/{name}", json=arguments, timeout=30)

@@ -119,33 +119,29 @@ async def call(tools, name, **arguments):
     return text
 
 
+def test_the_tool_fits_the_token_budget():
+    # OpenWebUI sends every method's spec to the model on every chat turn.
+    specs = [openwebui_spec(name, method) for name, method in tool_methods().items()]
+    size = len(json.dumps(specs))
+    assert size <= 10_000, f"{size} bytes of function specs, over the 10,000-byte budget"
+
+
 @pytest.mark.anyio
 async def test_every_method_answers_from_the_bridge(bridge_url):
     tools = MODULE.Tools()
     tools.valves.CONNECTWISE_BRIDGE_URL = bridge_url
-    ids = {}
-    for search, key in [("get_companies", "company_id"), ("get_tickets", "ticket_id"), ("get_contacts", "contact_id"),
-                        ("get_configurations", "configuration_id"), ("get_agreements", "agreement_id"),
-                        ("get_service_boards", "board_id"), ("get_opportunities", "opportunity_id"),
-                        ("get_time_entries", "time_entry_id"), ("get_projects", "project_id"),
-                        ("get_activities", "activity_id"), ("get_members", "member_id"),
-                        ("get_invoices", "invoice_id"), ("get_expense_entries", "expense_entry_id")]:
-        page = json.loads(await call(tools, search, page_size=2))
-        assert page["pageSize"] == 2 and len(page["items"]) == 2
-        ids[key] = page["items"][0]["id"]
-    for name, method in tool_methods().items():
-        required = [p for p in inspect.signature(method).parameters.values()
-                    if p.default is inspect.Parameter.empty and p.name != "self"]
-        arguments = {p.name: ("tickets" if p.name == "entity" else ids[p.name]) for p in required}
-        answer = json.loads(await call(tools, name, **arguments))
-        if name == "count":
-            assert answer["count"] == 1001  # 1,000 from 20001, and ticket 12345
-        elif name == "get_system_info":
-            assert answer["connected"] is True
-        elif "items" in answer:
-            assert isinstance(answer["items"], list) and answer["page"] == 1
-        else:
-            assert answer["id"] == arguments[required[0].name], name
+    found = json.loads(await call(tools, "find_endpoints", query="ticket notes"))
+    assert any(e["path"] == "/service/tickets/{parentId}/notes" for e in found["endpoints"])
+    described = json.loads(await call(tools, "describe_endpoint", path="/service/tickets"))
+    assert described["record"] == "Ticket"
+    notes = json.loads(await call(tools, "read", path="/service/tickets/20001/notes", page_size=2))
+    assert notes["page"] == 1 and notes["items"]
+    tickets = json.loads(await call(tools, "get_tickets", page_size=2))
+    assert tickets["pageSize"] == 2 and len(tickets["items"]) == 2
+    ticket = json.loads(await call(tools, "get_ticket", ticket_id=tickets["items"][0]["id"]))
+    assert ticket["id"] == tickets["items"][0]["id"]
+    contacts = json.loads(await call(tools, "get_contacts", conditions='company/identifier = "ACME"', page_size=2))
+    assert all(c["company"]["identifier"] == "ACME" for c in contacts["items"])
     acme = json.loads(await call(tools, "get_companies", conditions='identifier = "ACME"'))
     assert [c["name"] for c in acme["items"]] == ["ACME Corporation"]
     open_acme = json.loads(await call(tools, "count", entity="tickets",
@@ -186,19 +182,19 @@ async def test_the_api_key_valve_is_sent_and_a_wrong_key_is_explained():
     with running_bridge(api_key="k-123") as url:
         tools = MODULE.Tools()
         tools.valves.CONNECTWISE_BRIDGE_URL = url
-        text = await call(tools, "get_system_info")
+        text = await call(tools, "get_ticket", ticket_id=20001)
         assert text.startswith("Error (HTTP 401, unauthorized)") and "BRIDGE_API_KEY valve" in text, text
         tools.valves.BRIDGE_API_KEY = "k-123"
-        assert json.loads(await call(tools, "get_system_info"))["connected"] is True
+        assert json.loads(await call(tools, "get_ticket", ticket_id=20001))["id"] == 20001
 
 
 @pytest.mark.anyio
 async def test_a_missing_or_failing_event_emitter_is_harmless(bridge_url):
     tools = MODULE.Tools()
     tools.valves.CONNECTWISE_BRIDGE_URL = bridge_url
-    assert json.loads(await tools.get_system_info())["connected"] is True
+    assert json.loads(await tools.get_ticket(ticket_id=20001))["id"] == 20001
 
     async def broken(_event):
         raise RuntimeError("display gone")
 
-    assert json.loads(await tools.get_system_info(__event_emitter__=broken))["connected"] is True
+    assert json.loads(await tools.get_ticket(ticket_id=20001, __event_emitter__=broken))["id"] == 20001

@@ -39,12 +39,14 @@ async fn every_route_answers_as_the_contract_says() {
     assert_eq!(health["mode"], "live");
     assert_eq!(health["child"]["state"], "running");
     assert_eq!(health["child"]["restarts"], 0);
-    assert!(health["version"].is_string() && health["tools"].as_u64().unwrap() >= 40);
+    // The compact profile by default: the generic tools and the few curated ones most need.
+    assert!(health["version"].is_string() && health["tools"].as_u64().unwrap() == 8);
 
     let (status, tools) = bridge.get("/v1/tools").await;
     assert_eq!(status, StatusCode::OK);
     let tools = tools["tools"].as_array().unwrap();
-    assert!(tools.len() >= 40);
+    assert_eq!(tools.len(), 8);
+    assert!(tools.iter().any(|t| t["name"] == "connectwise_read"));
     assert!(
         tools
             .iter()
@@ -192,7 +194,7 @@ async fn bad_input_gets_a_clear_json_error() {
         (status, body["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("unknown_tool"))
     );
-    assert!(body["details"]["tools"].as_array().unwrap().len() >= 40);
+    assert!(body["details"]["tools"].as_array().unwrap().len() >= 8);
 
     let (status, body) = bridge
         .execute("connectwise_get_tickets", json!({"pageSize": "ten"}))
@@ -586,4 +588,82 @@ async fn a_child_that_cannot_start_leaves_health_degraded() {
             .unwrap()
             .contains("could not start /nonexistent/cw-mcp-server")
     );
+}
+
+/// The original project's 30 tool names.
+const ORIGINAL_TOOLS: [&str; 30] = [
+    "connectwise_get_companies",
+    "connectwise_get_company",
+    "connectwise_get_company_sites",
+    "connectwise_get_company_types",
+    "connectwise_get_company_statuses",
+    "connectwise_get_tickets",
+    "connectwise_get_ticket",
+    "connectwise_get_ticket_notes",
+    "connectwise_get_ticket_tasks",
+    "connectwise_get_ticket_schedules",
+    "connectwise_get_ticket_priorities",
+    "connectwise_get_ticket_sources",
+    "connectwise_get_contacts",
+    "connectwise_get_contact",
+    "connectwise_get_contact_types",
+    "connectwise_get_opportunities",
+    "connectwise_get_agreements",
+    "connectwise_get_agreement_additions",
+    "connectwise_get_invoices",
+    "connectwise_get_expense_entries",
+    "connectwise_get_billing_cycles",
+    "connectwise_get_time_entries",
+    "connectwise_get_projects",
+    "connectwise_get_activities",
+    "connectwise_get_members",
+    "connectwise_get_configurations",
+    "connectwise_get_configuration",
+    "connectwise_get_configuration_types",
+    "connectwise_get_service_boards",
+    "connectwise_get_board_statuses",
+];
+
+/// Arguments that satisfy a tool's required id argument in the demo data.
+fn required_arguments(name: &str) -> Value {
+    match name {
+        "connectwise_get_company" | "connectwise_get_company_sites" => json!({"company_id": 2}),
+        "connectwise_get_ticket"
+        | "connectwise_get_ticket_notes"
+        | "connectwise_get_ticket_tasks"
+        | "connectwise_get_ticket_schedules" => json!({"ticket_id": 20001}),
+        "connectwise_get_contact" => json!({"contact_id": 201}),
+        "connectwise_get_agreement_additions" => json!({"agreement_id": 100}),
+        "connectwise_get_configuration" => json!({"configuration_id": 5000}),
+        "connectwise_get_board_statuses" => json!({"board_id": 1}),
+        _ => json!({}),
+    }
+}
+
+#[tokio::test]
+async fn every_original_tool_stays_callable_under_every_profile() {
+    let sim = sim().await;
+    for profile in ["compact", "service", "all"] {
+        let bridge = Bridge::for_sim(
+            &sim,
+            &[("CW_TOOL_PROFILE", profile), ("BRIDGE_CLIENT_RATE", "0")],
+        )
+        .await;
+        let (_, tools) = bridge.get("/v1/tools").await;
+        let listed = tools["tools"].as_array().unwrap().len();
+        match profile {
+            "all" => assert!(listed >= 43, "{profile}: {listed}"),
+            _ => assert!(listed < 20, "{profile}: {listed}"),
+        }
+        for name in ORIGINAL_TOOLS {
+            let short = name.trim_start_matches("connectwise_");
+            let (status, answer) = bridge.execute(short, required_arguments(name)).await;
+            assert_eq!(status, StatusCode::OK, "{profile} {name}: {answer}");
+            let (status, _, answer) = bridge
+                .post(&format!("/v1/tools/{name}"), &required_arguments(name))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{profile} {name}: {answer}");
+        }
+    }
+    assert!(sim.journal().only_gets());
 }

@@ -134,20 +134,13 @@ async fn call(
     arguments: Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let running = state.supervisor.ready().await.map_err(unavailable)?;
+    // A listed tool by either of its names; any other name goes to the server as given,
+    // since every tool is callable whether the operator's profile lists it or not.
     let resolved = running
         .tools
         .iter()
         .find(|t| t.name == name || t.name.strip_prefix("connectwise_") == Some(name))
-        .map(|t| t.name.to_string())
-        .ok_or_else(|| {
-            let names: Vec<&str> = running.tools.iter().map(|t| t.name.as_ref()).collect();
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_tool",
-                format!("no tool named `{name}`; GET /v1/tools lists them"),
-            )
-            .with_details(json!({"tools": names}))
-        })?;
+        .map_or_else(|| name.to_owned(), |t| t.name.to_string());
     match state
         .supervisor
         .call(&resolved, arguments, state.tool_timeout)
@@ -163,7 +156,16 @@ async fn call(
                 after.as_secs()
             ),
         )),
-        Err(CallError::Rejected(message)) => Err(ApiError::bad_request("invalid_request", message)),
+        // The server refuses only names it does not know.
+        Err(CallError::Rejected(_)) => {
+            let names: Vec<&str> = running.tools.iter().map(|t| t.name.as_ref()).collect();
+            Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_tool",
+                format!("no tool named `{name}`; GET /v1/tools lists them"),
+            )
+            .with_details(json!({"tools": names})))
+        }
         Err(error @ CallError::Unavailable(_)) => Err(unavailable(error)),
     }
 }

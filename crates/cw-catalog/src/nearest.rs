@@ -26,6 +26,24 @@ pub fn nearest<'a>(
     scored.into_iter().take(most).map(|(_, c)| c).collect()
 }
 
+/// Up to `most` of `candidates` within `max` edits of `given` (case-insensitive), nearest first:
+/// for typos in long names such as paths, where containment says little.
+pub fn within<'a>(
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    max: usize,
+    most: usize,
+) -> Vec<&'a str> {
+    let given = given.to_ascii_lowercase();
+    let mut scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| (distance(&given, &c.to_ascii_lowercase()), c))
+        .filter(|(d, _)| *d <= max)
+        .collect();
+    scored.sort();
+    scored.into_iter().take(most).map(|(_, c)| c).collect()
+}
+
 /// Levenshtein distance over bytes.
 fn distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());

@@ -144,8 +144,14 @@ impl Client {
 
     /// A single JSON object (a record, `/system/info`, ...).
     pub async fn get_value(&self, path: &ApiPath) -> Result<Value, Error> {
+        self.get_value_with(path, &Query::new()).await
+    }
+
+    /// A single JSON object, asked with query parameters (`fields` narrows a record).
+    pub async fn get_value_with(&self, path: &ApiPath, query: &Query) -> Result<Value, Error> {
+        let pairs = query.to_pairs()?;
         let url = format!("{}{}", self.inner.base_url, path.as_str());
-        let answer = self.fetch(&url, &[], false).await?;
+        let answer = self.fetch(&url, &pairs, false).await?;
         if !answer.body.is_object() {
             return Err(Error::InvalidResponse {
                 status: 200,

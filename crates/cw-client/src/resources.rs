@@ -130,6 +130,29 @@ impl ApiPath {
         Self(format!("{parent}/{id}/{child}"))
     }
 
+    /// Any path from untrusted text, checked: `/`-separated segments of letters, digits,
+    /// `_`, `-` and `.` (no `.` or `..` alone), so it stays one path under `/apis/3.0`
+    /// and carries no query, fragment or escape.
+    pub fn checked(path: &str) -> Result<Self, String> {
+        let trimmed = path.trim().trim_end_matches('/');
+        let segments: Vec<&str> = trimmed.trim_start_matches('/').split('/').collect();
+        let safe = |s: &&str| {
+            !s.is_empty()
+                && *s != "."
+                && *s != ".."
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+        };
+        if segments.iter().all(safe) {
+            Ok(Self(format!("/{}", segments.join("/"))))
+        } else {
+            Err(format!(
+                "`{}` is not a ConnectWise path: write segments of letters, digits, _ - and . separated by /, such as /service/tickets/20001/notes",
+                path.chars().take(80).collect::<String>()
+            ))
+        }
+    }
+
     /// The `/count` beside this collection.
     pub fn count(&self) -> Self {
         Self(format!("{}/count", self.0))
@@ -138,5 +161,31 @@ impl ApiPath {
     /// The path as sent.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::ApiPath;
+
+    #[test]
+    fn checked_paths_stay_one_path() {
+        assert_eq!(
+            ApiPath::checked("service/tickets/20001/notes/")
+                .unwrap()
+                .as_str(),
+            "/service/tickets/20001/notes"
+        );
+        for bad in [
+            "/service/tickets/../system/members",
+            "/service/tickets?conditions=x",
+            "/service/tickets/%2e%2e",
+            "/service//tickets",
+            "",
+            "/service/tickets#x",
+            "/service/ti ckets",
+        ] {
+            assert!(ApiPath::checked(bad).is_err(), "{bad}");
+        }
     }
 }

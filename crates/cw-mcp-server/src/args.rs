@@ -71,12 +71,24 @@ impl<'a> Args<'a> {
         let Some(value) = self.value(name) else {
             return Ok(None);
         };
-        let number = value.as_u64().or_else(|| {
-            value
-                .as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                .map(|f| f as u64)
-        });
+        // Models often send numbers as text ("25") and ticket numbers as "#12345".
+        let number = value
+            .as_u64()
+            .or_else(|| {
+                value
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                    .map(|f| f as u64)
+            })
+            .or_else(|| {
+                let text = value.as_str()?.trim();
+                let digits = text.strip_prefix('#').unwrap_or(text);
+                digits
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+                    .then(|| digits.parse().ok())
+                    .flatten()
+            });
         match number {
             Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
             _ => Err(ArgError(format!(
@@ -97,6 +109,33 @@ impl<'a> Args<'a> {
                 "`{name}` must be a record's numeric id (a positive whole number), got {}",
                 describe(self.value(name).unwrap_or(&Value::Null))
             ))),
+        }
+    }
+}
+
+/// A record named by its id, or by its identifier or exact name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdOrName<'a> {
+    /// A numeric id.
+    Id(u64),
+    /// Text to look up.
+    Name(&'a str),
+}
+
+impl<'a> Args<'a> {
+    /// A required record reference: a numeric id (also as text, or `#12345`), or else a
+    /// non-empty identifier or name to look up.
+    pub fn id_or_name(&self, name: &str) -> Result<IdOrName<'a>, ArgError> {
+        match self.id(name) {
+            Ok(id) => Ok(IdOrName::Id(id)),
+            Err(error) => match self.value(name) {
+                Some(Value::String(text))
+                    if !text.trim().is_empty() && !text.trim().starts_with('-') =>
+                {
+                    Ok(IdOrName::Name(text.trim()))
+                }
+                _ => Err(error),
+            },
         }
     }
 }
@@ -135,6 +174,25 @@ mod tests {
         assert_eq!(args.integer("pageSize", 1, 1000).unwrap(), Some(5));
         assert_eq!(args.integer("page", 1, 100).unwrap(), Some(2));
         assert_eq!(args.string("conditions").unwrap(), None);
+    }
+
+    #[test]
+    fn numbers_as_text_and_names_for_ids() {
+        let m = map(
+            json!({"pageSize": "25", "ticket_id": "#12345", "company_id": "ACME", "page": " 2 "}),
+        );
+        let args = Args::new(&m, &["pageSize", "ticket_id", "company_id", "page"]).unwrap();
+        assert_eq!(args.integer("pageSize", 1, 1000).unwrap(), Some(25));
+        assert_eq!(args.integer("page", 1, 1000).unwrap(), Some(2));
+        assert_eq!(args.id_or_name("ticket_id").unwrap(), IdOrName::Id(12345));
+        assert_eq!(
+            args.id_or_name("company_id").unwrap(),
+            IdOrName::Name("ACME")
+        );
+        let m = map(json!({"company_id": -4, "contact_id": ""}));
+        let args = Args::new(&m, &["company_id", "contact_id"]).unwrap();
+        assert!(args.id_or_name("company_id").is_err());
+        assert!(args.id_or_name("contact_id").is_err());
     }
 
     #[test]

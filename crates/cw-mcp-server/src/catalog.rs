@@ -49,6 +49,12 @@ pub enum ToolKind {
     Count,
     /// `/system/info`.
     SystemInfo,
+    /// Endpoints of ConnectWise's document found by keyword.
+    FindEndpoints,
+    /// One endpoint of the document described.
+    DescribeEndpoint,
+    /// Any GET path: a list, a record, a child list or a count.
+    Read,
 }
 
 /// One tool.
@@ -62,6 +68,31 @@ pub struct ToolSpec {
     pub description: &'static str,
     /// What it calls.
     pub kind: ToolKind,
+}
+
+impl ToolSpec {
+    /// The ConnectWise module the tool reads, for tool profiles: `service`, `company`,
+    /// `sales`, `finance`, `project`, `time` (with expenses) or `system`; `generic` for the
+    /// tools that reach every endpoint.
+    pub fn module(&self) -> &'static str {
+        let path = match self.kind {
+            ToolKind::Search { path, .. } | ToolKind::Get { path, .. } => path,
+            ToolKind::Children { parent, .. } => parent,
+            ToolKind::Count | ToolKind::SystemInfo => return "system",
+            ToolKind::FindEndpoints | ToolKind::DescribeEndpoint | ToolKind::Read => {
+                return "generic";
+            }
+        };
+        match path.trim_start_matches('/').split('/').next() {
+            Some("company") => "company",
+            Some("service") => "service",
+            Some("sales") => "sales",
+            Some("finance") => "finance",
+            Some("project") => "project",
+            Some("time") | Some("expense") => "time",
+            _ => "system",
+        }
+    }
 }
 
 /// A search tool: key fields by default, 25 records a page.
@@ -448,6 +479,24 @@ pub const CATALOG: &[ToolSpec] = &[
         title: "Test the connection",
         description: "Check the connection to ConnectWise and report its version. Use it first when other tools fail with connection or authentication errors.",
         kind: ToolKind::SystemInfo,
+    },
+    ToolSpec {
+        name: "connectwise_find_endpoints",
+        title: "Find ConnectWise endpoints",
+        description: "Find ConnectWise API endpoints by keyword (schedule, agreement additions, project phases, board teams, ...). Read them with connectwise_read.",
+        kind: ToolKind::FindEndpoints,
+    },
+    ToolSpec {
+        name: "connectwise_describe_endpoint",
+        title: "Describe an endpoint",
+        description: "Describe one endpoint: its fields with types and values, child lists, example conditions and call.",
+        kind: ToolKind::DescribeEndpoint,
+    },
+    ToolSpec {
+        name: "connectwise_read",
+        title: "Read any endpoint",
+        description: "Read any ConnectWise path (read-only): a list (/service/tickets), a record (/service/tickets/20001), a child list (/service/tickets/20001/notes) or a count (/service/tickets/count). Lists answer {items, page, pageSize, hasMore, nextPage}.",
+        kind: ToolKind::Read,
     },
 ];
 

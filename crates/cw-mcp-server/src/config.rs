@@ -23,6 +23,15 @@ pub struct Options {
     /// In demo mode, date the data as if today were this day (YYYY-MM-DD); default: today.
     #[arg(long, env = "CW_DEMO_DATE")]
     pub demo_date: Option<String>,
+    /// Which tools are listed: compact (the default: the generic tools, which reach every endpoint,
+    /// and the few curated ones most questions need), service, company, sales, finance, project,
+    /// time, system or all, comma-separated. Every tool stays callable by name.
+    #[arg(long, env = "CW_TOOL_PROFILE", default_value = "compact")]
+    pub tool_profile: String,
+    /// Most characters of JSON in one answer; longer lists keep whole records up to it and say
+    /// how to get the rest, longer records have their longest texts cut.
+    #[arg(long, env = "CW_ANSWER_BUDGET", default_value_t = crate::budget::DEFAULT_BUDGET as u64, value_parser = clap::value_parser!(u64).range(1_000..=4_000_000))]
+    pub answer_budget: u64,
     /// Log level: DEBUG, INFO, WARNING or ERROR, or a tracing filter such as cw_client=debug.
     #[arg(long, env = "LOG_LEVEL", default_value = "INFO")]
     pub log_level: String,

@@ -35,6 +35,16 @@ impl ToolFailure {
         }
     }
 
+    /// Nothing at the path or with the name asked for.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self {
+            kind: "not_found",
+            status: 404,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
     /// A ConnectWise failure, with `not_found` phrased for the record asked for.
     pub fn from_client(error: Error, missing: impl FnOnce() -> String) -> Self {
         let (kind, status) = match &error {

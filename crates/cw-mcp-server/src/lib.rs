@@ -5,9 +5,16 @@
 //! mode, and the stdio transport.
 
 pub mod args;
+pub mod budget;
 pub mod catalog;
+pub mod checks;
 pub mod config;
+pub mod discovery;
 pub mod errors;
+pub mod hints;
+pub mod lookup;
+pub mod profiles;
+pub mod reads;
 pub mod schema;
 pub mod server;
 pub mod shape;
@@ -22,6 +29,13 @@ pub use server::ConnectWiseServer;
 
 /// Runs the server on stdin/stdout until the client disconnects or a signal arrives.
 pub async fn run(options: Options) -> ExitCode {
+    let profile = match profiles::Profile::parse(&options.tool_profile) {
+        Ok(profile) => profile,
+        Err(problem) => {
+            eprintln!("error: {problem}");
+            return ExitCode::from(2);
+        }
+    };
     // Demo mode keeps the simulator alive for as long as the server runs.
     let (config, _simulator) = if options.demo {
         let now = match cw_sim::demo_now(options.demo_date.as_deref()) {
@@ -70,8 +84,8 @@ pub async fn run(options: Options) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing::info!(api = %client.base_url(), tools = catalog::CATALOG.len(), "cw-mcp-server ready on stdio");
-    let service = match ConnectWiseServer::new(client)
+    tracing::info!(api = %client.base_url(), tools = catalog::CATALOG.len(), profile = %options.tool_profile, "cw-mcp-server ready on stdio");
+    let service = match ConnectWiseServer::new(client, &profile, options.answer_budget as usize)
         .serve(rmcp::transport::io::stdio_pipes())
         .await
     {

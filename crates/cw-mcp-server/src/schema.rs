@@ -44,6 +44,18 @@ pub fn argument_names(spec: &ToolSpec) -> Vec<&'static str> {
             "customFieldConditions",
         ],
         ToolKind::SystemInfo => vec![],
+        ToolKind::FindEndpoints => vec!["query"],
+        ToolKind::DescribeEndpoint => vec!["path"],
+        ToolKind::Read => vec![
+            "path",
+            "conditions",
+            "orderBy",
+            "fields",
+            "page",
+            "pageSize",
+            "childConditions",
+            "customFieldConditions",
+        ],
     }
 }
 
@@ -80,6 +92,13 @@ fn property(name: &str, spec: &ToolSpec) -> Value {
             json!({"type": "integer", "minimum": 1, "maximum": 1000, "default": default_page_size,
             "description": format!("Records per page, 1 to 1000 (default {default_page_size}).")})
         }
+        "query" => {
+            json!({"type": "string", "description": "One or a few words, e.g. \"schedule entries\"."})
+        }
+        "path" => json!({"type": "string", "description": match spec.kind {
+            ToolKind::DescribeEndpoint => "A path from connectwise_find_endpoints, e.g. /service/tickets.",
+            _ => "The path below /apis/3.0 with real ids, e.g. /service/tickets/20001/notes.",
+        }}),
         "entity" => {
             json!({"type": "string", "enum": COUNTABLE.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
             "description": "Which records to count."})
@@ -89,7 +108,7 @@ fn property(name: &str, spec: &ToolSpec) -> Value {
                 ToolKind::Get { noun, .. } | ToolKind::Children { noun, .. } => noun,
                 _ => "record",
             };
-            json!({"type": "integer", "minimum": 1, "description": format!("The {noun}'s numeric id.")})
+            json!({"type": "integer", "minimum": 1, "description": format!("The {noun}'s numeric id (its identifier or exact name also works).")})
         }
     }
 }
@@ -104,7 +123,9 @@ pub fn input_schema(spec: &ToolSpec) -> Map<String, Value> {
     let required: Vec<&str> = match spec.kind {
         ToolKind::Get { id_arg, .. } | ToolKind::Children { id_arg, .. } => vec![id_arg],
         ToolKind::Count => vec!["entity"],
-        _ => vec![],
+        ToolKind::FindEndpoints => vec!["query"],
+        ToolKind::DescribeEndpoint | ToolKind::Read => vec!["path"],
+        ToolKind::Search { .. } | ToolKind::SystemInfo => vec![],
     };
     let mut schema = Map::new();
     schema.insert("type".into(), json!("object"));
@@ -142,6 +163,24 @@ pub fn output_schema(spec: &ToolSpec) -> Map<String, Value> {
             "type": "object",
             "properties": {"entity": {"type": "string"}, "count": {"type": "integer"}, "conditions": {"type": "string"}},
             "required": ["entity", "count"],
+        }),
+        ToolKind::FindEndpoints => json!({
+            "type": "object",
+            "properties": {
+                "query": {"type": "string"},
+                "endpoints": {"type": "array", "items": {"type": "object"}, "description": "Each endpoint's path, kind (list, record, count, other) and summary."},
+            },
+            "required": ["endpoints"],
+        }),
+        // Whole answers of any shape, named without `properties` so that proxies keep them whole.
+        ToolKind::DescribeEndpoint => json!({
+            "type": "object",
+            "description": "The endpoint's path, kind, summary, record schema and fields, children, example conditions and an example call.",
+            "required": ["path"],
+        }),
+        ToolKind::Read => json!({
+            "type": "object",
+            "description": "A list page {items, page, pageSize, hasMore, nextPage}, a whole record, or {count}.",
         }),
         ToolKind::SystemInfo => json!({
             "type": "object",

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use cw_client::{ApiPath, Client, Error, Page, Query};
+use cw_catalog::Kind;
+use cw_client::{ApiPath, Client};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
@@ -14,11 +15,13 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 
-use crate::args::Args;
+use crate::args::{Args, IdOrName};
 use crate::catalog::{CATALOG, COUNTABLE, ToolKind, ToolSpec, find};
-use crate::errors::{ToolFailure, conditions_message};
+use crate::errors::ToolFailure;
+use crate::profiles::Profile;
+use crate::reads::{self, Defaults, Target};
 use crate::schema::{argument_names, input_schema, output_schema};
-use crate::shape;
+use crate::{budget, discovery, lookup, shape};
 
 /// What the server tells clients about using it.
 pub const INSTRUCTIONS: &str = "\
@@ -31,32 +34,34 @@ Conditions syntax: field operator value, joined with AND / OR and grouped with p
 - Dates in brackets, UTC: _info/dateEntered > [2024-01-31] or [2024-01-31T18:00:00Z].
 - Nested fields with /: status/name, board/name, owner/identifier.
 Search tools answer with each record's key fields; name others in fields (\"id,summary,budgetHours\"), use fields \"*\" for complete records, or get one record by id.
-Keep pageSize small; connectwise_count answers \"how many\".";
+Keep pageSize small; connectwise_count answers \"how many\".
+Everything else ConnectWise has (schedules, project phases, board teams, products, ...): find its path with connectwise_find_endpoints, see its fields with connectwise_describe_endpoint, read it with connectwise_read.";
 
-/// Largest answer sent. Each answer travels twice (text and structured content)
-/// and MCP clients drop lines over 16 MiB, so larger answers become an error
-/// that says how to ask for less.
+/// The hard ceiling on an answer, whatever the budget: each answer travels twice (text and
+/// structured content) and MCP clients drop lines over 16 MiB.
 pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
 
 /// The ConnectWise MCP server.
 #[derive(Clone)]
 pub struct ConnectWiseServer {
     client: Client,
-    tools: Arc<[Tool]>,
+    listed: Arc<[Tool]>,
+    answer_budget: usize,
 }
 
 impl ConnectWiseServer {
-    /// A server answering with `client`.
-    pub fn new(client: Client) -> Self {
+    /// A server answering with `client`, listing the tools of `profile`, with answers cut
+    /// to `answer_budget` characters. Every tool stays callable, listed or not.
+    pub fn new(client: Client, profile: &Profile, answer_budget: usize) -> Self {
         Self {
             client,
-            tools: CATALOG.iter().map(tool).collect(),
+            listed: CATALOG
+                .iter()
+                .filter(|t| profile.lists(t))
+                .map(tool)
+                .collect(),
+            answer_budget,
         }
-    }
-
-    /// The tool list, as announced.
-    pub fn tools(&self) -> &[Tool] {
-        &self.tools
     }
 
     /// Runs one tool call; failures come back as tool errors, never panics.
@@ -75,14 +80,13 @@ impl ConnectWiseServer {
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match outcome {
             Ok(value) => {
+                let value = budget::fit(value, self.answer_budget);
                 let text = value.to_string();
                 if text.len() > MAX_ANSWER_BYTES {
-                    let message = format!(
-                        "the answer would be {} MiB, more than the {} MiB limit: ask for fewer records (pageSize) or fewer fields (fields)",
-                        text.len() >> 20,
-                        MAX_ANSWER_BYTES >> 20
-                    );
-                    return ToolFailure::invalid(message).into_result();
+                    return ToolFailure::invalid(
+                        "the answer is too large even after cutting: ask for fewer records (pageSize) or fewer fields (fields)",
+                    )
+                    .into_result();
                 }
                 tracing::debug!(
                     tool = spec.name,
@@ -118,8 +122,12 @@ impl ConnectWiseServer {
                 default_page_size,
                 summary,
             } => {
-                let query = query(&args, default_page_size, summary)?;
-                self.page(&ApiPath::collection(path), &query, &args, || {
+                let target = Target::of(ApiPath::collection(path), Kind::Collection);
+                let defaults = Defaults {
+                    page_size: default_page_size,
+                    fields: summary,
+                };
+                reads::read(&self.client, &target, &args, defaults, || {
                     "nothing matched".into()
                 })
                 .await
@@ -131,28 +139,49 @@ impl ConnectWiseServer {
                 noun,
                 default_page_size,
             } => {
-                let id = args.id(id_arg)?;
-                let query = query(&args, default_page_size, None)?;
+                let id = self.record_id(&args, id_arg, parent, noun).await?;
+                let target = Target::of(ApiPath::children(parent, id, child), Kind::Collection);
+                let defaults = Defaults {
+                    page_size: default_page_size,
+                    fields: None,
+                };
                 let missing = || format!("no {noun} {id}: check `{id_arg}`");
-                self.page(
-                    &ApiPath::children(parent, id, child),
-                    &query,
-                    &args,
-                    missing,
-                )
-                .await
+                reads::read(&self.client, &target, &args, defaults, missing).await
             }
             ToolKind::Get { path, id_arg, noun } => {
-                let id = args.id(id_arg)?;
+                let id = self.record_id(&args, id_arg, path, noun).await?;
+                let target = Target::of(ApiPath::record(path, id), Kind::Record);
                 let missing = || {
                     format!(
                         "no {noun} {id}: check `{id_arg}`, or search first to find the right id"
                     )
                 };
-                let record = self.client.get_value(&ApiPath::record(path, id)).await;
-                record
-                    .map(shape::record)
-                    .map_err(|e| self.failure(e, &args, missing))
+                reads::read(&self.client, &target, &args, Defaults::WHOLE, missing).await
+            }
+            ToolKind::Read => {
+                let path = args.string("path")?.ok_or_else(|| {
+                    ToolFailure::invalid("`path` is required, e.g. /service/tickets")
+                })?;
+                let target = Target::resolve(path)?;
+                let missing = || {
+                    format!(
+                        "nothing at {}: check the ids in `path`",
+                        target.path.as_str()
+                    )
+                };
+                reads::read(&self.client, &target, &args, Defaults::WHOLE, missing).await
+            }
+            ToolKind::FindEndpoints => {
+                let query = args.string("query")?.ok_or_else(|| {
+                    ToolFailure::invalid("`query` is required: a word or two, e.g. \"schedule\"")
+                })?;
+                discovery::find(query)
+            }
+            ToolKind::DescribeEndpoint => {
+                let path = args.string("path")?.ok_or_else(|| {
+                    ToolFailure::invalid("`path` is required, e.g. /service/tickets")
+                })?;
+                discovery::describe(path)
             }
             ToolKind::Count => {
                 let entity = args.string("entity")?.ok_or_else(|| {
@@ -171,14 +200,12 @@ impl ConnectWiseServer {
                             countable_names()
                         ))
                     })?;
-                let query = conditions(&args, Query::new())?;
-                let count = self
-                    .client
-                    .count_at(&ApiPath::collection(path), &query)
-                    .await;
-                let count =
-                    count.map_err(|e| self.failure(e, &args, || "nothing to count".into()))?;
-                let mut answer = json!({"entity": entity, "count": count});
+                let target = Target::of(ApiPath::collection(path).count(), Kind::Count);
+                let counted = reads::read(&self.client, &target, &args, Defaults::WHOLE, || {
+                    "nothing to count".into()
+                })
+                .await?;
+                let mut answer = json!({"entity": entity, "count": counted["count"]});
                 if let Some(c) = args.string("conditions")? {
                     answer["conditions"] = json!(c);
                 }
@@ -189,7 +216,8 @@ impl ConnectWiseServer {
                     .client
                     .get_value(&ApiPath::collection("/system/info"))
                     .await;
-                let info = info.map_err(|e| self.failure(e, &args, || "no /system/info".into()))?;
+                let info =
+                    info.map_err(|e| ToolFailure::from_client(e, || "no /system/info".into()))?;
                 let mut answer = json!({"connected": true, "apiUrl": self.client.base_url()});
                 if let (Value::Object(answer), Value::Object(info)) =
                     (&mut answer, shape::record(info))
@@ -201,33 +229,26 @@ impl ConnectWiseServer {
         }
     }
 
-    async fn page(
+    /// The id in `id_arg`: given as a number, or looked up by identifier or exact name in
+    /// the collection at `path`.
+    async fn record_id(
         &self,
-        path: &ApiPath,
-        query: &Query,
         args: &Args<'_>,
-        missing: impl FnOnce() -> String,
-    ) -> Result<Value, ToolFailure> {
-        let page = self
-            .client
-            .list_values(path, query)
-            .await
-            .map_err(|e| self.failure(e, args, missing))?;
-        Ok(envelope(page))
-    }
-
-    fn failure(
-        &self,
-        error: Error,
-        args: &Args<'_>,
-        missing: impl FnOnce() -> String,
-    ) -> ToolFailure {
-        if let Error::Conditions { parameter, source } = &error
-            && let Ok(Some(text)) = args.string(parameter)
-        {
-            return ToolFailure::invalid(conditions_message(parameter, text, source));
+        id_arg: &str,
+        path: &'static str,
+        noun: &str,
+    ) -> Result<u64, ToolFailure> {
+        match args.id_or_name(id_arg)? {
+            IdOrName::Id(id) => Ok(id),
+            IdOrName::Name(name) => {
+                let fields = lookup::name_fields(path);
+                if fields.is_empty() {
+                    // Nothing to look a name up by: say what a numeric id is.
+                    return args.id(id_arg).map_err(Into::into);
+                }
+                lookup::by_name(&self.client, path, &fields, noun, id_arg, name).await
+            }
         }
-        ToolFailure::from_client(error, missing)
     }
 }
 
@@ -237,61 +258,6 @@ fn countable_names() -> String {
         .map(|(n, _)| *n)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The query of a search or child-list call. Without `fields` a search asks
-/// for its key fields (`summary`); `fields: "*"` asks for complete records.
-fn query(
-    args: &Args<'_>,
-    default_page_size: u32,
-    summary: Option<&str>,
-) -> Result<Query, ToolFailure> {
-    let page = args.integer("page", 1, i32::MAX as u64)?.unwrap_or(1) as u32;
-    let page_size = args
-        .integer("pageSize", 1, cw_client::MAX_PAGE_SIZE as u64)?
-        .unwrap_or(default_page_size.into()) as u32;
-    let mut query = conditions(args, Query::new().page(page).page_size(page_size))?;
-    if let Some(o) = args.string("orderBy")? {
-        query = query.order_by(o);
-    }
-    match args.string("fields")? {
-        Some(all) if all.trim() == "*" => {}
-        Some(fields) => query = query.fields(fields),
-        None => {
-            if let Some(summary) = summary {
-                query = query.fields(summary);
-            }
-        }
-    }
-    Ok(query)
-}
-
-/// Adds `conditions`, `childConditions` and `customFieldConditions`, when given.
-fn conditions(args: &Args<'_>, mut query: Query) -> Result<Query, ToolFailure> {
-    if let Some(c) = args.string("conditions")? {
-        query = query.conditions(c);
-    }
-    if let Some(c) = args.string("childConditions")? {
-        query = query.child_conditions(c);
-    }
-    if let Some(c) = args.string("customFieldConditions")? {
-        query = query.custom_field_conditions(c);
-    }
-    Ok(query)
-}
-
-/// `{"items", "page", "pageSize", "hasMore", "nextPage"}`.
-fn envelope(page: Page<Value>) -> Value {
-    let mut answer = json!({
-        "items": page.items.into_iter().map(shape::record).collect::<Vec<_>>(),
-        "page": page.page,
-        "pageSize": page.page_size,
-        "hasMore": page.has_more,
-    });
-    if let Some(next) = page.next_page.filter(|_| page.has_more) {
-        answer["nextPage"] = json!(next);
-    }
-    answer
 }
 
 /// The announced form of a catalog entry.
@@ -322,7 +288,7 @@ impl ServerHandler for ConnectWiseServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(self.tools.to_vec()))
+        Ok(ListToolsResult::with_all_items(self.listed.to_vec()))
     }
 
     async fn call_tool(

@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use cw_client::{Client, RetryPolicy};
 use cw_mcp_server::ConnectWiseServer;
+use cw_mcp_server::budget::DEFAULT_BUDGET;
 use cw_mcp_server::catalog::{CATALOG, COUNTABLE, ToolKind};
 use cw_mcp_server::errors::failure_detail;
+use cw_mcp_server::profiles::Profile;
 use cw_sim::{Dataset, Fault, SimConfig, SimHandle};
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::RunningService;
@@ -30,7 +32,11 @@ async fn harness_with(config: impl FnOnce(&SimHandle) -> cw_client::Config) -> H
         base_delay: std::time::Duration::from_millis(1),
         ..RetryPolicy::default()
     };
-    let server = ConnectWiseServer::new(Client::new(&client_config).unwrap());
+    let server = ConnectWiseServer::new(
+        Client::new(&client_config).unwrap(),
+        &Profile::parse("all").unwrap(),
+        DEFAULT_BUDGET,
+    );
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
     tokio::spawn(async move {
         if let Ok(running) = server.serve(server_io).await {
@@ -191,6 +197,10 @@ async fn every_tool_is_listed_with_schema_and_annotations() {
             }
             ToolKind::Count => assert_eq!(input["required"], json!(["entity"])),
             ToolKind::SystemInfo => assert!(input["properties"].as_object().unwrap().is_empty()),
+            ToolKind::FindEndpoints => assert_eq!(input["required"], json!(["query"])),
+            ToolKind::DescribeEndpoint | ToolKind::Read => {
+                assert_eq!(input["required"], json!(["path"]))
+            }
         }
     }
     let info = h.peer.peer_info().unwrap();
@@ -313,6 +323,44 @@ async fn every_tool_answers_from_the_simulators_data() {
                 let answer = h.ok(spec.name, json!({})).await;
                 assert_eq!(answer["connected"], true);
                 assert_eq!(answer["version"], dataset().system_info["version"]);
+            }
+            ToolKind::FindEndpoints => {
+                let answer = h.ok(spec.name, json!({"query": "ticket notes"})).await;
+                assert!(
+                    answer["endpoints"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|e| e["path"] == "/service/tickets/{parentId}/notes")
+                );
+            }
+            ToolKind::DescribeEndpoint => {
+                let answer = h.ok(spec.name, json!({"path": "/service/tickets"})).await;
+                assert_eq!(answer["record"], "Ticket");
+            }
+            ToolKind::Read => {
+                let expected = table("/service/tickets");
+                let answer = h
+                    .ok(
+                        spec.name,
+                        json!({"path": "/service/tickets", "pageSize": 5}),
+                    )
+                    .await;
+                assert_eq!(
+                    ids(&answer["items"]),
+                    ids(&Value::Array(expected[..5].to_vec()))
+                );
+                let record = h
+                    .ok(
+                        spec.name,
+                        json!({"path": format!("/service/tickets/{}", expected[0]["id"])}),
+                    )
+                    .await;
+                assert_eq!(record, cw_mcp_server::shape::record(expected[0].clone()));
+                let count = h
+                    .ok(spec.name, json!({"path": "/service/tickets/count"}))
+                    .await;
+                assert_eq!(count["count"], expected.len());
             }
         }
     }

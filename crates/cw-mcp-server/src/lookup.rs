@@ -1,0 +1,83 @@
+//! Finding a record's id from the identifier or exact name a model gave instead
+//! (`company_id: "ACME"`, `board_id: "Service Desk"`, a member's identifier).
+
+use cw_catalog::catalog;
+use cw_client::conditions::{Operator, field};
+use cw_client::{ApiPath, Client, Query};
+use serde_json::Value;
+
+use crate::errors::ToolFailure;
+
+/// How many matches are read to tell one from several.
+const CANDIDATES: u32 = 10;
+
+/// The fields a record at `path` can be found by: `identifier` and `name`, those its schema
+/// has (both when the path is outside ConnectWise's document). Empty for tickets, say.
+pub fn name_fields(path: &str) -> Vec<&'static str> {
+    let schema = catalog().route(path).and_then(|(e, _)| e.schema.as_deref());
+    ["identifier", "name"]
+        .into_iter()
+        .filter(|f| schema.is_none_or(|s| catalog().field(s, f).is_some()))
+        .collect()
+}
+
+/// The id of the one record at `path` whose identifier or name (`fields`) is `name`.
+pub async fn by_name(
+    client: &Client,
+    path: &'static str,
+    fields: &[&str],
+    noun: &str,
+    id_arg: &str,
+    name: &str,
+) -> Result<u64, ToolFailure> {
+    let refused = |e| ToolFailure::invalid(format!("`{id_arg}` cannot be looked up: {e}"));
+    let mut conditions = None;
+    for f in fields {
+        let test = field(f)
+            .and_then(|f| f.compare(Operator::Eq, name))
+            .map_err(refused)?;
+        conditions = Some(match conditions {
+            None => test,
+            Some(before) => cw_client::conditions::Expr::or(before, test),
+        });
+    }
+    let Some(conditions) = conditions else {
+        return Err(ToolFailure::invalid(format!(
+            "`{id_arg}` must be the {noun}'s numeric id"
+        )));
+    };
+    let query = Query::new()
+        .conditions(conditions)
+        .fields(format!("id,{}", fields.join(",")))
+        .page_size(CANDIDATES);
+    let page = client
+        .list_values(&ApiPath::collection(path), &query)
+        .await
+        .map_err(|e| ToolFailure::from_client(e, || format!("no {noun} list to search")))?;
+    let label = |record: &Value| {
+        fields
+            .iter()
+            .filter_map(|f| record.get(*f).and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    match page.items.as_slice() {
+        [] => Err(ToolFailure::not_found(format!(
+            "no {noun} has the {} {name:?}: give `{id_arg}` as its numeric id, or search for it first",
+            fields.join(" or ")
+        ))),
+        [one] => one
+            .get("id")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| ToolFailure::invalid(format!("the {noun} {name:?} has no id"))),
+        several => Err(ToolFailure::invalid(format!(
+            "{name:?} names {} {noun}s: {}. Give `{id_arg}` as one of these ids.",
+            several.len(),
+            several
+                .iter()
+                .map(|r| format!("{} ({})", r["id"], label(r)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}

@@ -1,0 +1,292 @@
+//! The one way every tool reads ConnectWise: a path, resolved against the
+//! catalog (with the nearest real paths when it is mistyped), a query checked
+//! against the endpoint's schema, and an answer shaped by the endpoint's kind:
+//! a page envelope, a record, or a count.
+
+use cw_catalog::{Endpoint, Kind, catalog, nearest};
+use cw_client::{ApiPath, Client, Error, Page, Query};
+use serde_json::{Value, json};
+
+use crate::args::Args;
+use crate::checks::check_query;
+use crate::errors::{ToolFailure, conditions_message};
+use crate::hints;
+use crate::shape;
+
+/// Where a read goes.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The path sent.
+    pub path: ApiPath,
+    /// The catalog's endpoint, when the path is in ConnectWise's document.
+    pub endpoint: Option<&'static Endpoint>,
+    /// What the path answers.
+    pub kind: Kind,
+}
+
+/// How a tool reads when the caller does not say.
+#[derive(Debug, Clone, Copy)]
+pub struct Defaults<'a> {
+    /// `pageSize` when none is given.
+    pub page_size: u32,
+    /// The fields asked for when the caller names none; `None` asks for whole records.
+    pub fields: Option<&'a str>,
+}
+
+impl Defaults<'_> {
+    /// 25 whole records a page.
+    pub const WHOLE: Defaults<'static> = Defaults {
+        page_size: 25,
+        fields: None,
+    };
+}
+
+impl Target {
+    /// A target for a path built by a curated tool, found in the catalog when it is there.
+    pub fn of(path: ApiPath, kind: Kind) -> Self {
+        let endpoint = catalog().route(path.as_str()).map(|(e, _)| e);
+        Self {
+            path,
+            endpoint,
+            kind,
+        }
+    }
+
+    /// Resolves a path a caller wrote (`/service/tickets/20001/notes`). A path that is not
+    /// in the document but close to one is refused with the nearest; one unlike any is read
+    /// unchecked, since ConnectWise has more GET paths than the document holds.
+    pub fn resolve(text: &str) -> Result<Self, ToolFailure> {
+        let text = text.trim();
+        let text = text.split_once("/apis/3.0").map_or(text, |(_, rest)| rest);
+        if text.contains('?') {
+            return Err(ToolFailure::invalid(
+                "`path` must not carry a query: give conditions, fields, orderBy, page and pageSize as their own arguments",
+            ));
+        }
+        let path = ApiPath::checked(text).map_err(ToolFailure::invalid)?;
+        if let Some((endpoint, parameters)) = catalog().route(path.as_str()) {
+            for (name, value) in parameters {
+                let numeric = name == "id" || name.ends_with("Id");
+                if numeric && !value.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(ToolFailure::invalid(format!(
+                        "`{value}` is not a numeric id for {{{name}}} in {}: use the record's id, found with a search",
+                        endpoint.path
+                    )));
+                }
+            }
+            return Ok(Self {
+                path,
+                endpoint: Some(endpoint),
+                kind: endpoint.kind,
+            });
+        }
+        let shape = generalize(path.as_str());
+        let templates: Vec<String> = catalog()
+            .endpoints
+            .iter()
+            .map(|e| generalize(&e.path))
+            .collect();
+        // A typo is a few edits away; a path unlike any is one the document lacks.
+        let typo = (shape.len() / 10).max(2);
+        let close = nearest::within(&shape, templates.iter().map(String::as_str), typo, 5);
+        if !close.is_empty() {
+            let originals: Vec<&str> = close
+                .iter()
+                .filter_map(|c| templates.iter().position(|t| t == c))
+                .map(|i| catalog().endpoints[i].path.as_str())
+                .collect();
+            return Err(ToolFailure::not_found(format!(
+                "ConnectWise has no path {}. Nearest: {}. connectwise_find_endpoints finds paths by keyword.",
+                path.as_str(),
+                originals.join(", ")
+            )));
+        }
+        let last = path.as_str().rsplit('/').next().unwrap_or_default();
+        let kind = if last.eq_ignore_ascii_case("count") {
+            Kind::Count
+        } else if last.bytes().all(|b| b.is_ascii_digit()) {
+            Kind::Record
+        } else {
+            Kind::Collection
+        };
+        Ok(Self {
+            path,
+            endpoint: None,
+            kind,
+        })
+    }
+
+    /// True when the path was checked against ConnectWise's document.
+    pub fn checked(&self) -> bool {
+        self.endpoint.is_some()
+    }
+}
+
+/// `/service/tickets/20001/notes` and `/service/tickets/{parentId}/notes` alike become
+/// `/service/tickets/{}/notes`, for comparing a path with the templates.
+fn generalize(path: &str) -> String {
+    path.split('/')
+        .map(|s| {
+            if s.starts_with('{') || (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())) {
+                "{}"
+            } else {
+                s
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Reads `target` with the query in `args`; `missing` phrases a 404.
+pub async fn read(
+    client: &Client,
+    target: &Target,
+    args: &Args<'_>,
+    defaults: Defaults<'_>,
+    missing: impl FnOnce() -> String,
+) -> Result<Value, ToolFailure> {
+    let fields = args.string("fields")?;
+    let order_by = args.string("orderBy")?;
+    let conditions_text = args.string("conditions")?;
+    if let Some(schema) = target.endpoint.and_then(|e| e.schema.as_deref()) {
+        check_query(catalog(), schema, fields, order_by, conditions_text)
+            .map_err(ToolFailure::invalid)?;
+    }
+    let failure = |error: Error, missing: Box<dyn FnOnce() -> String + '_>| {
+        if let Error::Conditions { parameter, source } = &error
+            && let Ok(Some(text)) = args.string(parameter)
+        {
+            return ToolFailure::invalid(conditions_message(parameter, text, source));
+        }
+        ToolFailure::from_client(error, missing)
+    };
+    let mut answer = match target.kind {
+        Kind::Collection => {
+            let query = query(args, defaults)?;
+            let page = client
+                .list_values(&target.path, &query)
+                .await
+                .map_err(|e| failure(e, Box::new(missing)))?;
+            let empty = page.items.is_empty();
+            let mut answer = envelope(page);
+            if empty
+                && let Some(conditions) = conditions_text
+                && let Some(hint) = hints::empty_answer(client, target, conditions).await
+            {
+                answer["hint"] = json!(hint);
+            }
+            answer
+        }
+        Kind::Count => {
+            let collection = target.path.as_str().trim_end_matches("/count");
+            let collection = ApiPath::checked(collection).map_err(ToolFailure::invalid)?;
+            let query = with_conditions(args, Query::new())?;
+            let count = client
+                .count_at(&collection, &query)
+                .await
+                .map_err(|e| failure(e, Box::new(missing)))?;
+            json!({"count": count})
+        }
+        Kind::Record | Kind::Other => {
+            let mut query = Query::new();
+            if let Some(fields) = fields.filter(|f| f.trim() != "*") {
+                query = query.fields(fields);
+            }
+            client
+                .get_value_with(&target.path, &query)
+                .await
+                .map(shape::record)
+                .map_err(|e| failure(e, Box::new(missing)))?
+        }
+    };
+    if !target.checked()
+        && let Value::Object(map) = &mut answer
+    {
+        map.insert(
+            "note".into(),
+            json!("this path is not in ConnectWise's document (2026.4), so its fields were not checked"),
+        );
+    }
+    Ok(answer)
+}
+
+/// The query of a page: paging, conditions, `orderBy` and `fields` (the tool's key fields
+/// when none are named; `"*"` asks for whole records).
+fn query(args: &Args<'_>, defaults: Defaults<'_>) -> Result<Query, ToolFailure> {
+    let page = args.integer("page", 1, i32::MAX as u64)?.unwrap_or(1) as u32;
+    let page_size = args
+        .integer("pageSize", 1, cw_client::MAX_PAGE_SIZE as u64)?
+        .unwrap_or(defaults.page_size.into()) as u32;
+    let mut query = with_conditions(args, Query::new().page(page).page_size(page_size))?;
+    if let Some(order_by) = args.string("orderBy")? {
+        query = query.order_by(order_by);
+    }
+    match args.string("fields")?.or(defaults.fields) {
+        Some(all) if all.trim() == "*" => {}
+        Some(fields) => query = query.fields(fields),
+        None => {}
+    }
+    Ok(query)
+}
+
+/// Adds `conditions`, `childConditions` and `customFieldConditions`, when given.
+pub fn with_conditions(args: &Args<'_>, mut query: Query) -> Result<Query, ToolFailure> {
+    if let Some(c) = args.string("conditions")? {
+        query = query.conditions(c);
+    }
+    if let Some(c) = args.string("childConditions")? {
+        query = query.child_conditions(c);
+    }
+    if let Some(c) = args.string("customFieldConditions")? {
+        query = query.custom_field_conditions(c);
+    }
+    Ok(query)
+}
+
+/// `{"items", "page", "pageSize", "hasMore", "nextPage"}`.
+fn envelope(page: Page<Value>) -> Value {
+    let mut answer = json!({
+        "items": page.items.into_iter().map(shape::record).collect::<Vec<_>>(),
+        "page": page.page,
+        "pageSize": page.page_size,
+        "hasMore": page.has_more,
+    });
+    if let Some(next) = page.next_page.filter(|_| page.has_more) {
+        answer["nextPage"] = json!(next);
+    }
+    answer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_to_the_catalog_or_say_what_is_near() {
+        let notes = Target::resolve("/service/tickets/20001/notes").unwrap();
+        assert_eq!(notes.kind, Kind::Collection);
+        assert_eq!(
+            notes.endpoint.unwrap().path,
+            "/service/tickets/{parentId}/notes"
+        );
+        let count = Target::resolve("service/tickets/count").unwrap();
+        assert_eq!(count.kind, Kind::Count);
+        let near = Target::resolve("/service/ticket/20001/notes").unwrap_err();
+        assert_eq!(near.status, 404);
+        assert_eq!(
+            near.message,
+            "ConnectWise has no path /service/ticket/20001/notes. Nearest: /service/tickets/{parentId}/notes. connectwise_find_endpoints finds paths by keyword."
+        );
+        let outside = Target::resolve("/procurement/purchaseorders").unwrap();
+        assert!(!outside.checked());
+        assert_eq!(outside.kind, Kind::Collection);
+        assert!(
+            Target::resolve("/service/tickets/abc/notes")
+                .unwrap_err()
+                .message
+                .contains("not a numeric id")
+        );
+        assert!(Target::resolve("/service/tickets?conditions=x").is_err());
+        assert!(Target::resolve("/service/../system/members").is_err());
+    }
+}
