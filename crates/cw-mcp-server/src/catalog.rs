@@ -261,7 +261,7 @@ pub const CATALOG: &[ToolSpec] = &[
     children::<TicketScheduleEntries>(
         "connectwise_get_ticket_schedules",
         "List a ticket's schedule entries",
-        "List the schedule entries of a ticket by its number: which member is booked when, and whether it is done.",
+        "List a ticket's schedule entries (ids and descriptions) by its number. Who is booked when: connectwise_read on /schedule/entries with conditions objectId = <ticket number>.",
         "ticket_id",
         "ticket",
         25,

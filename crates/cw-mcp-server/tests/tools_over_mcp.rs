@@ -560,3 +560,130 @@ async fn authentication_failures_name_the_variables_not_the_secrets() {
     assert_eq!(detail["kind"], "upstream_auth");
     h.assert_read_only();
 }
+
+/// The type problems of `value` against the document's schema `schema`, as `field: problem`.
+fn schema_problems(schema: &str, value: &Value) -> Vec<String> {
+    use cw_catalog::FieldType;
+    let catalog = cw_catalog::catalog();
+    let Some(schema) = catalog.schema(schema) else {
+        return vec![format!("no schema {schema}")];
+    };
+    let mut problems = Vec::new();
+    for (key, field_value) in value.as_object().into_iter().flatten() {
+        let Some(field) = schema.fields.iter().find(|f| &f.name == key) else {
+            problems.push(format!("{}.{key}: not in the schema", schema.name));
+            continue;
+        };
+        let fits = match (&field.kind, field_value) {
+            (_, Value::Null) => true,
+            (FieldType::String | FieldType::DateTime, v) => v.is_string(),
+            (FieldType::Integer, v) => v.is_i64() || v.is_u64(),
+            (FieldType::Number, v) => v.is_number(),
+            (FieldType::Boolean, v) => v.is_boolean(),
+            (FieldType::Array(_), v) => v.is_array(),
+            (FieldType::Object, v) => v.is_object(),
+            (FieldType::Reference(name), v) => {
+                problems.extend(schema_problems(name, v));
+                v.is_object()
+            }
+        };
+        if !fits {
+            problems.push(format!(
+                "{}.{key}: {field_value} is not a {}",
+                schema.name,
+                field.kind.describe()
+            ));
+        }
+    }
+    problems
+}
+
+#[tokio::test]
+async fn every_path_of_the_document_answers_through_connectwise_read() {
+    let h = harness().await;
+    let catalog = cw_catalog::catalog();
+    let (mut answered, mut problems) = (0, Vec::new());
+    for endpoint in &catalog.endpoints {
+        if endpoint.path.contains(':') {
+            continue; // a route constraint, not a path a client writes
+        }
+        // Fill each {parameter} with a record of the collection before it, one that has
+        // records in the child collection after it when there is one.
+        let segments: Vec<&str> = endpoint.path.trim_start_matches('/').split('/').collect();
+        let mut path = String::new();
+        for (i, segment) in segments.iter().enumerate() {
+            if !segment.starts_with('{') {
+                path.push('/');
+                path.push_str(segment);
+                continue;
+            }
+            if !(segment.ends_with("Id}") || *segment == "{id}") {
+                path.push_str("/X");
+                continue;
+            }
+            let listed = h
+                .call(
+                    "connectwise_read",
+                    json!({"path": path, "pageSize": 30, "fields": "id"}),
+                )
+                .await;
+            let ids: Vec<u64> = listed
+                .structured_content
+                .as_ref()
+                .and_then(|a| a["items"].as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|r| r["id"].as_u64())
+                .collect();
+            let child = segments
+                .get(i + 1)
+                .filter(|s| !s.starts_with('{') && **s != "count");
+            let mut chosen = ids.first().copied().unwrap_or(1);
+            if let Some(child) = child {
+                for id in &ids {
+                    let under = h
+                        .call(
+                            "connectwise_read",
+                            json!({"path": format!("{path}/{id}/{child}"), "pageSize": 1}),
+                        )
+                        .await;
+                    let has = under
+                        .structured_content
+                        .as_ref()
+                        .is_some_and(|a| a["items"].as_array().is_some_and(|i| !i.is_empty()));
+                    if has {
+                        chosen = *id;
+                        break;
+                    }
+                }
+            }
+            path.push_str(&format!("/{chosen}"));
+        }
+        let answer = h
+            .ok("connectwise_read", json!({"path": path, "pageSize": 3}))
+            .await;
+        answered += 1;
+        let Some(schema) = endpoint.schema.as_deref() else {
+            continue;
+        };
+        match endpoint.kind {
+            cw_catalog::Kind::Collection => {
+                for item in answer["items"].as_array().unwrap() {
+                    problems.extend(schema_problems(schema, item));
+                }
+            }
+            cw_catalog::Kind::Count => assert!(answer["count"].is_u64(), "{path}: {answer}"),
+            _ => problems.extend(schema_problems(schema, &answer)),
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(answered >= 320, "{answered} paths answered");
+    assert!(
+        problems.is_empty(),
+        "{} schema problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    h.assert_read_only();
+}

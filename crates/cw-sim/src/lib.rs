@@ -18,6 +18,7 @@ pub mod eval;
 pub mod faults;
 pub mod journal;
 pub mod resources;
+pub mod synth;
 
 mod auth;
 mod server;

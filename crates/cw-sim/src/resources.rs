@@ -22,6 +22,23 @@ pub struct ChildResource {
     pub child: &'static str,
     /// Singular name for messages.
     pub entity: &'static str,
+    /// When ConnectWise lists references here rather than whole records: each reference
+    /// field and the record field it is read from.
+    pub references: Option<&'static [(&'static str, &'static str)]>,
+}
+
+impl ChildResource {
+    /// A record as this collection answers it: whole, or as a reference.
+    pub fn present(&self, record: &serde_json::Value) -> serde_json::Value {
+        match self.references {
+            None => record.clone(),
+            Some(fields) => fields
+                .iter()
+                .filter_map(|(to, from)| record.get(*from).map(|v| ((*to).to_owned(), v.clone())))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        }
+    }
 }
 
 impl ChildResource {
@@ -113,6 +130,10 @@ pub const RESOURCES: &[Resource] = &[
         path: "/system/members",
         entity: "Member",
     },
+    Resource {
+        path: "/schedule/entries",
+        entity: "ScheduleEntry",
+    },
 ];
 
 /// Every child collection.
@@ -121,31 +142,37 @@ pub const CHILD_RESOURCES: &[ChildResource] = &[
         parent: "/company/companies",
         child: "sites",
         entity: "CompanySite",
+        references: None,
     },
     ChildResource {
         parent: "/service/tickets",
         child: "notes",
         entity: "ServiceNote",
+        references: None,
     },
     ChildResource {
         parent: "/service/tickets",
         child: "tasks",
         entity: "TicketTask",
+        references: None,
     },
     ChildResource {
         parent: "/service/tickets",
         child: "scheduleentries",
         entity: "ScheduleEntry",
+        references: Some(&[("id", "id"), ("description", "name"), ("_info", "_info")]),
     },
     ChildResource {
         parent: "/service/boards",
         child: "statuses",
         entity: "BoardStatus",
+        references: None,
     },
     ChildResource {
         parent: "/finance/agreements",
         child: "additions",
         entity: "Addition",
+        references: None,
     },
 ];
 

@@ -21,6 +21,7 @@ use crate::eval;
 use crate::faults::Faults;
 use crate::journal::{Journal, JournalEntry};
 use crate::resources::{RESOURCES, Target, route};
+use crate::synth::SynthTarget;
 
 /// Everything a request handler reads.
 #[derive(Debug)]
@@ -147,7 +148,7 @@ async fn api(
     let data = &state.dataset;
     let table = |key: &str| data.table(key).expect("every routed table is generated");
     match route(rest) {
-        None => no_route(uri.path()),
+        None => synthesized(data, rest, &params, forward_only, &headers, &uri),
         Some(Target::SystemInfo) => axum::Json(data.system_info.clone()).into_response(),
         Some(Target::List(path)) => list(
             table(path).records().iter().collect(),
@@ -170,13 +171,21 @@ async fn api(
                 .map_or("Record", |r| r.entity);
             not_found(entity, parent)
         }
-        Some(Target::Children(child, parent)) => list(
-            table(&child.resource().table_key()).children_of(parent),
-            &params,
-            forward_only,
-            &headers,
-            &uri,
-        ),
+        Some(Target::Children(child, parent)) => {
+            let resource = child.resource();
+            let records: Vec<Value> = table(&resource.table_key())
+                .children_of(parent)
+                .into_iter()
+                .map(|r| resource.present(r))
+                .collect();
+            list(
+                records.iter().collect(),
+                &params,
+                forward_only,
+                &headers,
+                &uri,
+            )
+        }
         Some(Target::ChildCount(child, parent)) => count(
             table(&child.resource().table_key()).children_of(parent),
             &params,
@@ -184,10 +193,33 @@ async fn api(
         Some(Target::ChildRecord(child, parent, id)) => {
             let records = table(&child.resource().table_key()).children_of(parent);
             match records.into_iter().find(|r| record_id(r) == id) {
-                Some(record) => axum::Json(record.clone()).into_response(),
+                Some(record) => axum::Json(child.resource().present(record)).into_response(),
                 None => not_found(child.resource().entity, id),
             }
         }
+    }
+}
+
+/// A path of ConnectWise's document that the curated data does not cover, answered from
+/// records synthesized from its schema.
+fn synthesized(
+    data: &Dataset,
+    rest: &str,
+    params: &Params,
+    forward_only: bool,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Response {
+    match data.synthesized().route(data, rest) {
+        None => no_route(uri.path()),
+        Some(Err((entity, id))) => not_found(&entity, id),
+        Some(Ok(SynthTarget::List(table, parent))) => {
+            list(table.under(parent), params, forward_only, headers, uri)
+        }
+        Some(Ok(SynthTarget::Count(table, parent))) => count(table.under(parent), params),
+        Some(Ok(SynthTarget::Record(Some(record), _, _))) => axum::Json(record).into_response(),
+        Some(Ok(SynthTarget::Record(None, entity, id))) => not_found(entity, id),
+        Some(Ok(SynthTarget::Other(answer))) => axum::Json(answer).into_response(),
     }
 }
 

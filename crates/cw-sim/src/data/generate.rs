@@ -678,8 +678,8 @@ pub(super) fn generate(seed: u64, scale: f64, now: i64) -> Dataset {
                 schedules.push(json!({
                     "id": schedule_id, "objectId": id, "name": format!("{} / {summary}", facts[company].name),
                     "member": owner, "dateStart": iso(start), "dateEnd": iso(start + (hours * 3600.0) as i64),
-                    "type": {"id": 4, "identifier": "S", "name": "Service"}, "status": {"id": 2, "name": "Firm"},
-                    "span": {"id": 1, "identifier": "N", "name": "None"}, "where": {"id": 1, "name": "On-Site"},
+                    "type": {"id": 4, "identifier": "S"}, "status": {"id": 2, "name": "Firm"},
+                    "span": {"id": 1, "identifier": "N"}, "where": {"id": 1, "name": "On-Site"},
                     "doneFlag": closed, "acknowledgedFlag": true, "ownerFlag": true, "meetingFlag": false,
                     "allowScheduleConflictsFlag": false, "hours": hours,
                     "_info": g.info(entered, &[]),
@@ -698,6 +698,8 @@ pub(super) fn generate(seed: u64, scale: f64, now: i64) -> Dataset {
         "/service/tickets/tasks",
         Table::new(tasks, Some("ticketId")),
     );
+    // The full entries are the schedule's; a ticket lists references to its own.
+    tables.insert("/schedule/entries", Table::new(schedules.clone(), None));
     tables.insert(
         "/service/tickets/scheduleentries",
         Table::new(schedules, Some("objectId")),
@@ -976,5 +978,7 @@ pub(super) fn generate(seed: u64, scale: f64, now: i64) -> Dataset {
     Dataset {
         tables,
         system_info,
+        now,
+        synthesized: Default::default(),
     }
 }

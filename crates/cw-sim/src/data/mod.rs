@@ -86,6 +86,10 @@ pub struct Dataset {
     tables: HashMap<&'static str, Table>,
     /// The `/system/info` answer.
     pub system_info: Value,
+    /// The data's "now".
+    now: i64,
+    /// Records for the rest of ConnectWise's document, made on first use.
+    synthesized: crate::synth::Synthesized,
 }
 
 impl Dataset {
@@ -111,6 +115,16 @@ impl Dataset {
     /// child collection the parent path and child segment (`/service/tickets/notes`).
     pub fn table(&self, key: &str) -> Option<&Table> {
         self.tables.get(key)
+    }
+
+    /// The data's "now" (Unix seconds): every date is before it.
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// The records synthesized for the paths the curated data does not cover.
+    pub fn synthesized(&self) -> &crate::synth::Synthesized {
+        &self.synthesized
     }
 
     /// Every table key with its record count.
