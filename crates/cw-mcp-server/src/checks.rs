@@ -69,8 +69,13 @@ fn known_field(
     } else {
         format!(" Nearest fields: {}.", suggestions.join(", "))
     };
+    let article = if schema.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    };
     Err(format!(
-        "`{argument}` names `{path}`, which a {schema} does not have.{hint} connectwise_describe_endpoint lists every field."
+        "`{argument}` names `{path}`, which {article} {schema} does not have.{hint} connectwise_describe_endpoint lists every field."
     ))
 }
 

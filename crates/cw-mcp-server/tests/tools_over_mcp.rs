@@ -687,3 +687,193 @@ async fn every_path_of_the_document_answers_through_connectwise_read() {
     );
     h.assert_read_only();
 }
+
+#[tokio::test]
+async fn mistakes_models_make_come_back_with_the_fix() {
+    let h = harness().await;
+    // An empty answer that is a mistake says which values are real.
+    let answer = h
+        .ok(
+            "connectwise_get_tickets",
+            json!({"conditions": "status/name = \"Open\"", "pageSize": "5"}),
+        )
+        .await;
+    assert_eq!(answer["items"], json!([]));
+    assert_eq!(
+        answer["hint"],
+        "No record here has status/name = \"Open\". Values in use: \"Closed\", \"In Progress\", \"New\", \"Resolved\", \"Scheduled\", \"Waiting on Client\"."
+    );
+    let answer = h
+        .ok(
+            "connectwise_get_companies",
+            json!({"conditions": "identifier = \"ACME Corp\""}),
+        )
+        .await;
+    assert!(
+        answer["hint"]
+            .as_str()
+            .unwrap()
+            .starts_with("No record here has identifier = \"ACME Corp\". Nearest: \"ACME\". Values in use: \"ACME\", "),
+        "{answer}"
+    );
+    // A boolean compared with text is refused before it is sent.
+    let (text, detail) = h
+        .error(
+            "connectwise_get_tickets",
+            json!({"conditions": "closedFlag = \"false\""}),
+        )
+        .await;
+    assert_eq!(
+        text,
+        "In `conditions`, `closedFlag` is a boolean: compare it with true or false without quotes, e.g. closedFlag = false."
+    );
+    assert_eq!(detail["kind"], "invalid_arguments");
+    let (text, _) = h
+        .error(
+            "connectwise_read",
+            json!({"path": "/service/tickets", "fields": "id,sumary"}),
+        )
+        .await;
+    assert!(
+        text.starts_with(
+            "`fields` names `sumary`, which a Ticket does not have. Nearest fields: summary"
+        ),
+        "{text}"
+    );
+    let (text, _) = h
+        .error("connectwise_read", json!({"path": "/service/ticket/20001"}))
+        .await;
+    assert_eq!(
+        text,
+        "ConnectWise has no path /service/ticket/20001. Nearest: /service/tickets/{id}. connectwise_find_endpoints finds paths by keyword."
+    );
+    // Numbers as text, "#12345", null as absent, and ids given by identifier or name.
+    let ticket = h
+        .ok("connectwise_get_ticket", json!({"ticket_id": "#12345"}))
+        .await;
+    assert_eq!(ticket["id"], 12345);
+    let page = h
+        .ok(
+            "connectwise_get_tickets",
+            json!({"pageSize": "2", "page": null, "conditions": null}),
+        )
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let acme = h
+        .ok("connectwise_get_company", json!({"company_id": "ACME"}))
+        .await;
+    assert_eq!(acme["identifier"], "ACME");
+    let statuses = h
+        .ok(
+            "connectwise_get_board_statuses",
+            json!({"board_id": "Service Desk"}),
+        )
+        .await;
+    assert!(
+        statuses["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["board"]["name"] == "Service Desk")
+    );
+    let (text, detail) = h
+        .error(
+            "connectwise_get_company",
+            json!({"company_id": "Nobody Ltd"}),
+        )
+        .await;
+    assert_eq!(
+        text,
+        "no company has the identifier or name \"Nobody Ltd\": give `company_id` as its numeric id, or search for it first"
+    );
+    assert_eq!(detail["kind"], "not_found");
+    h.assert_read_only();
+}
+
+#[tokio::test]
+async fn describe_names_the_fields_records_really_have_and_every_module_reads_with_conditions() {
+    let h = harness().await;
+    for (path, read) in [
+        ("/service/tickets", "/service/tickets"),
+        ("/schedule/entries", "/schedule/entries"),
+        ("/service/teams", "/service/teams"),
+        (
+            "/project/projects/{parentId}/phases",
+            "/project/projects/400/phases",
+        ),
+    ] {
+        let described = h
+            .ok("connectwise_describe_endpoint", json!({"path": path}))
+            .await;
+        let fields: Vec<&str> = described["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        let page = h
+            .ok(
+                "connectwise_read",
+                json!({"path": read, "pageSize": 5, "fields": "*"}),
+            )
+            .await;
+        let items = page["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "{read}");
+        for item in items {
+            for key in item.as_object().unwrap().keys() {
+                assert!(
+                    fields.contains(&key.as_str()),
+                    "{path}: {key} is not described"
+                );
+            }
+        }
+    }
+    // Per module, a list read with conditions and fields.
+    for module in [
+        "company",
+        "service",
+        "sales",
+        "finance",
+        "project",
+        "time",
+        "system",
+        "procurement",
+        "schedule",
+    ] {
+        let endpoint = cw_catalog::catalog()
+            .endpoints
+            .iter()
+            .find(|e| {
+                e.module == module
+                    && e.kind == cw_catalog::Kind::Collection
+                    && !e.path.contains('{')
+                    && e.schema
+                        .as_deref()
+                        .is_some_and(|s| cw_catalog::catalog().field(s, "id").is_some())
+            })
+            .unwrap();
+        let answer = h
+            .ok(
+                "connectwise_read",
+                json!({"path": endpoint.path, "conditions": "id >= 1", "fields": "id", "orderBy": "id desc", "pageSize": 2}),
+            )
+            .await;
+        let items = answer["items"].as_array().unwrap();
+        assert!(!items.is_empty(), "{}", endpoint.path);
+        assert!(
+            items
+                .iter()
+                .all(|i| i.as_object().unwrap().keys().eq(["id"])),
+            "{}: {answer}",
+            endpoint.path
+        );
+        if items.len() == 2 {
+            assert!(
+                items[0]["id"].as_u64() > items[1]["id"].as_u64(),
+                "{}",
+                endpoint.path
+            );
+        }
+    }
+    h.assert_read_only();
+}
