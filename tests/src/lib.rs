@@ -40,11 +40,12 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
-/// Settings that lift the bridge's per-client rate and concurrency limits, for
-/// tests and benchmarks whose one client is a load generator.
-pub const NO_CLIENT_LIMITS: [(&str, &str); 2] = [
+/// Settings that lift the bridge's per-client limits (rate, requests and connections),
+/// for tests and benchmarks whose one client is a load generator.
+pub const NO_CLIENT_LIMITS: [(&str, &str); 3] = [
     ("BRIDGE_CLIENT_RATE", "0"),
     ("BRIDGE_CLIENT_CONCURRENCY", "0"),
+    ("BRIDGE_MAX_CONNECTIONS_PER_CLIENT", "512"),
 ];
 
 /// The environment that points a child at `sim` with the credentials it accepts.

@@ -146,7 +146,7 @@ pub struct Schema {
 /// The compiled catalog.
 #[derive(Debug)]
 pub struct Catalog {
-    /// Every endpoint, in the document's order.
+    /// Every endpoint, sorted by path.
     pub endpoints: Vec<Endpoint>,
     /// Every schema, by name.
     pub schemas: BTreeMap<String, Schema>,

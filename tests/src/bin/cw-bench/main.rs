@@ -348,7 +348,53 @@ async fn main() {
             raw as f64 / ours.len() as f64
         );
     }
+    tool_lists(&sim).await;
     println!("\nfinished in {:.1} s", began.elapsed().as_secs_f64());
+}
+
+/// The tool list of each profile, in bytes and estimated tokens (4 bytes a token), as OpenWebUI
+/// sends it to a model (name, description, parameters) and as MCP `tools/list` sends it.
+async fn tool_lists(sim: &SimHandle) {
+    println!("\ntool lists by CW_TOOL_PROFILE (tokens estimated at 4 bytes each)");
+    println!(
+        "  {:<10} {:>6} {:>26} {:>26}",
+        "profile", "tools", "as OpenWebUI sends them", "as MCP tools/list"
+    );
+    for profile in [
+        "compact", "service", "company", "sales", "finance", "project", "time", "system", "all",
+    ] {
+        let mut env = sim_env(sim);
+        env.push(("CW_TOOL_PROFILE".into(), profile.into()));
+        let bridge = Bridge::start(&env, &[]).await;
+        let (_, listed) = bridge.get("/v1/tools").await;
+        let tools = listed["tools"].as_array().cloned().unwrap_or_default();
+        let openwebui: Vec<Value> = tools
+            .iter()
+            .map(|t| json!({"name": t["name"], "description": t["description"], "parameters": t["inputSchema"]}))
+            .collect();
+        let mcp: Vec<Value> = tools
+            .iter()
+            .map(|t| {
+                let mut t = t.clone();
+                if let Some(map) = t.as_object_mut() {
+                    map.retain(|_, v| !v.is_null());
+                }
+                t
+            })
+            .collect();
+        let (a, b) = (
+            json!(openwebui).to_string().len(),
+            json!(mcp).to_string().len(),
+        );
+        println!(
+            "  {profile:<10} {:>6} {:>14} B {:>6} tok {:>14} B {:>6} tok",
+            tools.len(),
+            a,
+            a / 4,
+            b,
+            b / 4
+        );
+    }
 }
 
 fn cpu_model() -> String {
