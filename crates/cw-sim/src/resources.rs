@@ -134,6 +134,22 @@ pub const RESOURCES: &[Resource] = &[
         path: "/schedule/entries",
         entity: "ScheduleEntry",
     },
+    Resource {
+        path: "/project/tickets",
+        entity: "ProjectTicket",
+    },
+    Resource {
+        path: "/service/teams",
+        entity: "ServiceTeam",
+    },
+    Resource {
+        path: "/sales/orders",
+        entity: "SalesOrder",
+    },
+    Resource {
+        path: "/time/sheets",
+        entity: "TimeSheet",
+    },
 ];
 
 /// Every child collection.
@@ -172,6 +188,18 @@ pub const CHILD_RESOURCES: &[ChildResource] = &[
         parent: "/finance/agreements",
         child: "additions",
         entity: "Addition",
+        references: None,
+    },
+    ChildResource {
+        parent: "/project/projects",
+        child: "phases",
+        entity: "ProjectPhase",
+        references: None,
+    },
+    ChildResource {
+        parent: "/service/boards",
+        child: "teams",
+        entity: "BoardTeam",
         references: None,
     },
 ];

@@ -975,6 +975,7 @@ pub(super) fn generate(seed: u64, scale: f64, now: i64) -> Dataset {
         "licenseBits": [{"name": "ServiceDesk", "activeFlag": true}, {"name": "Sales", "activeFlag": true}],
         "cloudRegion": "NA",
     });
+    super::work::generate(&mut tables, seed, now);
     Dataset {
         tables,
         system_info,

@@ -3,6 +3,7 @@
 mod generate;
 mod names;
 pub mod time;
+mod work;
 
 use std::collections::HashMap;
 
