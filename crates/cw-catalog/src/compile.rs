@@ -48,8 +48,15 @@ struct Parameter {
     location: String,
 }
 
-/// Compiles an OpenAPI document of GET paths; an error names what is missing.
-pub(crate) fn compile(document: &str) -> Result<Catalog, String> {
+#[derive(Deserialize)]
+struct Beyond {
+    path: String,
+    summary: String,
+}
+
+/// Compiles an OpenAPI document of GET paths, and the list of paths beyond it; an error
+/// names what is missing.
+pub(crate) fn compile(document: &str, beyond: &str) -> Result<Catalog, String> {
     let document: Document =
         serde_json::from_str(document).map_err(|e| format!("not an OpenAPI document: {e}"))?;
     let schemas = document
@@ -58,11 +65,28 @@ pub(crate) fn compile(document: &str) -> Result<Catalog, String> {
         .iter()
         .map(|(name, schema)| (name.clone(), compile_schema(name, schema)))
         .collect::<BTreeMap<_, _>>();
-    let endpoints = document
+    let mut endpoints: Vec<Endpoint> = document
         .paths
         .into_iter()
         .filter_map(|(path, item)| item.get.map(|get| compile_endpoint(&path, get)))
         .collect();
+    let beyond: Vec<Beyond> =
+        serde_json::from_str(beyond).map_err(|e| format!("the paths beyond the document: {e}"))?;
+    endpoints.extend(beyond.into_iter().map(|b| Endpoint {
+        kind: if b.path.ends_with("/count") {
+            Kind::Count
+        } else if b.path.ends_with('}') {
+            Kind::Record
+        } else {
+            Kind::Collection
+        },
+        module: module_of(&b.path),
+        summary: b.summary,
+        schema: None,
+        query: Vec::new(),
+        documented: false,
+        path: b.path,
+    }));
     Ok(Catalog {
         endpoints,
         schemas,
@@ -91,12 +115,7 @@ fn compile_endpoint(path: &str, get: Operation) -> Endpoint {
     Endpoint {
         path: path.to_owned(),
         kind,
-        module: path
-            .trim_start_matches('/')
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
+        module: module_of(path),
         summary: clean_summary(&get.summary),
         schema,
         query: get
@@ -105,7 +124,17 @@ fn compile_endpoint(path: &str, get: Operation) -> Endpoint {
             .filter(|p| p.location == "query")
             .map(|p| p.name)
             .collect(),
+        documented: true,
     }
+}
+
+/// The first segment of a path: `service`, `company`, ...
+fn module_of(path: &str) -> String {
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// `Get List of ConnectWise.Apis.v3_0.v2015_3.Service.Ticket.Ticket ...` → `Get List of Ticket ...`.
@@ -196,7 +225,11 @@ mod tests {
 
     #[test]
     fn a_broken_document_is_an_error_not_a_panic() {
-        assert!(compile("{").is_err());
-        assert!(compile("{}").unwrap_err().contains("missing field `info`"));
+        assert!(compile("{", "[]").is_err());
+        assert!(
+            compile("{}", "[]")
+                .unwrap_err()
+                .contains("missing field `info`")
+        );
     }
 }

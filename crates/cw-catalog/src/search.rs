@@ -113,8 +113,8 @@ mod tests {
         for (query, expected) in [
             ("schedule", "/schedule/entries"),
             ("schedule entries", "/schedule/entries"),
-            // The 2026.4 subset has no SLA or purchase-order collections; these are its nearest.
-            ("SLA", "/service/tickets/calculateSla"),
+            ("SLA", "/service/SLAs"),
+            ("purchase order", "/procurement/purchaseorders"),
             ("catalog products", "/procurement/products"),
             ("project phase", "/project/projects/{parentId}/phases"),
             ("team", "/service/teams"),

@@ -10,6 +10,9 @@ use crate::reads::Target;
 
 /// How many endpoints a search answers with.
 const FOUND: usize = 12;
+/// What is said of a path ConnectWise serves but its document omits.
+const OUTSIDE: &str =
+    "not in ConnectWise's document: its fields are unknown here, and reads of it are not checked";
 
 /// `connectwise_find_endpoints`: the endpoints for a keyword query, lists first.
 pub fn find(query: &str) -> Result<Value, ToolFailure> {
@@ -21,7 +24,13 @@ pub fn find(query: &str) -> Result<Value, ToolFailure> {
     }
     let endpoints: Vec<Value> = found
         .iter()
-        .map(|e| json!({"path": e.path, "kind": e.kind.name(), "summary": e.summary}))
+        .map(|e| {
+            let mut found = json!({"path": e.path, "kind": e.kind.name(), "summary": e.summary});
+            if !e.documented {
+                found["note"] = json!(OUTSIDE);
+            }
+            found
+        })
         .collect();
     Ok(json!({"query": query, "endpoints": endpoints}))
 }
@@ -41,6 +50,9 @@ pub fn describe(path: &str) -> Result<Value, ToolFailure> {
         "kind": endpoint.kind.name(),
         "summary": endpoint.summary,
     });
+    if !endpoint.documented {
+        answer["note"] = json!(OUTSIDE);
+    }
     if let Some(schema) = endpoint.schema.as_deref().and_then(|s| catalog().schema(s)) {
         answer["record"] = json!(schema.name);
         answer["fields"] = schema
@@ -192,8 +204,11 @@ mod tests {
         assert_eq!(tickets["example"]["arguments"]["path"], "/service/tickets");
         let one = describe("/service/tickets/20001").unwrap();
         assert_eq!(one["path"], "/service/tickets/{id}");
+        let outside = describe("/procurement/purchaseorders").unwrap();
+        assert_eq!(outside["note"], OUTSIDE);
+        assert!(outside.get("fields").is_none());
         assert!(
-            describe("/procurement/purchaseorders")
+            describe("/marketing/campaigns")
                 .unwrap_err()
                 .message
                 .contains("connectwise_read can still read it")

@@ -54,6 +54,17 @@ pub async fn by_name(
         .list_values(&ApiPath::collection(path), &query)
         .await
         .map_err(|e| ToolFailure::from_client(e, || format!("no {noun} list to search")))?;
+    choose(&page.items, fields, noun, id_arg, name)
+}
+
+/// The one match's id, or an error naming what went wrong: none, or several (with candidates).
+fn choose(
+    matches: &[Value],
+    fields: &[&str],
+    noun: &str,
+    id_arg: &str,
+    name: &str,
+) -> Result<u64, ToolFailure> {
     let label = |record: &Value| {
         fields
             .iter()
@@ -61,7 +72,7 @@ pub async fn by_name(
             .collect::<Vec<_>>()
             .join(" / ")
     };
-    match page.items.as_slice() {
+    match matches {
         [] => Err(ToolFailure::not_found(format!(
             "no {noun} has the {} {name:?}: give `{id_arg}` as its numeric id, or search for it first",
             fields.join(" or ")
@@ -71,7 +82,7 @@ pub async fn by_name(
             .and_then(Value::as_u64)
             .ok_or_else(|| ToolFailure::invalid(format!("the {noun} {name:?} has no id"))),
         several => Err(ToolFailure::invalid(format!(
-            "{name:?} names {} {noun}s: {}. Give `{id_arg}` as one of these ids.",
+            "{name:?} matches {} {noun} records: {}. Give `{id_arg}` as one of these ids.",
             several.len(),
             several
                 .iter()
@@ -79,5 +90,33 @@ pub async fn by_name(
                 .collect::<Vec<_>>()
                 .join(", ")
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn one_match_is_the_id_and_several_are_named() {
+        let fields = ["identifier", "name"];
+        let one = [json!({"id": 2, "identifier": "ACME", "name": "ACME Corporation"})];
+        assert_eq!(
+            choose(&one, &fields, "company", "company_id", "ACME").unwrap(),
+            2
+        );
+        let several = [
+            json!({"id": 7, "identifier": "Summit1", "name": "Summit"}),
+            json!({"id": 9, "identifier": "Summit2", "name": "Summit"}),
+        ];
+        assert_eq!(
+            choose(&several, &fields, "company", "company_id", "Summit")
+                .unwrap_err()
+                .message,
+            "\"Summit\" matches 2 company records: 7 (Summit1 / Summit), 9 (Summit2 / Summit). Give `company_id` as one of these ids."
+        );
+        let none = choose(&[], &fields, "board", "board_id", "Nope").unwrap_err();
+        assert_eq!(none.status, 404);
     }
 }

@@ -22,6 +22,9 @@ pub struct Target {
     pub endpoint: Option<&'static Endpoint>,
     /// What the path answers.
     pub kind: Kind,
+    /// True for a path a caller wrote that ConnectWise's document does not describe: the
+    /// answer says that nothing about it was checked.
+    pub unchecked: bool,
 }
 
 /// How a tool reads when the caller does not say.
@@ -49,6 +52,7 @@ impl Target {
             path,
             endpoint,
             kind,
+            unchecked: false,
         }
     }
 
@@ -78,6 +82,7 @@ impl Target {
                 path,
                 endpoint: Some(endpoint),
                 kind: endpoint.kind,
+                unchecked: !endpoint.documented,
             });
         }
         let shape = generalize(path.as_str());
@@ -113,12 +118,8 @@ impl Target {
             path,
             endpoint: None,
             kind,
+            unchecked: true,
         })
-    }
-
-    /// True when the path was checked against ConnectWise's document.
-    pub fn checked(&self) -> bool {
-        self.endpoint.is_some()
     }
 }
 
@@ -199,7 +200,7 @@ pub async fn read(
                 .map_err(|e| failure(e, Box::new(missing)))?
         }
     };
-    if !target.checked()
+    if target.unchecked
         && let Value::Object(map) = &mut answer
     {
         map.insert(
@@ -277,9 +278,13 @@ mod tests {
             near.message,
             "ConnectWise has no path /service/ticket/20001/notes. Nearest: /service/tickets/{parentId}/notes. connectwise_find_endpoints finds paths by keyword."
         );
-        let outside = Target::resolve("/procurement/purchaseorders").unwrap();
-        assert!(!outside.checked());
-        assert_eq!(outside.kind, Kind::Collection);
+        let known = Target::resolve("/procurement/purchaseorders").unwrap();
+        assert!(known.unchecked && !known.endpoint.unwrap().documented);
+        assert_eq!(known.kind, Kind::Collection);
+        let unknown = Target::resolve("/marketing/campaigns/7").unwrap();
+        assert!(unknown.unchecked && unknown.endpoint.is_none());
+        assert_eq!(unknown.kind, Kind::Record);
+        assert!(!Target::resolve("/service/tickets").unwrap().unchecked);
         assert!(
             Target::resolve("/service/tickets/abc/notes")
                 .unwrap_err()

@@ -150,6 +150,14 @@ pub const RESOURCES: &[Resource] = &[
         path: "/time/sheets",
         entity: "TimeSheet",
     },
+    Resource {
+        path: "/service/SLAs",
+        entity: "SLA",
+    },
+    Resource {
+        path: "/procurement/purchaseorders",
+        entity: "PurchaseOrder",
+    },
 ];
 
 /// Every child collection.

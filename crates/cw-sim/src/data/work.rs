@@ -1,7 +1,8 @@
-//! Curated demo data for the work an MSP plans and bills, made from the records the
-//! rest of the demo data already holds: project phases and project tickets, service
-//! teams and board teams, sales orders, and weekly time sheets whose hours are the sum
-//! of each member's time entries. Shapes follow ConnectWise's document.
+//! Curated demo data for the work an MSP plans, buys and bills, made from the records
+//! the rest of the demo data already holds: project phases and project tickets, service
+//! teams and board teams, SLAs, sales orders and purchase orders, and weekly time sheets
+//! whose hours are the sum of each member's time entries. Shapes follow ConnectWise's
+//! document where it has them (SLAs and purchase orders are outside it).
 
 use std::collections::HashMap;
 
@@ -46,6 +47,20 @@ const ORDERS: &[(&str, f64)] = &[
     ("Backup appliance", 4_800.0),
 ];
 const ORDER_STATUSES: &[&str] = &["New", "Ordered", "Shipped", "Closed"];
+/// Service level agreements: name, hours to respond, to plan, to resolve.
+const SLAS: &[(&str, f64, f64, f64)] = &[
+    ("Standard", 4.0, 8.0, 24.0),
+    ("Premium 24x7", 1.0, 2.0, 8.0),
+    ("Business Hours Basic", 8.0, 16.0, 72.0),
+];
+/// Vendors purchase orders go to, and what is bought from them.
+const VENDORS: &[(&str, &str)] = &[
+    ("Ingram Micro", "Dell Latitude 5440 laptops"),
+    ("TD SYNNEX", "FortiGate 60F firewalls"),
+    ("Pax8", "Microsoft 365 Business Premium licences"),
+    ("CDW", "Aruba access points"),
+];
+const PO_STATUSES: &[&str] = &["Open", "Ordered", "Partially Received", "Closed"];
 /// Weeks of time sheets per member, the current week first.
 const SHEET_WEEKS: i64 = 6;
 
@@ -184,6 +199,35 @@ pub(super) fn generate(tables: &mut HashMap<&'static str, Table>, seed: u64, now
         })
         .collect();
 
+    let slas: Vec<Value> = SLAS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, respond, plan, resolve))| {
+            json!({
+                "id": i + 1, "name": name, "defaultFlag": i == 0, "basedOn": "MyCalendar",
+                "respondHours": respond, "planWithin": plan, "resolutionHours": resolve,
+                "_info": info(now - 900 * DAY),
+            })
+        })
+        .collect();
+    let purchase_orders: Vec<Value> = (0..20u64)
+        .map(|n| {
+            let (vendor, what) = VENDORS[n as usize % VENDORS.len()];
+            let for_company = &companies[rng.usize(..companies.len())];
+            let status = rng.usize(..PO_STATUSES.len());
+            let ordered = now - rng.i64(1..150) * DAY;
+            let total = f64::from(rng.u32(8..120)) * 100.0;
+            json!({
+                "id": 300 + n, "poNumber": format!("PO-{}", 5200 + n),
+                "vendorCompany": {"id": 0, "identifier": vendor.replace(' ', ""), "name": vendor},
+                "shipToCompany": {"id": for_company["id"], "identifier": for_company["identifier"], "name": for_company["name"]},
+                "status": {"id": status + 1, "name": PO_STATUSES[status]}, "poDate": iso(ordered),
+                "closedFlag": status == 3, "description": what, "total": total,
+                "shippingInstructions": "Deliver to the Tampa office", "_info": info(ordered),
+            })
+        })
+        .collect();
+
     let entries = records("/time/entries");
     let mut sheets = Vec::new();
     for member in &members {
@@ -225,6 +269,11 @@ pub(super) fn generate(tables: &mut HashMap<&'static str, Table>, seed: u64, now
     );
     tables.insert("/sales/orders", Table::new(orders, None));
     tables.insert("/time/sheets", Table::new(sheets, None));
+    tables.insert("/service/SLAs", Table::new(slas, None));
+    tables.insert(
+        "/procurement/purchaseorders",
+        Table::new(purchase_orders, None),
+    );
 }
 
 fn text(value: &Value) -> &str {
