@@ -598,11 +598,40 @@ fn schema_problems(schema: &str, value: &Value) -> Vec<String> {
     problems
 }
 
+/// The `(collection, id)` of each reference in `record` whose record kind has a top-level list.
+fn reference_targets(schema: &str, record: &Value) -> Vec<(String, u64)> {
+    let catalog = cw_catalog::catalog();
+    let Some(schema) = catalog.schema(schema) else {
+        return Vec::new();
+    };
+    schema
+        .fields
+        .iter()
+        .filter_map(|field| match &field.kind {
+            cw_catalog::FieldType::Reference(name) => {
+                Some((field, name.trim_end_matches("Reference")))
+            }
+            _ => None,
+        })
+        .filter_map(|(field, base)| {
+            let id = record.get(&field.name)?.get("id")?.as_u64()?;
+            let collection = catalog.endpoints.iter().find(|e| {
+                e.documented
+                    && e.kind == cw_catalog::Kind::Collection
+                    && e.schema.as_deref() == Some(base)
+                    && !e.path.contains('{')
+            })?;
+            Some((collection.path.clone(), id))
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn every_path_of_the_document_answers_through_connectwise_read() {
     let h = harness().await;
     let catalog = cw_catalog::catalog();
     let (mut answered, mut problems) = (0, Vec::new());
+    let mut references = std::collections::BTreeSet::new();
     for endpoint in &catalog.endpoints {
         if endpoint.path.contains(':') {
             continue; // a route constraint, not a path a client writes
@@ -666,6 +695,14 @@ async fn every_path_of_the_document_answers_through_connectwise_read() {
         let Some(schema) = endpoint.schema.as_deref() else {
             continue;
         };
+        let records: Vec<&Value> = match endpoint.kind {
+            cw_catalog::Kind::Collection => answer["items"].as_array().unwrap().iter().collect(),
+            cw_catalog::Kind::Record => vec![&answer],
+            _ => Vec::new(),
+        };
+        for record in records {
+            references.extend(reference_targets(schema, record));
+        }
         match endpoint.kind {
             cw_catalog::Kind::Collection => {
                 for item in answer["items"].as_array().unwrap() {
@@ -676,6 +713,25 @@ async fn every_path_of_the_document_answers_through_connectwise_read() {
             _ => problems.extend(schema_problems(schema, &answer)),
         }
     }
+    // Every reference with a top-level collection points at a record that exists.
+    for (collection, id) in &references {
+        let found = h
+            .call(
+                "connectwise_read",
+                json!({"path": format!("{collection}/{id}"), "fields": "id"}),
+            )
+            .await;
+        if found.is_error == Some(true) {
+            problems.push(format!(
+                "a reference to {collection}/{id} resolves to nothing"
+            ));
+        }
+    }
+    assert!(
+        references.len() > 100,
+        "{} references checked",
+        references.len()
+    );
     problems.sort();
     problems.dedup();
     assert!(answered >= 320, "{answered} paths answered");
