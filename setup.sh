@@ -2,7 +2,9 @@
 # ConnectWise MCP: start, stop and look after the docker compose stack.
 #
 #   ./setup.sh                 the menu
-#   ./setup.sh start [--demo]  start, building images if missing (--demo: no credentials needed)
+#   ./setup.sh start [--demo] [--profile NAME]
+#                              start, building images if missing (--demo: no credentials needed;
+#                              --profile: which tools are listed, e.g. compact, service or all)
 #   ./setup.sh stop | restart | status
 #   ./setup.sh update          pull the latest code, rebuild the images, restart
 #   ./setup.sh logs [all|bridge|server]
@@ -15,6 +17,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 BRIDGE_SERVICE=mcp-bridge
+# The tool profiles CW_TOOL_PROFILE takes.
+PROFILES="compact, service, company, sales, finance, project, time, system, all"
 SERVER_SERVICE=connectwise-mcp-server
 ENV_FILE=.env
 
@@ -122,7 +126,27 @@ health() {
 }
 
 do_start() {
-  prepare_env "${1:-}" || return 1
+  local demo_flag="" profile=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --demo) demo_flag=--demo ;;
+      --profile)
+        [ $# -ge 2 ] || fail "--profile needs a name: $PROFILES, or several separated by commas"
+        profile=$2
+        shift
+        ;;
+      *) fail "unknown option '$1' for start: use --demo and --profile NAME" ;;
+    esac
+    shift
+  done
+  if [ -n "$profile" ] && ! grep -qE "^(${PROFILES//, /|})(,(${PROFILES//, /|}))*$" <<<"$profile"; then
+    fail "unknown tool profile '$profile': use $PROFILES, or several separated by commas"
+  fi
+  prepare_env "$demo_flag" || return 1
+  if [ -n "$profile" ]; then
+    set_env_value CW_TOOL_PROFILE "$profile"
+    say "Tool profile: $profile (CW_TOOL_PROFILE in $ENV_FILE)."
+  fi
   say "Starting the stack (images are built on first start; ./setup.sh update rebuilds them)..."
   compose up -d
   say "Started. The bridge listens on http://127.0.0.1:$(env_value MCP_PORT 3002)"
@@ -225,7 +249,7 @@ menu() {
 }
 
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 main() {

@@ -149,6 +149,23 @@ def test_missing_env_is_created_and_the_missing_credentials_named(project):
     assert "compose up -d" in project.calls()
 
 
+def test_start_sets_the_tool_profile(project):
+    project.write_env(CREDENTIALS)
+    result = project.run("start", "--profile", "service,company")
+    assert result.returncode == 0, result.stderr
+    assert "CW_TOOL_PROFILE=service,company" in (project.dir / ".env").read_text()
+    assert "compose up -d" in project.calls()
+    both = project.run("start", "--demo", "--profile", "all")
+    assert both.returncode == 0, both.stderr
+    env = (project.dir / ".env").read_text()
+    assert "CW_TOOL_PROFILE=all" in env and "CW_DEMO=true" in env
+    wrong = project.run("start", "--profile", "everything")
+    assert wrong.returncode == 1
+    assert "unknown tool profile 'everything': use compact, service" in wrong.stderr
+    assert project.run("start", "--profile").returncode == 1
+    assert project.run("start", "--fast").returncode == 1
+
+
 def test_failures_and_bad_arguments_exit_non_zero(project):
     project.write_env(CREDENTIALS)
     failed = project.run("start", FAIL_ON="up")
