@@ -71,3 +71,32 @@ async def test_client_session_over_stdio():
         async with ClientSession(read, write) as session:
             await session.initialize()
             await exercise(session)
+
+
+# Arguments for the original tools that need an id, from the demo data.
+ORIGINAL_IDS = {"company_id": 2, "ticket_id": 20001, "contact_id": 201, "agreement_id": 100,
+                "configuration_id": 5000, "board_id": 1}
+
+
+async def call_every_original_tool(client, required):
+    from test_mcp_stdio import ORIGINAL_TOOLS
+    listed = {tool.name for tool in (await client.list_tools()).tools}
+    assert len(listed) == 8 and not ORIGINAL_TOOLS <= listed, "the compact profile lists few tools"
+    for name in sorted(ORIGINAL_TOOLS):
+        arguments = {arg: ORIGINAL_IDS[arg] for arg in required[name]}
+        result = await client.call_tool(name, arguments)
+        assert not result.is_error, f"{name} {arguments}: {result.content}"
+
+
+@pytest.mark.anyio
+async def test_every_original_tool_is_callable_under_the_compact_profile_on_mcp_and_stdio(bridge_url):
+    # Each tool's required arguments, from a server that lists every tool.
+    everything = StdioServerParameters(command=binary("cw-mcp-server"), args=["--demo"], cwd=tempfile.gettempdir(),
+                                       env={"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "ERROR",
+                                            "CW_TOOL_PROFILE": "all"})
+    async with Client(everything) as client:
+        required = {t.name: t.input_schema.get("required", []) for t in (await client.list_tools()).tools}
+    async with Client(f"{bridge_url}/mcp") as client:
+        await call_every_original_tool(client, required)
+    async with Client(stdio_server()) as client:
+        await call_every_original_tool(client, required)
