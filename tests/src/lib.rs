@@ -40,12 +40,14 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
-/// Settings that lift the bridge's per-client limits (rate, requests and connections),
-/// for tests and benchmarks whose one client is a load generator.
-pub const NO_CLIENT_LIMITS: [(&str, &str); 3] = [
+/// Settings that lift the bridge's per-client limits (rate, requests and connections) and
+/// the ConnectWise request budget, for tests and benchmarks whose one client is a load
+/// generator.
+pub const NO_CLIENT_LIMITS: [(&str, &str); 4] = [
     ("BRIDGE_CLIENT_RATE", "0"),
     ("BRIDGE_CLIENT_CONCURRENCY", "0"),
     ("BRIDGE_MAX_CONNECTIONS_PER_CLIENT", "512"),
+    ("CW_REQUEST_BUDGET", "0"),
 ];
 
 /// The environment that points a child at `sim` with the credentials it accepts.
@@ -99,6 +101,8 @@ impl Bridge {
                 "LOG_LEVEL",
                 std::env::var("CW_TEST_LOG_LEVEL").unwrap_or_else(|_| "ERROR".into()),
             )
+            // Audit lines only where a test asks for them.
+            .env("BRIDGE_AUDIT_LOG", "off")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .current_dir(std::env::temp_dir())
             .stdin(Stdio::null())

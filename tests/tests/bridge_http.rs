@@ -435,7 +435,8 @@ async fn a_thousand_concurrent_calls_each_get_their_own_answer() {
 #[tokio::test]
 async fn a_killed_child_fails_calls_fast_and_comes_back() {
     let sim = sim().await;
-    let bridge = Arc::new(Bridge::for_sim(&sim, &[]).await);
+    // Eight separate requests in flight: identical ones would be sent once.
+    let bridge = Arc::new(Bridge::for_sim(&sim, &[("CW_COALESCE", "false")]).await);
     let pid = bridge.child_pid().await;
     // Calls in flight when the child dies: ConnectWise answers slowly.
     sim.faults()

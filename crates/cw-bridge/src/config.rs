@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 ///   GET  /openapi.json            OpenAPI 3.1 tool server for OpenWebUI
 ///   POST /v1/tools/{name}         one tool, arguments as the JSON body
 ///   /mcp                          MCP Streamable HTTP
+///   GET  /metrics                 Prometheus metrics (behind the API key when one is set)
 ///
 /// ConnectWise settings (CW_COMPANY_ID, CW_PUBLIC_KEY, CW_PRIVATE_KEY, CW_API_URL,
 /// ...) are read by the child from the environment or .env; --demo needs none.
@@ -84,6 +85,16 @@ pub struct Options {
     /// Seconds an /mcp session may stay idle before it is closed.
     #[arg(long, env = "MCP_SESSION_IDLE_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub session_idle_secs: u64,
+    /// Whose ConnectWise credentials calls use: server (the child's CW_COMPANY_ID, CW_PUBLIC_KEY,
+    /// CW_PRIVATE_KEY) or request (each caller's X-CW-Company-Id, X-CW-Public-Key and
+    /// X-CW-Private-Key headers, optionally X-CW-Client-Id and X-CW-Site; missing ones are a 401,
+    /// never the server's). Sites a caller may name: CW_ALLOWED_SITES.
+    #[arg(long, env = "CW_CREDENTIALS", default_value = "server", value_parser = ["server", "request"])]
+    pub credentials: String,
+    /// Where the audit trail goes, one JSON line per tool call: stderr (beside the logs, each
+    /// line marked "log":"audit"), a file path to append to, or off.
+    #[arg(long, env = "BRIDGE_AUDIT_LOG", default_value = "stderr")]
+    pub audit_log: String,
     /// Log level: DEBUG, INFO, WARNING or ERROR, or a tracing filter.
     #[arg(long, env = "LOG_LEVEL", default_value = "INFO")]
     pub log_level: String,

@@ -4,8 +4,11 @@
 //! tools three ways: the original `POST /v1/tools/execute`, an OpenAPI tool
 //! server ([`openapi`]) and MCP Streamable HTTP ([`mcp`]).
 
+pub mod audit;
 pub mod auth;
 pub mod browser;
+pub mod caller;
+pub mod calls;
 pub mod config;
 pub mod connections;
 pub mod errors;
@@ -13,6 +16,7 @@ pub mod fairness;
 pub mod health;
 pub mod healthcheck;
 pub mod mcp;
+pub mod metrics;
 pub mod openapi;
 pub mod supervisor;
 pub mod tools;
@@ -29,7 +33,9 @@ use tokio_util::sync::CancellationToken;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
+use audit::Audit;
 use browser::BrowserPolicy;
+use calls::Calls;
 pub use config::Options;
 use connections::{ConnectionLimits, Connections};
 use errors::ApiError;
@@ -45,8 +51,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     /// The child's supervisor.
     pub supervisor: Arc<Supervisor>,
-    /// Tool call timeout.
-    pub tool_timeout: Duration,
+    /// Tool calls: dispatch, metrics and audit.
+    pub calls: Arc<Calls>,
     /// True in demo mode (for `/health`).
     pub demo: bool,
     /// True when BRIDGE_API_KEY is set (for the OpenAPI security scheme).
@@ -67,7 +73,8 @@ pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -
             "/mcp",
             mcp::service(
                 state.supervisor.clone(),
-                state.tool_timeout,
+                state.calls.clone(),
+                state.api_key_required,
                 &state.sessions,
                 shutdown,
             ),
@@ -82,6 +89,7 @@ pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -
         .route("/v1/tools/execute", post(tools::execute))
         .route("/v1/tools/{name}", post(tools::execute_named))
         .route("/openapi.json", get(openapi::openapi))
+        .route("/metrics", get(metrics::metrics))
         .merge(mcp)
         .fallback(|| async {
             ApiError::new(
@@ -136,12 +144,18 @@ pub async fn serve(options: Options) -> ExitCode {
         eprintln!("error: {problem}");
         return ExitCode::from(2);
     }
-    let program = options.server_program();
-    let args = if options.demo {
-        vec!["--demo".to_owned()]
-    } else {
-        Vec::new()
+    let audit = match Audit::open(&options.audit_log) {
+        Ok(audit) => audit,
+        Err(problem) => {
+            eprintln!("error: {problem}");
+            return ExitCode::from(2);
+        }
     };
+    let program = options.server_program();
+    let mut args = vec!["--credentials".to_owned(), options.credentials.clone()];
+    if options.demo {
+        args.push("--demo".to_owned());
+    }
     let supervisor = Supervisor::new(ChildCommand { program, args });
     let supervision = tokio::spawn(supervisor.clone().run());
     let listener = match tokio::net::TcpListener::bind((options.host, options.port)).await {
@@ -174,9 +188,15 @@ pub async fn serve(options: Options) -> ExitCode {
         header_timeout: Duration::from_secs(options.header_timeout_secs),
     });
     let shutdown = CancellationToken::new();
+    let per_request = options.credentials == "request";
     let state = AppState {
+        calls: Arc::new(Calls::new(
+            supervisor.clone(),
+            options.tool_timeout(),
+            per_request,
+            audit,
+        )),
         supervisor: supervisor.clone(),
-        tool_timeout: options.tool_timeout(),
         demo: options.demo,
         api_key_required: options.api_key().is_some(),
         connections: connections.clone(),

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -24,6 +25,8 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use tokio_util::sync::CancellationToken;
 
+use crate::caller::Caller;
+use crate::calls::{Calls, Surface};
 use crate::errors::ApiError;
 use crate::supervisor::{CallError, ChildState, Supervisor};
 
@@ -31,7 +34,8 @@ use crate::supervisor::{CallError, ChildState, Supervisor};
 #[derive(Clone)]
 pub struct McpProxy {
     supervisor: Arc<Supervisor>,
-    timeout: Duration,
+    calls: Arc<Calls>,
+    key_required: bool,
 }
 
 impl ServerHandler for McpProxy {
@@ -64,17 +68,23 @@ impl ServerHandler for McpProxy {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        let caller = context
+            .extensions
+            .get::<Parts>()
+            .map(|parts| Caller::from_parts(parts, self.calls.per_request(), self.key_required))
+            .unwrap_or_default();
         let arguments = request.arguments.unwrap_or_default();
         match self
-            .supervisor
-            .call(&request.name, arguments, self.timeout)
+            .calls
+            .call(Surface::Mcp, &caller, &request.name, arguments)
             .await
         {
             // A result forwarded from the child carries no `resultType`; peers on
             // the 2026-07-28 protocol require it (rmcp strips it for older ones).
-            Ok(mut result) => {
+            Ok(answered) => {
+                let mut result = answered.result;
                 result.result_type = Some(ResultType::COMPLETE);
                 Ok(result.into())
             }
@@ -115,7 +125,8 @@ const INIT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The `/mcp` service.
 pub fn service(
     supervisor: Arc<Supervisor>,
-    timeout: Duration,
+    calls: Arc<Calls>,
+    key_required: bool,
     sessions: &Sessions,
     shutdown: CancellationToken,
 ) -> StreamableHttpService<McpProxy, LocalSessionManager> {
@@ -126,7 +137,8 @@ pub fn service(
         .with_max_request_body_bytes(crate::MAX_BODY_BYTES);
     let proxy = McpProxy {
         supervisor,
-        timeout,
+        calls,
+        key_required,
     };
     StreamableHttpService::new(move || Ok(proxy.clone()), sessions.manager.clone(), config)
 }

@@ -7,7 +7,8 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
+use cw_boundary::{CREDENTIALS_META_KEY, CallCredentials};
+use rmcp::model::{CallToolRequestParams, CallToolResult, RequestMetaObject, Tool};
 use rmcp::service::{Peer, RunningService, ServiceError};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
@@ -43,6 +44,38 @@ pub struct Running {
     pub instructions: Option<String>,
     /// When it became ready.
     pub since: Instant,
+}
+
+impl Running {
+    /// Calls a tool on this child, with the caller's ConnectWise credentials in per-request mode.
+    pub async fn call(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        credentials: Option<&CallCredentials>,
+        timeout: Duration,
+    ) -> Result<CallToolResult, CallError> {
+        let mut params = CallToolRequestParams::new(name.to_owned());
+        params.arguments = Some(arguments);
+        if let Some(credentials) = credentials {
+            let mut meta = RequestMetaObject::new();
+            meta.0.0.insert(
+                CREDENTIALS_META_KEY.to_owned(),
+                serde_json::to_value(credentials).unwrap_or_default(),
+            );
+            params.meta = Some(meta);
+        }
+        match tokio::time::timeout(timeout, self.peer.call_tool(params)).await {
+            Err(_) => Err(CallError::Timeout(timeout)),
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(ServiceError::McpError(error))) => {
+                Err(CallError::Rejected(error.message.to_string()))
+            }
+            Ok(Err(error)) => Err(CallError::Unavailable(format!(
+                "the call was cut off ({error})"
+            ))),
+        }
+    }
 }
 
 /// Where the child is.
@@ -82,6 +115,17 @@ pub enum CallError {
     /// The child refused the request at the protocol level.
     #[error("{0}")]
     Rejected(String),
+}
+
+impl CallError {
+    /// A snake_case name for metrics and audit lines.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CallError::Unavailable(_) => "unavailable",
+            CallError::Timeout(_) => "timeout",
+            CallError::Rejected(_) => "unknown_tool",
+        }
+    }
 }
 
 /// Counters for `/health`.
@@ -233,38 +277,8 @@ impl Supervisor {
             .unwrap_or_else(|_| Err(CallError::Unavailable("it is still starting".into())))
     }
 
-    /// Calls a tool on the child.
-    pub async fn call(
-        &self,
-        name: &str,
-        arguments: Map<String, Value>,
-        timeout: Duration,
-    ) -> Result<CallToolResult, CallError> {
-        let running = self.ready().await?;
-        let mut params = CallToolRequestParams::new(name.to_owned());
-        params.arguments = Some(arguments);
-        match tokio::time::timeout(timeout, running.peer.call_tool(params)).await {
-            Err(_) => Err(CallError::Timeout(timeout)),
-            Ok(Ok(result)) => Ok(result),
-            Ok(Err(ServiceError::McpError(error))) => {
-                Err(CallError::Rejected(error.message.to_string()))
-            }
-            Ok(Err(error)) => Err(CallError::Unavailable(format!(
-                "the call was cut off ({error})"
-            ))),
-        }
-    }
-
     /// Stops the child and the restart loop.
     pub fn shutdown(&self) {
         self.shutdown.cancel();
-    }
-
-    /// Waits until the supervisor has stopped the child.
-    pub async fn stopped(&self) {
-        let mut receiver = self.state.subscribe();
-        let _ = receiver
-            .wait_for(|state| matches!(state, ChildState::Stopped))
-            .await;
     }
 }

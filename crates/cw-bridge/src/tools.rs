@@ -5,11 +5,15 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use cw_boundary::FailureKind;
 use rmcp::model::CallToolResult;
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
+use crate::caller::Caller;
+use crate::calls::{Surface, failure_detail};
 use crate::errors::ApiError;
 use crate::supervisor::CallError;
 
@@ -32,20 +36,22 @@ pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
 /// `POST /v1/tools/execute` with `{"tool_name": "...", "arguments": {...}}`.
 pub async fn execute(
     State(state): State<AppState>,
+    parts: Parts,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let (name, arguments) = decode_execute(&read_body(body)?)?;
-    call(&state, &name, arguments).await
+    call(&state, Surface::Execute, &parts, &name, arguments).await
 }
 
 /// `POST /v1/tools/{name}` with the arguments as the body.
 pub async fn execute_named(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    parts: Parts,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let arguments = decode_arguments(&read_body(body)?)?;
-    call(&state, &name, arguments).await
+    call(&state, Surface::OpenApi, &parts, &name, arguments).await
 }
 
 /// Decodes an execute body into the tool name and its arguments.
@@ -130,35 +136,33 @@ fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
 
 async fn call(
     state: &AppState,
+    surface: Surface,
+    parts: &Parts,
     name: &str,
     arguments: Map<String, Value>,
 ) -> Result<Response, ApiError> {
-    let running = state.supervisor.ready().await.map_err(unavailable)?;
-    // A listed tool by either of its names; any other name goes to the server as given,
-    // since every tool is callable whether the operator's profile lists it or not.
-    let resolved = running
-        .tools
-        .iter()
-        .find(|t| t.name == name || t.name.strip_prefix("connectwise_") == Some(name))
-        .map_or_else(|| name.to_owned(), |t| t.name.to_string());
-    match state
-        .supervisor
-        .call(&resolved, arguments, state.tool_timeout)
-        .await
-    {
-        Ok(result) if result.is_error == Some(true) => Err(tool_error(result)),
-        Ok(result) => Ok(axum::Json(answer(result)).into_response()),
+    let caller = Caller::from_parts(parts, state.calls.per_request(), state.api_key_required);
+    match state.calls.call(surface, &caller, name, arguments).await {
+        Ok(answered) if answered.result.is_error == Some(true) => {
+            Err(tool_error(answered.result, state.calls.per_request()))
+        }
+        Ok(answered) => Ok(axum::Json(answer(answered.result)).into_response()),
         Err(CallError::Timeout(after)) => Err(ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
             "timeout",
             format!(
-                "`{resolved}` did not answer within {} s; narrow the query or raise BRIDGE_TOOL_TIMEOUT_SECS",
+                "`{name}` did not answer within {} s; narrow the query or raise BRIDGE_TOOL_TIMEOUT_SECS",
                 after.as_secs()
             ),
         )),
         // The server refuses only names it does not know.
         Err(CallError::Rejected(_)) => {
-            let names: Vec<&str> = running.tools.iter().map(|t| t.name.as_ref()).collect();
+            let names: Vec<String> = match state.supervisor.state() {
+                crate::supervisor::ChildState::Running(running) => {
+                    running.tools.iter().map(|t| t.name.to_string()).collect()
+                }
+                _ => Vec::new(),
+            };
             Err(ApiError::new(
                 StatusCode::NOT_FOUND,
                 "unknown_tool",
@@ -193,8 +197,9 @@ fn answer(result: CallToolResult) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|_| json!({"text": text}))
 }
 
-/// A tool error as an HTTP error, its status and code from the server's `_meta`.
-fn tool_error(result: CallToolResult) -> ApiError {
+/// A tool error as an HTTP error, its status and code from the failure's kind. In
+/// per-request mode ConnectWise's 401 and 403 are about the caller's own keys, and say so.
+fn tool_error(result: CallToolResult, per_request: bool) -> ApiError {
     let message: String = result
         .content
         .iter()
@@ -202,41 +207,32 @@ fn tool_error(result: CallToolResult) -> ApiError {
         .map(|t| t.text.as_str())
         .collect::<Vec<_>>()
         .join("\n");
-    let detail = result
-        .meta
+    let detail = failure_detail(&result);
+    let kind = detail
         .as_ref()
-        .and_then(|m| m.0.get("connectwise/error"))
-        .cloned();
-    let status = detail
-        .as_ref()
-        .and_then(|d| d.get("status"))
-        .and_then(Value::as_u64)
-        .and_then(|s| StatusCode::from_u16(s as u16).ok())
-        .filter(|s| s.is_client_error() || s.is_server_error())
-        .unwrap_or(StatusCode::BAD_GATEWAY);
-    let code = match detail
-        .as_ref()
-        .and_then(|d| d.get("kind"))
-        .and_then(Value::as_str)
-    {
-        Some("invalid_arguments") => "invalid_arguments",
-        Some("bad_request") => "bad_request",
-        Some("not_found") => "not_found",
-        Some("rate_limited") => "rate_limited",
-        Some("unknown_tool") => "unknown_tool",
-        Some("upstream_auth") => "upstream_auth",
-        Some("upstream_forbidden") => "upstream_forbidden",
-        Some("timeout") => "upstream_timeout",
-        Some("unreachable") => "upstream_unreachable",
-        _ => "upstream_error",
+        .map_or(FailureKind::UpstreamError, |d| d.kind);
+    let (status, code) = match kind {
+        FailureKind::InvalidArguments | FailureKind::BadRequest => {
+            (StatusCode::BAD_REQUEST, kind.as_str())
+        }
+        FailureKind::NotFound | FailureKind::UnknownTool => (StatusCode::NOT_FOUND, kind.as_str()),
+        FailureKind::RateLimited | FailureKind::BudgetExhausted => {
+            (StatusCode::TOO_MANY_REQUESTS, kind.as_str())
+        }
+        FailureKind::UpstreamAuth if per_request => (StatusCode::UNAUTHORIZED, kind.as_str()),
+        FailureKind::UpstreamForbidden if per_request => (StatusCode::FORBIDDEN, kind.as_str()),
+        FailureKind::UpstreamAuth | FailureKind::UpstreamForbidden | FailureKind::UpstreamError => {
+            (StatusCode::BAD_GATEWAY, kind.as_str())
+        }
+        FailureKind::Timeout => (StatusCode::GATEWAY_TIMEOUT, "upstream_timeout"),
+        FailureKind::Unreachable => (StatusCode::BAD_GATEWAY, "upstream_unreachable"),
+        FailureKind::Denied | FailureKind::SiteNotAllowed => (StatusCode::FORBIDDEN, kind.as_str()),
+        FailureKind::MissingCredentials => (StatusCode::UNAUTHORIZED, kind.as_str()),
     };
-    let retry_after = detail
-        .as_ref()
-        .and_then(|d| d.get("retryAfter"))
-        .and_then(Value::as_u64);
+    let retry_after = detail.as_ref().and_then(|d| d.retry_after);
     let mut error = ApiError::new(status, code, message).with_retry_after(retry_after);
     if let Some(detail) = detail {
-        error = error.with_details(detail);
+        error = error.with_details(serde_json::to_value(detail).unwrap_or_default());
     }
     error
 }

@@ -1,21 +1,25 @@
 //! The HTTP client. Its only request method is GET: no public API takes a
 //! method, a body, or a path that is not an [`ApiPath`].
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
+use cw_boundary::CallReport;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::identity::{Credentials, Identity};
 use crate::models::{CompanyInfo, SystemInfo};
 use crate::page::Page;
+use crate::policy::PathPolicy;
 use crate::query::Query;
+use crate::quota::Budgets;
 use crate::resources::{ApiPath, Children, Collection, Record};
 use crate::retry::RetryPolicy;
+use crate::sharing::{Answer, Had, RequestKey, Sharer};
 
 /// Largest response body read; a bigger one is an error, never an unbounded allocation.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -30,69 +34,87 @@ pub fn init_tls() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// A read-only ConnectWise Manage client. Cheap to clone; clones share connections.
+/// A read-only ConnectWise Manage client. Cheap to clone; clones share connections,
+/// the access policy, the request budgets and the shared answers. A client acts as one
+/// API member ([`Client::as_member`] gives one for another member) and may record what
+/// it sends ([`Client::recording`]).
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    shared: Arc<Shared>,
+    identity: Option<Arc<Identity>>,
+    recorder: Option<CallRecorder>,
 }
 
-struct Inner {
+/// What every client made from one configuration shares.
+struct Shared {
     http: reqwest::Client,
     site_url: String,
-    base_url: String,
-    company_id: String,
+    codebase: String,
+    client_id: String,
     retry: RetryPolicy,
     timeout: Duration,
     in_flight: tokio::sync::Semaphore,
+    policy: PathPolicy,
+    budgets: Budgets,
+    sharer: Sharer,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
+            .field("base_url", &self.base_url())
             .finish_non_exhaustive()
     }
 }
 
-/// A decoded answer: the JSON body and the `Link` header, if any.
-struct Answer {
-    body: Value,
-    link: Option<String>,
+/// Collects what one call sent to ConnectWise (see [`Client::recording`]).
+#[derive(Clone, Default)]
+pub struct CallRecorder(Arc<Mutex<CallReport>>);
+
+impl CallRecorder {
+    /// The report so far.
+    pub fn report(&self) -> CallReport {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn note(&self, change: impl FnOnce(&mut CallReport)) {
+        change(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()));
+    }
 }
 
 impl Client {
-    /// Builds a client from a configuration. Headers are fixed here, once:
-    /// Basic auth (marked sensitive), `clientId`, and the versioned `Accept`.
+    /// Builds a client acting as the configuration's API member. The versioned `Accept`
+    /// header is fixed here, once; Basic auth (marked sensitive) and `clientId` go with
+    /// each request, from the member's identity.
     pub fn new(config: &Config) -> Result<Self, Error> {
-        init_tls();
-        let invalid = |what: &str| {
-            Error::InvalidRequest(format!(
-                "{what} holds characters not allowed in an HTTP header"
-            ))
+        let mut client = Self::unauthenticated(config)?;
+        let credentials = Credentials {
+            company_id: config.company_id.clone(),
+            public_key: config.public_key.clone(),
+            private_key: config.private_key.clone(),
+            client_id: config.client_id.clone(),
         };
-        let credentials = format!(
-            "{}+{}:{}",
-            config.company_id,
-            config.public_key.expose(),
-            config.private_key.expose()
-        );
-        let token = base64::engine::general_purpose::STANDARD.encode(credentials);
-        let mut auth = HeaderValue::from_str(&format!("Basic {token}"))
-            .map_err(|_| invalid("the credentials"))?;
-        auth.set_sensitive(true);
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, auth);
-        headers.insert(
-            "clientId",
-            HeaderValue::from_str(&config.client_id).map_err(|_| invalid("CW_CLIENT_ID"))?,
-        );
+        client = client.as_member(&credentials, &config.api_url)?;
+        Ok(client)
+    }
+
+    /// A client with no credentials of its own: every request fails with
+    /// [`Error::NoCredentials`] until [`Client::as_member`] gives it some. Per-request
+    /// mode starts from this, so a call without credentials can never borrow the server's.
+    pub fn unauthenticated(config: &Config) -> Result<Self, Error> {
+        init_tls();
         let accept = format!(
             "application/vnd.connectwise.com+json; version={}",
             config.api_version
         );
+        let mut headers = HeaderMap::new();
         headers.insert(
             ACCEPT,
-            HeaderValue::from_str(&accept).map_err(|_| invalid("CW_API_VERSION"))?,
+            HeaderValue::from_str(&accept).map_err(|_| {
+                Error::InvalidRequest(
+                    "CW_API_VERSION holds characters not allowed in an HTTP header".into(),
+                )
+            })?,
         );
         let http = reqwest::Client::builder()
             .default_headers(headers)
@@ -103,28 +125,67 @@ impl Client {
             .build()
             .map_err(|e| Error::InvalidRequest(format!("could not set up HTTP: {e}")))?;
         Ok(Self {
-            inner: Arc::new(Inner {
+            shared: Arc::new(Shared {
                 http,
                 site_url: config.api_url.clone(),
-                base_url: config.base_url(),
-                company_id: config.company_id.clone(),
+                codebase: config.codebase.clone(),
+                client_id: config.client_id.clone(),
                 retry: config.retry.clone(),
                 timeout: config.timeout,
                 in_flight: tokio::sync::Semaphore::new(config.max_concurrency.max(1)),
+                policy: config.policy.clone(),
+                budgets: Budgets::new(config.budget),
+                sharer: Sharer::new(config.sharing),
             }),
+            identity: None,
+            recorder: None,
         })
     }
 
-    /// `{site}/{codebase}/apis/3.0`.
-    pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+    /// The same client acting as another API member at `site_url` (a site the caller has
+    /// checked), sharing connections, policy, budgets and answers keyed by member.
+    pub fn as_member(&self, credentials: &Credentials, site_url: &str) -> Result<Self, Error> {
+        let identity = Identity::new(credentials, site_url, &self.shared.codebase)?;
+        Ok(Self {
+            shared: self.shared.clone(),
+            identity: Some(Arc::new(identity)),
+            recorder: self.recorder.clone(),
+        })
+    }
+
+    /// The same client, recording every request it sends from now on.
+    pub fn recording(&self) -> (Self, CallRecorder) {
+        let recorder = CallRecorder::default();
+        let client = Self {
+            recorder: Some(recorder.clone()),
+            ..self.clone()
+        };
+        (client, recorder)
+    }
+
+    /// `{site}/{codebase}/apis/3.0` of the member's site.
+    pub fn base_url(&self) -> String {
+        match &self.identity {
+            Some(identity) => identity.base_url.clone(),
+            None => format!("{}/{}/apis/3.0", self.shared.site_url, self.shared.codebase),
+        }
+    }
+
+    /// The configured site (`CW_API_URL`).
+    pub fn site_url(&self) -> &str {
+        &self.shared.site_url
+    }
+
+    /// The configured clientId (`CW_CLIENT_ID`).
+    pub fn client_id(&self) -> &str {
+        &self.shared.client_id
     }
 
     /// One page of a collection as raw JSON records.
     pub async fn list_values(&self, path: &ApiPath, query: &Query) -> Result<Page<Value>, Error> {
-        let pairs = query.to_pairs()?;
-        let url = format!("{}{}", self.inner.base_url, path.as_str());
-        let answer = self.fetch(&url, &pairs, query.is_forward_only()).await?;
+        let answer = self
+            .fetch(path.as_str(), query, query.is_forward_only())
+            .await?;
         let items = match answer.body {
             Value::Array(items) => items,
             other => {
@@ -149,9 +210,7 @@ impl Client {
 
     /// A single JSON object, asked with query parameters (`fields` narrows a record).
     pub async fn get_value_with(&self, path: &ApiPath, query: &Query) -> Result<Value, Error> {
-        let pairs = query.to_pairs()?;
-        let url = format!("{}{}", self.inner.base_url, path.as_str());
-        let answer = self.fetch(&url, &pairs, false).await?;
+        let answer = self.fetch(path.as_str(), query, false).await?;
         if !answer.body.is_object() {
             return Err(Error::InvalidResponse {
                 status: 200,
@@ -163,11 +222,7 @@ impl Client {
 
     /// The number of records at `path` matching the query's conditions (`{path}/count`).
     pub async fn count_at(&self, path: &ApiPath, query: &Query) -> Result<u64, Error> {
-        let body = {
-            let pairs = query.to_pairs()?;
-            let url = format!("{}{}", self.inner.base_url, path.count().as_str());
-            self.fetch(&url, &pairs, false).await?.body
-        };
+        let body = self.fetch(path.count().as_str(), query, false).await?.body;
         body.get("count")
             .and_then(Value::as_u64)
             .ok_or_else(|| Error::InvalidResponse {
@@ -235,7 +290,8 @@ impl Client {
 
     /// The login discovery answer, which names the site's codebase.
     pub async fn company_info(&self) -> Result<CompanyInfo, Error> {
-        let id = &self.inner.company_id;
+        let identity = self.identity()?;
+        let id = &identity.company_id;
         if !id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
@@ -244,26 +300,72 @@ impl Client {
                 "CW_COMPANY_ID holds characters that cannot go in a URL path".into(),
             ));
         }
-        let url = format!("{}/login/companyinfo/{id}", self.inner.site_url);
-        decode(self.fetch(&url, &[], false).await?.body)
+        let key = RequestKey {
+            fingerprint: identity.fingerprint,
+            url: format!("{}/login/companyinfo/{id}", identity.site_url),
+            pairs: Vec::new(),
+            forward_only: false,
+        };
+        decode(self.send(identity, &key).await?.body)
     }
 
-    /// GET with retries according to the policy.
-    async fn fetch(
-        &self,
-        url: &str,
-        pairs: &[(&str, String)],
-        forward_only: bool,
-    ) -> Result<Answer, Error> {
+    fn identity(&self) -> Result<&Identity, Error> {
+        self.identity.as_deref().ok_or(Error::NoCredentials)
+    }
+
+    /// GET `path` below the API root: the policy's check, then a kept reference list, an
+    /// identical request in flight, or a request of this call's own.
+    async fn fetch(&self, path: &str, query: &Query, forward_only: bool) -> Result<Answer, Error> {
+        self.shared.policy.check(path).map_err(Error::Denied)?;
+        let identity = self.identity()?;
+        let pairs = query
+            .to_pairs()?
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
+        let key = RequestKey {
+            fingerprint: identity.fingerprint,
+            url: format!("{}{path}", identity.base_url),
+            pairs,
+            forward_only,
+        };
+        if let Some(answer) = self.shared.sharer.cached(&key, path) {
+            self.note(|report| report.cache_hits += 1);
+            return Ok(answer);
+        }
+        let (result, had) = self
+            .shared
+            .sharer
+            .share(&key, path, self.send(identity, &key))
+            .await;
+        if let Had::Coalesced = had {
+            self.note(|report| report.coalesced += 1);
+        }
+        result
+    }
+
+    fn note(&self, change: impl FnOnce(&mut CallReport)) {
+        if let Some(recorder) = &self.recorder {
+            recorder.note(change);
+        }
+    }
+
+    /// GET with the budget's turn before each attempt and retries according to the policy.
+    async fn send(&self, identity: &Identity, key: &RequestKey) -> Result<Answer, Error> {
         let mut retry = 0;
         loop {
-            match self.fetch_once(url, pairs, forward_only).await {
+            let waited = self.shared.budgets.spend(&identity.fingerprint).await?;
+            if !waited.is_zero() {
+                self.note(|report| report.budget_wait_ms += waited.as_millis() as u64);
+            }
+            match self.send_once(identity, key).await {
                 Ok(answer) => return Ok(answer),
-                Err(error) => match self.inner.retry.delay(retry, &error) {
+                Err(error) => match self.shared.retry.delay(retry, &error) {
                     Some(wait) => {
-                        tracing::warn!(path = %path_of(url), %error, retry = retry + 1, wait_ms = wait.as_millis() as u64, "retrying ConnectWise request");
+                        tracing::warn!(path = %path_of(&key.url), %error, retry = retry + 1, wait_ms = wait.as_millis() as u64, "retrying ConnectWise request");
                         tokio::time::sleep(wait).await;
                         retry += 1;
+                        self.note(|report| report.retries += 1);
                     }
                     None => return Err(error),
                 },
@@ -271,17 +373,18 @@ impl Client {
         }
     }
 
-    async fn fetch_once(
-        &self,
-        url: &str,
-        pairs: &[(&str, String)],
-        forward_only: bool,
-    ) -> Result<Answer, Error> {
+    async fn send_once(&self, identity: &Identity, key: &RequestKey) -> Result<Answer, Error> {
         // The semaphore is never closed, so acquiring cannot fail.
-        let _permit = self.inner.in_flight.acquire().await.ok();
+        let _permit = self.shared.in_flight.acquire().await.ok();
         let started = Instant::now();
-        let mut request = self.inner.http.get(url).query(pairs);
-        if forward_only {
+        let mut request = self
+            .shared
+            .http
+            .get(&key.url)
+            .query(&key.pairs)
+            .header(AUTHORIZATION, identity.authorization.clone())
+            .header("clientId", identity.client_id.clone());
+        if key.forward_only {
             request = request.header("pagination-type", "forward-only");
         }
         let request = request.build().map_err(|e| {
@@ -293,21 +396,24 @@ impl Client {
                 request.url().as_str().len()
             )));
         }
-        let response = self
-            .inner
-            .http
-            .execute(request)
-            .await
-            .map_err(|e| self.transport_error(e))?;
+        let sent = sent_path(request.url());
+        let response = match self.shared.http.execute(request).await {
+            Ok(response) => response,
+            Err(error) => {
+                self.note(|report| report.sent(sent, None));
+                return Err(self.transport_error(identity, error));
+            }
+        };
         let status = response.status().as_u16();
+        self.note(|report| report.sent(sent, Some(status)));
         let link = header_text(&response, "link");
         let retry_after = header_text(&response, RETRY_AFTER.as_str())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         let body = read_body(response)
             .await
-            .map_err(|e| self.transport_error(e))?;
-        tracing::debug!(method = "GET", path = %path_of(url), status, elapsed_ms = started.elapsed().as_millis() as u64, bytes = body.len(), "ConnectWise answered");
+            .map_err(|e| self.transport_error(identity, e))?;
+        tracing::debug!(method = "GET", path = %path_of(&key.url), status, elapsed_ms = started.elapsed().as_millis() as u64, bytes = body.len(), "ConnectWise answered");
         let body = match body {
             Body::Complete(bytes) => bytes,
             Body::TooLarge => {
@@ -323,22 +429,32 @@ impl Client {
         if !(200..300).contains(&status) {
             return Err(Error::from_status(status, retry_after, &body));
         }
+        let bytes = body.len();
         let body = serde_json::from_slice(&body).map_err(|e| Error::InvalidResponse {
             status,
             reason: format!("the body is not valid JSON ({e})"),
         })?;
-        Ok(Answer { body, link })
+        Ok(Answer { body, link, bytes })
     }
 
-    fn transport_error(&self, error: reqwest::Error) -> Error {
+    fn transport_error(&self, identity: &Identity, error: reqwest::Error) -> Error {
         if error.is_timeout() {
-            Error::Timeout(self.inner.timeout)
+            Error::Timeout(self.shared.timeout)
         } else {
             Error::Connection {
-                url: self.inner.site_url.clone(),
+                url: identity.site_url.clone(),
                 reason: root_cause(&error),
             }
         }
+    }
+}
+
+/// The path below the API root with its query, as an audit line shows it.
+fn sent_path(url: &reqwest::Url) -> String {
+    let path = path_of(url.path()).to_owned();
+    match url.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
     }
 }
 

@@ -1,10 +1,13 @@
-//! Client configuration, read from the environment (and `.env`) under the
+//! Client configuration, read from the environment under the
 //! original project's variable names.
 
 use std::time::Duration;
 
+use crate::policy::PathPolicy;
+use crate::quota::Budget;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
+use crate::sharing::Sharing;
 
 /// Default site when `CW_API_URL` is not set.
 pub const DEFAULT_API_URL: &str = "https://api-na.myconnectwise.net";
@@ -47,6 +50,12 @@ pub struct Config {
     /// Requests in flight to ConnectWise at once; more wait their turn. Keeps
     /// sockets and memory bounded and spares the site's throttling.
     pub max_concurrency: usize,
+    /// Coalescing of identical requests and the reference-list cache.
+    pub sharing: Sharing,
+    /// The request budget per credential.
+    pub budget: Budget,
+    /// Which modules and paths may be read (the server sets it from its access policy).
+    pub policy: PathPolicy,
 }
 
 /// Why a configuration could not be built.
@@ -66,10 +75,8 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// Reads `.env` (when present) and then the process environment.
+    /// Reads the process environment (the binaries load `.env` into it first).
     pub fn from_env() -> Result<Self, ConfigError> {
-        // A missing .env is normal; variables may come from the environment alone.
-        let _ = dotenvy::dotenv();
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
@@ -88,6 +95,17 @@ impl Config {
         if !missing.is_empty() {
             return Err(ConfigError::MissingCredentials(missing));
         }
+        Self::site_from_lookup(lookup)
+    }
+
+    /// Everything but the credentials' presence: for per-request mode, where each call
+    /// brings its own and the server's (if any) are never used.
+    pub fn site_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let credential = |name| get(name).unwrap_or_default();
         let mut config = Self::new(
             credential("CW_COMPANY_ID"),
@@ -115,6 +133,21 @@ impl Config {
         if let Some(limit) = get("CW_MAX_CONCURRENCY") {
             config.max_concurrency = parse_number("CW_MAX_CONCURRENCY", &limit, 1, 256)? as usize;
         }
+        if let Some(flag) = get("CW_COALESCE") {
+            config.sharing.coalesce = parse_flag("CW_COALESCE", &flag)?;
+        }
+        if let Some(secs) = get("CW_REFERENCE_CACHE_SECS") {
+            config.sharing.reference_ttl =
+                Duration::from_secs(parse_number("CW_REFERENCE_CACHE_SECS", &secs, 0, 86_400)?);
+        }
+        if let Some(budget) = get("CW_REQUEST_BUDGET") {
+            config.budget.per_minute =
+                parse_number("CW_REQUEST_BUDGET", &budget, 0, 100_000)? as u32;
+        }
+        if let Some(secs) = get("CW_BUDGET_WAIT_SECS") {
+            config.budget.max_wait =
+                Duration::from_secs(parse_number("CW_BUDGET_WAIT_SECS", &secs, 0, 300)?);
+        }
         Ok(config)
     }
 
@@ -131,6 +164,9 @@ impl Config {
             timeout: DEFAULT_TIMEOUT,
             retry: RetryPolicy::default(),
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
+            sharing: Sharing::default(),
+            budget: Budget::default(),
+            policy: PathPolicy::open(),
         }
     }
 
@@ -233,6 +269,17 @@ fn parse_number(name: &'static str, value: &str, min: u64, max: u64) -> Result<u
             name,
             reason: format!("{value:?} is not a whole number from {min} to {max}"),
         })
+}
+
+fn parse_flag(name: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            name,
+            reason: format!("{value:?} is not true or false"),
+        }),
+    }
 }
 
 /// True for the 8-4-4-4-12 hexadecimal GUID form.
@@ -341,6 +388,30 @@ mod tests {
                 "{bad} should be refused"
             );
         }
+    }
+
+    #[test]
+    fn sharing_and_budget_settings_are_read_and_checked() {
+        let mut pairs = CREDS.to_vec();
+        pairs.extend([
+            ("CW_COALESCE", "off"),
+            ("CW_REFERENCE_CACHE_SECS", "0"),
+            ("CW_REQUEST_BUDGET", "120"),
+            ("CW_BUDGET_WAIT_SECS", "2"),
+        ]);
+        let config = Config::from_lookup(lookup(&pairs)).unwrap();
+        assert!(!config.sharing.coalesce);
+        assert!(config.sharing.reference_ttl.is_zero());
+        assert_eq!(config.budget.per_minute, 120);
+        assert_eq!(config.budget.max_wait, Duration::from_secs(2));
+        let defaults = Config::from_lookup(lookup(&CREDS)).unwrap();
+        assert!(defaults.sharing.coalesce && defaults.budget.per_minute == 600);
+        let mut bad = CREDS.to_vec();
+        bad.push(("CW_COALESCE", "maybe"));
+        assert!(Config::from_lookup(lookup(&bad)).is_err());
+        let site =
+            Config::site_from_lookup(lookup(&[("CW_API_URL", "http://127.0.0.1:9")])).unwrap();
+        assert_eq!(site.api_url, "http://127.0.0.1:9");
     }
 
     #[test]

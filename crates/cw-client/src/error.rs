@@ -79,7 +79,7 @@ impl ApiError {
 }
 
 /// Everything that can go wrong talking to ConnectWise.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The configuration is incomplete or wrong.
     #[error(transparent)]
@@ -144,6 +144,20 @@ pub enum Error {
         url: String,
         /// What failed.
         reason: String,
+    },
+    /// The operator's access policy denies the path; nothing was sent.
+    #[error("{0}")]
+    Denied(String),
+    /// The client holds no credentials (per-request mode, used without a caller's); nothing was sent.
+    #[error("no ConnectWise credentials were given for this call")]
+    NoCredentials,
+    /// The credential's request budget stayed exhausted for longer than the client may wait.
+    #[error("the request budget of these ConnectWise credentials ({per_minute} a minute, CW_REQUEST_BUDGET) is spent and would not free up within {} s (CW_BUDGET_WAIT_SECS); ask again in a minute, with fewer or narrower calls", .waited.as_secs())]
+    BudgetExhausted {
+        /// The budget, requests a minute.
+        per_minute: u32,
+        /// The longest wait allowed.
+        waited: Duration,
     },
     /// The answer was not the JSON expected.
     #[error("ConnectWise sent an answer that could not be read ({status}): {reason}")]

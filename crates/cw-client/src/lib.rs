@@ -21,19 +21,27 @@ pub mod resources;
 mod client;
 mod config;
 mod error;
+mod identity;
 mod page;
+mod policy;
 mod query;
+mod quota;
 mod retry;
 mod secret;
+mod sharing;
 
-pub use client::{Client, MAX_BODY_BYTES, MAX_URL_CHARS, init_tls};
+pub use client::{CallRecorder, Client, MAX_BODY_BYTES, MAX_URL_CHARS, init_tls};
 pub use config::{
     CREDENTIAL_VARS, Config, ConfigError, DEFAULT_API_URL, DEFAULT_API_VERSION, DEFAULT_CLIENT_ID,
     DEFAULT_CODEBASE, is_guid,
 };
 pub use error::{ApiError, Error, FieldError};
+pub use identity::Credentials;
 pub use page::{Links, Page, query_param};
+pub use policy::PathPolicy;
 pub use query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Query};
+pub use quota::Budget;
 pub use resources::ApiPath;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use sharing::{REFERENCE_PATHS, Sharing, is_reference};

@@ -504,7 +504,7 @@ pub const CATALOG: &[ToolSpec] = &[
 pub fn find(name: &str) -> Option<&'static ToolSpec> {
     CATALOG
         .iter()
-        .find(|t| t.name == name || t.name.strip_prefix("connectwise_") == Some(name))
+        .find(|t| cw_boundary::names_tool(t.name, name))
 }
 
 #[cfg(test)]

@@ -32,6 +32,33 @@ pub struct Options {
     /// how to get the rest, longer records have their longest texts cut.
     #[arg(long, env = "CW_ANSWER_BUDGET", default_value_t = crate::budget::DEFAULT_BUDGET as u64, value_parser = clap::value_parser!(u64).range(1_000..=4_000_000))]
     pub answer_budget: u64,
+    /// Whose ConnectWise credentials each call uses: server (CW_COMPANY_ID, CW_PUBLIC_KEY,
+    /// CW_PRIVATE_KEY) or request (each call's own, sent by the bridge from the caller's
+    /// X-CW-Company-Id, X-CW-Public-Key, X-CW-Private-Key, X-CW-Client-Id and X-CW-Site headers).
+    #[arg(long, env = "CW_CREDENTIALS", default_value = "server", value_parser = ["server", "request"])]
+    pub credentials: String,
+    /// In request mode, further sites a call may name with X-CW-Site (comma-separated site
+    /// URLs); CW_API_URL is always allowed and is the default.
+    #[arg(long, env = "CW_ALLOWED_SITES")]
+    pub allowed_sites: Option<String>,
+    /// Only these ConnectWise modules may be read (comma-separated: service, company, ...).
+    #[arg(long, env = "CW_ALLOW_MODULES")]
+    pub allow_modules: Option<String>,
+    /// These ConnectWise modules may not be read (comma-separated, e.g. finance,sales).
+    #[arg(long, env = "CW_DENY_MODULES")]
+    pub deny_modules: Option<String>,
+    /// Only these paths, and what is below them, may be read (comma-separated; {id} or * for an id).
+    #[arg(long, env = "CW_ALLOW_PATHS")]
+    pub allow_paths: Option<String>,
+    /// These paths, and everything below them, may not be read (e.g. /system/members).
+    #[arg(long, env = "CW_DENY_PATHS")]
+    pub deny_paths: Option<String>,
+    /// Only these tools may be listed and called (comma-separated names).
+    #[arg(long, env = "CW_ALLOW_TOOLS")]
+    pub allow_tools: Option<String>,
+    /// These tools are neither listed nor callable (comma-separated names).
+    #[arg(long, env = "CW_DENY_TOOLS")]
+    pub deny_tools: Option<String>,
     /// Log level: DEBUG, INFO, WARNING or ERROR, or a tracing filter such as cw_client=debug.
     #[arg(long, env = "LOG_LEVEL", default_value = "INFO")]
     pub log_level: String,

@@ -1,69 +1,70 @@
 //! Turning failures into tool errors a language model can act on. Each carries
-//! `_meta["connectwise/error"]` (`kind`, `status`, `retryAfter`) so that the
-//! bridge can answer with a fitting HTTP status.
+//! its [`FailureDetail`] under [`ERROR_META_KEY`], so that the bridge can answer
+//! with what its own protocol needs.
 
+use cw_boundary::{ERROR_META_KEY, FailureDetail, FailureKind};
 use cw_client::Error;
 use rmcp::model::{CallToolResult, ContentBlock, MetaObject};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::args::ArgError;
-
-/// The `_meta` key holding the failure's class.
-pub const ERROR_META_KEY: &str = "connectwise/error";
 
 /// A failed tool call: what went wrong, for whom, and what to do.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolFailure {
-    /// Failure class, e.g. `invalid_arguments`, `not_found`, `rate_limited`.
-    pub kind: &'static str,
-    /// The HTTP status that fits it.
-    pub status: u16,
+    /// Failure class.
+    pub kind: FailureKind,
     /// The message shown to the model.
     pub message: String,
-    /// Seconds to wait before trying again, for `rate_limited`.
+    /// Seconds to wait before trying again, for `rate_limited` and `budget_exhausted`.
     pub retry_after: Option<u64>,
 }
 
 impl ToolFailure {
-    /// A bad or missing argument.
-    pub fn invalid(message: impl Into<String>) -> Self {
+    /// A failure of `kind` saying `message`.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
         Self {
-            kind: "invalid_arguments",
-            status: 400,
+            kind,
             message: message.into(),
             retry_after: None,
         }
+    }
+
+    /// A bad or missing argument.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(FailureKind::InvalidArguments, message)
     }
 
     /// Nothing at the path or with the name asked for.
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self {
-            kind: "not_found",
-            status: 404,
-            message: message.into(),
-            retry_after: None,
-        }
+        Self::new(FailureKind::NotFound, message)
     }
 
     /// A ConnectWise failure, with `not_found` phrased for the record asked for.
     pub fn from_client(error: Error, missing: impl FnOnce() -> String) -> Self {
-        let (kind, status) = match &error {
+        let kind = match &error {
             Error::Conditions { .. } | Error::InvalidRequest(_) | Error::Config(_) => {
-                ("invalid_arguments", 400)
+                FailureKind::InvalidArguments
             }
-            Error::BadRequest(_) => ("bad_request", 400),
-            Error::NotFound(_) => ("not_found", 404),
-            Error::RateLimited { .. } => ("rate_limited", 429),
-            Error::Unauthorized(_) => ("upstream_auth", 502),
-            Error::Forbidden(_) => ("upstream_forbidden", 502),
-            Error::Timeout(_) => ("timeout", 504),
-            Error::Connection { .. } => ("unreachable", 502),
+            Error::BadRequest(_) => FailureKind::BadRequest,
+            Error::NotFound(_) => FailureKind::NotFound,
+            Error::RateLimited { .. } => FailureKind::RateLimited,
+            Error::Unauthorized(_) => FailureKind::UpstreamAuth,
+            Error::Forbidden(_) => FailureKind::UpstreamForbidden,
+            Error::Timeout(_) => FailureKind::Timeout,
+            Error::Connection { .. } => FailureKind::Unreachable,
             Error::Server { .. } | Error::Status { .. } | Error::InvalidResponse { .. } => {
-                ("upstream_error", 502)
+                FailureKind::UpstreamError
             }
+            Error::Denied(_) => FailureKind::Denied,
+            Error::NoCredentials => FailureKind::MissingCredentials,
+            Error::BudgetExhausted { .. } => FailureKind::BudgetExhausted,
         };
         let retry_after = match &error {
             Error::RateLimited { retry_after, .. } => retry_after.map(|d| d.as_secs()),
+            Error::BudgetExhausted { per_minute, .. } => {
+                Some(u64::from(60 / (*per_minute).clamp(1, 60)))
+            }
             _ => None,
         };
         let message = match &error {
@@ -78,7 +79,6 @@ impl ToolFailure {
         };
         Self {
             kind,
-            status,
             message,
             retry_after,
         }
@@ -86,12 +86,15 @@ impl ToolFailure {
 
     /// The failure as an MCP tool error (`isError: true`).
     pub fn into_result(self) -> CallToolResult {
-        let mut detail = json!({"kind": self.kind, "status": self.status});
-        if let Some(seconds) = self.retry_after {
-            detail["retryAfter"] = json!(seconds);
-        }
+        let detail = FailureDetail {
+            kind: self.kind,
+            retry_after: self.retry_after,
+        };
         let mut meta = Map::new();
-        meta.insert(ERROR_META_KEY.to_owned(), detail);
+        meta.insert(
+            ERROR_META_KEY.to_owned(),
+            serde_json::to_value(detail).unwrap_or_default(),
+        );
         CallToolResult::error(vec![ContentBlock::text(self.message)])
             .with_meta(Some(MetaObject(meta)))
     }

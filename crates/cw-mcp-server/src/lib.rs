@@ -4,6 +4,7 @@
 //! serves it through rmcp. [`run`] is the binary's body: configuration, demo
 //! mode, and the stdio transport.
 
+pub mod access;
 pub mod args;
 pub mod budget;
 pub mod catalog;
@@ -45,14 +46,29 @@ pub async fn run(options: Options) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let config = cw_sim::SimConfig {
+        // The tunables (timeouts, sharing, budget) still come from the environment.
+        let mut config = match Config::site_from_lookup(|name| std::env::var(name).ok()) {
+            Ok(config) => config,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        };
+        let sim_config = cw_sim::SimConfig {
             now,
             ..cw_sim::SimConfig::default()
         };
-        match cw_sim::start(config).await {
+        match cw_sim::start(sim_config).await {
             Ok(sim) => {
                 tracing::info!(url = %sim.url(), "demo mode: serving demo data from the built-in ConnectWise simulator");
-                (sim.client_config(), Some(sim))
+                let demo = sim.client_config();
+                config.api_url = demo.api_url;
+                config.codebase = demo.codebase;
+                config.company_id = demo.company_id;
+                config.public_key = demo.public_key;
+                config.private_key = demo.private_key;
+                config.client_id = demo.client_id;
+                (config, Some(sim))
             }
             Err(error) => {
                 eprintln!("error: could not start the demo simulator: {error}");
@@ -60,7 +76,13 @@ pub async fn run(options: Options) -> ExitCode {
             }
         }
     } else {
-        match Config::from_env() {
+        let lookup = |name: &str| std::env::var(name).ok();
+        let config = if options.credentials == "request" {
+            Config::site_from_lookup(lookup)
+        } else {
+            Config::from_lookup(lookup)
+        };
+        match config {
             Ok(config) => (config, None),
             Err(error @ ConfigError::MissingCredentials(_)) => {
                 eprintln!(
@@ -74,21 +96,34 @@ pub async fn run(options: Options) -> ExitCode {
             }
         }
     };
-    for warning in config.warnings() {
-        tracing::warn!("{warning}");
-    }
-    let client = match Client::new(&config) {
+    let access = match access::Access::from_options(&options, &config.api_url) {
+        Ok(access) => access,
+        Err(problem) => {
+            eprintln!("error: {problem}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut config = config;
+    config.policy = access.paths.clone();
+    let client = if access.per_request() {
+        Client::unauthenticated(&config)
+    } else {
+        for warning in config.warnings() {
+            tracing::warn!("{warning}");
+        }
+        Client::new(&config)
+    };
+    let client = match client {
         Ok(client) => client,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(2);
         }
     };
-    tracing::info!(api = %client.base_url(), tools = catalog::CATALOG.len(), profile = %options.tool_profile, "cw-mcp-server ready on stdio");
-    let service = match ConnectWiseServer::new(client, &profile, options.answer_budget as usize)
-        .serve(rmcp::transport::io::stdio_pipes())
-        .await
-    {
+    tracing::info!(api = %client.base_url(), tools = catalog::CATALOG.len(), profile = %options.tool_profile, credentials = %options.credentials, "cw-mcp-server ready on stdio");
+    let server =
+        ConnectWiseServer::with_access(client, &profile, options.answer_budget as usize, access);
+    let service = match server.serve(rmcp::transport::io::stdio_pipes()).await {
         Ok(service) => service,
         Err(error) => {
             tracing::error!(%error, "MCP handshake failed");

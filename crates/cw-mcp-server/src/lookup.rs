@@ -117,6 +117,6 @@ mod tests {
             "\"Summit\" matches 2 company records: 7 (Summit1 / Summit), 9 (Summit2 / Summit). Give `company_id` as one of these ids."
         );
         let none = choose(&[], &fields, "board", "board_id", "Nope").unwrap_err();
-        assert_eq!(none.status, 404);
+        assert_eq!(none.kind, cw_boundary::FailureKind::NotFound);
     }
 }

@@ -273,7 +273,7 @@ mod tests {
         let count = Target::resolve("service/tickets/count").unwrap();
         assert_eq!(count.kind, Kind::Count);
         let near = Target::resolve("/service/ticket/20001/notes").unwrap_err();
-        assert_eq!(near.status, 404);
+        assert_eq!(near.kind, cw_boundary::FailureKind::NotFound);
         assert_eq!(
             near.message,
             "ConnectWise has no path /service/ticket/20001/notes. Nearest: /service/tickets/{parentId}/notes. connectwise_find_endpoints finds paths by keyword."

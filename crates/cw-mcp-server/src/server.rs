@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use cw_boundary::{CREDENTIALS_META_KEY, CallCredentials, FailureKind, REPORT_META_KEY};
 use cw_catalog::Kind;
 use cw_client::{ApiPath, Client};
 use rmcp::model::{
@@ -15,6 +16,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 
+use crate::access::Access;
 use crate::args::{Args, IdOrName};
 use crate::catalog::{CATALOG, COUNTABLE, ToolKind, ToolSpec, find};
 use crate::errors::ToolFailure;
@@ -45,6 +47,7 @@ pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
 #[derive(Clone)]
 pub struct ConnectWiseServer {
     client: Client,
+    access: Arc<Access>,
     listed: Arc<[Tool]>,
     answer_budget: usize,
 }
@@ -53,30 +56,79 @@ impl ConnectWiseServer {
     /// A server answering with `client`, listing the tools of `profile`, with answers cut
     /// to `answer_budget` characters. Every tool stays callable, listed or not.
     pub fn new(client: Client, profile: &Profile, answer_budget: usize) -> Self {
+        Self::with_access(client, profile, answer_budget, Access::open())
+    }
+
+    /// A server as [`ConnectWiseServer::new`], under the operator's access policy: tools it
+    /// does not allow are neither listed nor callable, and in per-request mode every call
+    /// runs with its own credentials.
+    pub fn with_access(
+        client: Client,
+        profile: &Profile,
+        answer_budget: usize,
+        access: Access,
+    ) -> Self {
         Self {
             client,
             listed: CATALOG
                 .iter()
-                .filter(|t| profile.lists(t))
+                .filter(|t| profile.lists(t) && access.allows_tool(t.name))
                 .map(tool)
                 .collect(),
+            access: Arc::new(access),
             answer_budget,
         }
     }
 
-    /// Runs one tool call; failures come back as tool errors, never panics.
+    /// Runs one tool call with the server's credentials; failures come back as tool errors.
     pub async fn call(&self, name: &str, arguments: &Map<String, Value>) -> CallToolResult {
-        let started = Instant::now();
+        self.call_as(name, arguments, None).await
+    }
+
+    /// Runs one tool call with `credentials` in per-request mode (ignored otherwise); the
+    /// result's `_meta` reports what the call sent to ConnectWise. Never panics.
+    pub async fn call_as(
+        &self,
+        name: &str,
+        arguments: &Map<String, Value>,
+        credentials: Option<CallCredentials>,
+    ) -> CallToolResult {
         let Some(spec) = find(name) else {
-            return ToolFailure {
-                kind: "unknown_tool",
-                status: 404,
-                message: format!("no tool named `{name}`; list the tools to see the names"),
-                retry_after: None,
-            }
+            return ToolFailure::new(
+                FailureKind::UnknownTool,
+                format!("no tool named `{name}`; list the tools to see the names"),
+            )
             .into_result();
         };
-        let outcome = self.run(spec, arguments).await;
+        if !self.access.allows_tool(spec.name) {
+            return self.access.tool_refusal(spec.name).into_result();
+        }
+        let client = match self.access.client_for(&self.client, credentials) {
+            Ok(client) => client,
+            Err(failure) => return failure.into_result(),
+        };
+        let (client, recorder) = client.recording();
+        let mut result = self.answer(spec, arguments, &client).await;
+        let report = serde_json::to_value(recorder.report()).unwrap_or_default();
+        result
+            .meta
+            .get_or_insert_with(Default::default)
+            .0
+            .insert(REPORT_META_KEY.to_owned(), report);
+        result
+    }
+
+    async fn answer(
+        &self,
+        spec: &ToolSpec,
+        arguments: &Map<String, Value>,
+        client: &Client,
+    ) -> CallToolResult {
+        let started = Instant::now();
+        let outcome = self
+            .run(spec, arguments, client)
+            .await
+            .map_err(|failure| self.in_request_terms(failure));
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match outcome {
             Ok(value) => {
@@ -102,7 +154,7 @@ impl ConnectWiseServer {
                 tracing::info!(
                     tool = spec.name,
                     elapsed_ms,
-                    kind = failure.kind,
+                    kind = %failure.kind,
                     "tool call failed"
                 );
                 failure.into_result()
@@ -110,10 +162,28 @@ impl ConnectWiseServer {
         }
     }
 
+    /// In per-request mode a 401 is about the caller's own keys, not the server's settings.
+    fn in_request_terms(&self, failure: ToolFailure) -> ToolFailure {
+        if failure.kind != FailureKind::UpstreamAuth || !self.access.per_request() {
+            return failure;
+        }
+        let said = failure
+            .message
+            .split_once("ConnectWise said: ")
+            .map_or("", |(_, said)| said);
+        ToolFailure::new(
+            FailureKind::UpstreamAuth,
+            format!(
+                "ConnectWise did not accept this call's credentials (401): check the X-CW-Company-Id, X-CW-Public-Key and X-CW-Private-Key sent (in OpenWebUI, the tool's user valves) and the clientId. ConnectWise said: {said}"
+            ),
+        )
+    }
+
     async fn run(
         &self,
         spec: &ToolSpec,
         arguments: &Map<String, Value>,
+        client: &Client,
     ) -> Result<Value, ToolFailure> {
         let args = Args::new(arguments, &argument_names(spec))?;
         match spec.kind {
@@ -127,7 +197,7 @@ impl ConnectWiseServer {
                     page_size: default_page_size,
                     fields: summary,
                 };
-                reads::read(&self.client, &target, &args, defaults, || {
+                reads::read(client, &target, &args, defaults, || {
                     "nothing matched".into()
                 })
                 .await
@@ -139,24 +209,24 @@ impl ConnectWiseServer {
                 noun,
                 default_page_size,
             } => {
-                let id = self.record_id(&args, id_arg, parent, noun).await?;
+                let id = record_id(client, &args, id_arg, parent, noun).await?;
                 let target = Target::of(ApiPath::children(parent, id, child), Kind::Collection);
                 let defaults = Defaults {
                     page_size: default_page_size,
                     fields: None,
                 };
                 let missing = || format!("no {noun} {id}: check `{id_arg}`");
-                reads::read(&self.client, &target, &args, defaults, missing).await
+                reads::read(client, &target, &args, defaults, missing).await
             }
             ToolKind::Get { path, id_arg, noun } => {
-                let id = self.record_id(&args, id_arg, path, noun).await?;
+                let id = record_id(client, &args, id_arg, path, noun).await?;
                 let target = Target::of(ApiPath::record(path, id), Kind::Record);
                 let missing = || {
                     format!(
                         "no {noun} {id}: check `{id_arg}`, or search first to find the right id"
                     )
                 };
-                reads::read(&self.client, &target, &args, Defaults::WHOLE, missing).await
+                reads::read(client, &target, &args, Defaults::WHOLE, missing).await
             }
             ToolKind::Read => {
                 let path = args.string("path")?.ok_or_else(|| {
@@ -169,7 +239,7 @@ impl ConnectWiseServer {
                         target.path.as_str()
                     )
                 };
-                reads::read(&self.client, &target, &args, Defaults::WHOLE, missing).await
+                reads::read(client, &target, &args, Defaults::WHOLE, missing).await
             }
             ToolKind::FindEndpoints => {
                 let query = args.string("query")?.ok_or_else(|| {
@@ -201,7 +271,7 @@ impl ConnectWiseServer {
                         ))
                     })?;
                 let target = Target::of(ApiPath::collection(path).count(), Kind::Count);
-                let counted = reads::read(&self.client, &target, &args, Defaults::WHOLE, || {
+                let counted = reads::read(client, &target, &args, Defaults::WHOLE, || {
                     "nothing to count".into()
                 })
                 .await?;
@@ -212,13 +282,10 @@ impl ConnectWiseServer {
                 Ok(answer)
             }
             ToolKind::SystemInfo => {
-                let info = self
-                    .client
-                    .get_value(&ApiPath::collection("/system/info"))
-                    .await;
+                let info = client.get_value(&ApiPath::collection("/system/info")).await;
                 let info =
                     info.map_err(|e| ToolFailure::from_client(e, || "no /system/info".into()))?;
-                let mut answer = json!({"connected": true, "apiUrl": self.client.base_url()});
+                let mut answer = json!({"connected": true, "apiUrl": client.base_url()});
                 if let (Value::Object(answer), Value::Object(info)) =
                     (&mut answer, shape::record(info))
                 {
@@ -228,26 +295,26 @@ impl ConnectWiseServer {
             }
         }
     }
+}
 
-    /// The id in `id_arg`: given as a number, or looked up by identifier or exact name in
-    /// the collection at `path`.
-    async fn record_id(
-        &self,
-        args: &Args<'_>,
-        id_arg: &str,
-        path: &'static str,
-        noun: &str,
-    ) -> Result<u64, ToolFailure> {
-        match args.id_or_name(id_arg)? {
-            IdOrName::Id(id) => Ok(id),
-            IdOrName::Name(name) => {
-                let fields = lookup::name_fields(path);
-                if fields.is_empty() {
-                    // Nothing to look a name up by: say what a numeric id is.
-                    return args.id(id_arg).map_err(Into::into);
-                }
-                lookup::by_name(&self.client, path, &fields, noun, id_arg, name).await
+/// The id in `id_arg`: given as a number, or looked up by identifier or exact name in
+/// the collection at `path`.
+async fn record_id(
+    client: &Client,
+    args: &Args<'_>,
+    id_arg: &str,
+    path: &'static str,
+    noun: &str,
+) -> Result<u64, ToolFailure> {
+    match args.id_or_name(id_arg)? {
+        IdOrName::Id(id) => Ok(id),
+        IdOrName::Name(name) => {
+            let fields = lookup::name_fields(path);
+            if fields.is_empty() {
+                // Nothing to look a name up by: say what a numeric id is.
+                return args.id(id_arg).map_err(Into::into);
             }
+            lookup::by_name(client, path, &fields, noun, id_arg, name).await
         }
     }
 }
@@ -302,7 +369,15 @@ impl ServerHandler for ConnectWiseServer {
                 None,
             ));
         }
+        let credentials = request
+            .meta
+            .as_ref()
+            .and_then(|meta| meta.0.0.get(CREDENTIALS_META_KEY))
+            .and_then(|value| serde_json::from_value(value.clone()).ok());
         let arguments = request.arguments.unwrap_or_default();
-        Ok(self.call(&request.name, &arguments).await.into())
+        Ok(self
+            .call_as(&request.name, &arguments, credentials)
+            .await
+            .into())
     }
 }

@@ -32,6 +32,8 @@ async fn harness_with(config: impl FnOnce(&SimHandle) -> cw_client::Config) -> H
         base_delay: std::time::Duration::from_millis(1),
         ..RetryPolicy::default()
     };
+    // Some tests read hundreds of paths in a row; the budget has tests of its own.
+    client_config.budget.per_minute = 0;
     let server = ConnectWiseServer::new(
         Client::new(&client_config).unwrap(),
         &Profile::parse("all").unwrap(),
@@ -456,7 +458,7 @@ async fn failures_say_what_to_fix() {
         text.contains("\n                ^"),
         "caret under the spot: {text}"
     );
-    assert_eq!(detail, json!({"kind": "invalid_arguments", "status": 400}));
+    assert_eq!(detail, json!({"kind": "invalid_arguments"}));
     let (text, _) = h
         .error("connectwise_get_tickets", json!({"pageSize": 5000}))
         .await;
@@ -525,10 +527,7 @@ async fn failures_say_what_to_fix() {
         text.contains("429") && text.contains("retry after 90 s"),
         "{text}"
     );
-    assert_eq!(
-        detail,
-        json!({"kind": "rate_limited", "status": 429, "retryAfter": 90})
-    );
+    assert_eq!(detail, json!({"kind": "rate_limited", "retryAfter": 90}));
     h.sim.faults().add(Fault::status(500).times(2));
     let (text, detail) = h.error("connectwise_get_members", json!({})).await;
     assert!(text.contains("ConnectWise failed (500)"), "{text}");

@@ -5,6 +5,7 @@ use axum::response::Response;
 use base64::Engine as _;
 
 use crate::errors::cw_error;
+use crate::members::Member;
 
 /// The credentials the simulator accepts.
 #[derive(Clone, PartialEq, Eq)]
@@ -60,23 +61,23 @@ impl Credentials {
     }
 }
 
-/// ConnectWise's 401 answer when the request may not proceed; `None` lets it through.
-pub fn denial(
+/// The member whose credentials the request carries, or ConnectWise's 401 answer.
+pub fn authenticate<'m>(
     headers: &HeaderMap,
-    credentials: &Credentials,
+    members: &'m [Member],
     pinned_client_id: Option<&str>,
-) -> Option<Response> {
-    let authorized = headers
+) -> Result<&'m Member, Box<Response>> {
+    let header = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| credentials.accepts(v));
-    if !authorized {
-        return Some(cw_error(
+        .unwrap_or_default();
+    let Some(member) = members.iter().find(|m| m.credentials.accepts(header)) else {
+        return Err(Box::new(cw_error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             "The credentials provided are not valid: use Basic auth with company+publicKey:privateKey",
-        ));
-    }
+        )));
+    };
     let client_id = headers
         .get("clientid")
         .and_then(|v| v.to_str().ok())
@@ -91,7 +92,11 @@ pub fn denial(
         } else {
             format!("clientId {client_id:?} is not recognised")
         };
-        return Some(cw_error(StatusCode::UNAUTHORIZED, "Unauthorized", message));
+        return Err(Box::new(cw_error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            message,
+        )));
     }
-    None
+    Ok(member)
 }

@@ -16,6 +16,8 @@ pub struct JournalEntry {
     pub headers: Vec<(String, String)>,
     /// Status answered.
     pub status: u16,
+    /// The identifier of the API member whose credentials were accepted, if any.
+    pub member: Option<String>,
 }
 
 impl JournalEntry {

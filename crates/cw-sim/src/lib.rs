@@ -17,6 +17,7 @@ pub mod errors;
 pub mod eval;
 pub mod faults;
 pub mod journal;
+pub mod members;
 pub mod resources;
 pub mod synth;
 
@@ -31,6 +32,7 @@ pub use auth::Credentials;
 pub use data::Dataset;
 pub use faults::{Fault, FaultBody, Faults};
 pub use journal::{Journal, JournalEntry};
+pub use members::{Member, Role};
 pub use server::router;
 
 /// The clientId the demo configuration sends (any GUID is accepted unless one is pinned).
@@ -64,8 +66,10 @@ pub struct SimConfig {
     /// The data's "now" (Unix seconds): every date is before it. Tests keep
     /// [`data::time::FIXED_NOW`]; demo mode uses today or a pinned day.
     pub now: i64,
-    /// Accepted credentials.
+    /// The credentials of the API member with every permission.
     pub credentials: Credentials,
+    /// Further API members with narrower roles (by default a help-desk technician).
+    pub members: Vec<Member>,
     /// A pinned clientId; `None` accepts any GUID.
     pub client_id: Option<String>,
     /// Delay added to every request.
@@ -84,6 +88,7 @@ impl Default for SimConfig {
             scale: 1.0,
             now: data::time::FIXED_NOW,
             credentials: Credentials::demo(),
+            members: vec![Member::technician()],
             client_id: None,
             latency: None,
             journal_capacity: 10_000,
@@ -124,9 +129,11 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
             )
         }
     };
+    let mut members = vec![Member::admin(config.credentials)];
+    members.extend(config.members);
     let state = Arc::new(server::State {
         dataset,
-        credentials: config.credentials,
+        members,
         client_id: config.client_id,
         latency: config.latency,
         faults: Faults::default(),
@@ -165,7 +172,17 @@ impl SimHandle {
 
     /// A client configuration for this simulator with the demo credentials.
     pub fn client_config(&self) -> cw_client::Config {
-        let credentials = &self.state.credentials;
+        self.member_config(&self.state.members[0])
+    }
+
+    /// The API members the simulator accepts, the one with every permission first.
+    pub fn members(&self) -> &[Member] {
+        &self.state.members
+    }
+
+    /// A client configuration for this simulator acting as `member`.
+    pub fn member_config(&self, member: &Member) -> cw_client::Config {
+        let credentials = &member.credentials;
         let mut config = cw_client::Config::new(
             credentials.company.clone(),
             cw_client::Secret::new(credentials.public_key.clone()),

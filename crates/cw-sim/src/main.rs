@@ -76,6 +76,7 @@ async fn serve(args: Args) -> std::process::ExitCode {
             public_key: args.public_key,
             private_key: args.private_key,
         },
+        members: vec![cw_sim::Member::technician()],
         client_id: args.client_id,
         latency: (args.latency_ms > 0).then(|| Duration::from_millis(args.latency_ms)),
         journal_capacity: 1_000,

@@ -14,12 +14,13 @@ use axum::routing::get;
 use cw_client::conditions::{self, Expr};
 use serde_json::{Value, json};
 
-use crate::auth::{self, Credentials};
+use crate::auth;
 use crate::data::{Dataset, record_id};
 use crate::errors::{cw_error, invalid, no_route, not_found, out_of_range};
 use crate::eval;
 use crate::faults::Faults;
 use crate::journal::{Journal, JournalEntry};
+use crate::members::{Member, Role};
 use crate::resources::{RESOURCES, Target, route};
 use crate::synth::SynthTarget;
 
@@ -28,8 +29,8 @@ use crate::synth::SynthTarget;
 pub struct State {
     /// The records.
     pub dataset: Arc<Dataset>,
-    /// Accepted credentials.
-    pub credentials: Credentials,
+    /// The API members accepted, the one with every permission first.
+    pub members: Vec<Member>,
     /// A pinned clientId (any GUID is accepted when `None`).
     pub client_id: Option<String>,
     /// Delay added to every request.
@@ -91,15 +92,24 @@ async fn journal_and_faults(
         query,
         headers,
         status: response.status().as_u16(),
+        member: response
+            .extensions()
+            .get::<Authenticated>()
+            .map(|a| a.0.clone()),
     });
     response
 }
+
+/// The identifier of the member a request was answered for, for the journal.
+#[derive(Clone)]
+struct Authenticated(String);
 
 async fn company_info(
     AxumState(state): AxumState<Shared>,
     Path(company): Path<String>,
 ) -> Response {
-    if !company.eq_ignore_ascii_case(&state.credentials.company) {
+    let ours = &state.members[0].credentials.company;
+    if !company.eq_ignore_ascii_case(ours) {
         return cw_error(
             StatusCode::NOT_FOUND,
             "NotFound",
@@ -108,7 +118,7 @@ async fn company_info(
     }
     axum::Json(json!({
         "CompanyName": "Demo MSP", "Codebase": "v4_6_release/", "VersionCode": "v2025.1",
-        "VersionNumber": "v2025.1.10487", "CompanyID": state.credentials.company, "IsCloud": false,
+        "VersionNumber": "v2025.1.10487", "CompanyID": ours, "IsCloud": false,
     }))
     .into_response()
 }
@@ -131,9 +141,36 @@ async fn api(
             format!("{method} is not supported by this simulator"),
         );
     }
-    if let Some(denied) = auth::denial(&headers, &state.credentials, state.client_id.as_deref()) {
-        return denied;
-    }
+    let member = match auth::authenticate(&headers, &state.members, state.client_id.as_deref()) {
+        Ok(member) => member,
+        Err(denied) => return *denied,
+    };
+    let mut response = match member.role.denied_module(rest) {
+        Some(module) => cw_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            format!(
+                "Member {} has no security role access to the {module} module",
+                member.identifier
+            ),
+        ),
+        None => answer(&state, &member.role, rest, query, &headers, &uri),
+    };
+    response
+        .extensions_mut()
+        .insert(Authenticated(member.identifier.clone()));
+    response
+}
+
+/// The answer to an authenticated GET under the API root, seen through `role`.
+fn answer(
+    state: &State,
+    role: &Role,
+    rest: &str,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Response {
     let Ok(Query(pairs)) = query else {
         return invalid("query", "The query string could not be decoded");
     };
@@ -147,23 +184,31 @@ async fn api(
         .is_some_and(|v| v.eq_ignore_ascii_case("forward-only"));
     let data = &state.dataset;
     let table = |key: &str| data.table(key).expect("every routed table is generated");
+    let visible = |path: &str| {
+        table(path)
+            .records()
+            .iter()
+            .filter(|r| role.sees(path, r))
+            .collect::<Vec<_>>()
+    };
+    let parent_hidden = |path: &str, id: u64| {
+        table(path)
+            .get(id)
+            .is_none_or(|record| !role.sees(path, record))
+    };
     match route(rest) {
-        None => synthesized(data, rest, &params, forward_only, &headers, &uri),
+        None => synthesized(data, rest, &params, forward_only, headers, uri),
         Some(Target::SystemInfo) => axum::Json(data.system_info.clone()).into_response(),
-        Some(Target::List(path)) => list(
-            table(path).records().iter().collect(),
-            &params,
-            forward_only,
-            &headers,
-            &uri,
-        ),
-        Some(Target::Count(path)) => count(table(path).records().iter().collect(), &params),
-        Some(Target::Record(path, entity, id)) => match table(path).get(id) {
-            Some(record) => axum::Json(record.clone()).into_response(),
-            None => not_found(entity, id),
-        },
+        Some(Target::List(path)) => list(visible(path), &params, forward_only, headers, uri),
+        Some(Target::Count(path)) => count(visible(path), &params),
+        Some(Target::Record(path, entity, id)) => {
+            match table(path).get(id).filter(|r| role.sees(path, r)) {
+                Some(record) => axum::Json(record.clone()).into_response(),
+                None => not_found(entity, id),
+            }
+        }
         Some(Target::Children(child, parent)) | Some(Target::ChildCount(child, parent))
-            if table(child.resource().parent).get(parent).is_none() =>
+            if parent_hidden(child.resource().parent, parent) =>
         {
             let entity = RESOURCES
                 .iter()
@@ -182,14 +227,19 @@ async fn api(
                 records.iter().collect(),
                 &params,
                 forward_only,
-                &headers,
-                &uri,
+                headers,
+                uri,
             )
         }
         Some(Target::ChildCount(child, parent)) => count(
             table(&child.resource().table_key()).children_of(parent),
             &params,
         ),
+        Some(Target::ChildRecord(child, parent, id))
+            if parent_hidden(child.resource().parent, parent) =>
+        {
+            not_found(child.resource().entity, id)
+        }
         Some(Target::ChildRecord(child, parent, id)) => {
             let records = table(&child.resource().table_key()).children_of(parent);
             match records.into_iter().find(|r| record_id(r) == id) {

@@ -1,0 +1,205 @@
+//! One tool call through the bridge, whatever the surface: the name resolved and
+//! the child awaited once, the caller's credentials sent along in per-request
+//! mode, then the call counted and audited, and its result handed back without
+//! the child's report of what it sent to ConnectWise.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cw_boundary::{
+    CallReport, ERROR_META_KEY, FailureDetail, FailureKind, REPORT_META_KEY, TOOL_PREFIX,
+    names_tool,
+};
+use rmcp::model::CallToolResult;
+use serde_json::{Map, Value};
+
+use crate::audit::{self, Audit, AuditLine};
+use crate::caller::Caller;
+use crate::metrics::Metrics;
+use crate::supervisor::{CallError, Supervisor};
+
+/// Which of the bridge's surfaces a call came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    /// `POST /v1/tools/execute`.
+    Execute,
+    /// `POST /v1/tools/{name}`.
+    OpenApi,
+    /// `/mcp`.
+    Mcp,
+}
+
+impl Surface {
+    fn as_str(self) -> &'static str {
+        match self {
+            Surface::Execute => "execute",
+            Surface::OpenApi => "openapi",
+            Surface::Mcp => "mcp",
+        }
+    }
+}
+
+/// What every call goes through.
+#[derive(Debug)]
+pub struct Calls {
+    supervisor: Arc<Supervisor>,
+    timeout: Duration,
+    per_request: bool,
+    audit: Audit,
+    metrics: Arc<Metrics>,
+}
+
+/// A call's tool result, under the tool's full name.
+#[derive(Debug)]
+pub struct Answered {
+    /// The tool's full name.
+    pub tool: String,
+    /// The child's result, without its report.
+    pub result: CallToolResult,
+}
+
+impl Calls {
+    /// Calls to `supervisor`'s child, each allowed `timeout`.
+    pub fn new(
+        supervisor: Arc<Supervisor>,
+        timeout: Duration,
+        per_request: bool,
+        audit: Audit,
+    ) -> Self {
+        Self {
+            metrics: Arc::new(Metrics::new(supervisor.clone())),
+            supervisor,
+            timeout,
+            per_request,
+            audit,
+        }
+    }
+
+    /// True when each call brings its own ConnectWise credentials.
+    pub fn per_request(&self) -> bool {
+        self.per_request
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The tool-call timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Runs one call for `caller`, counts it and writes its audit line.
+    pub async fn call(
+        &self,
+        surface: Surface,
+        caller: &Caller,
+        name: &str,
+        arguments: Map<String, Value>,
+    ) -> Result<Answered, CallError> {
+        let started = Instant::now();
+        let _in_flight = self.metrics.started();
+        let shown_arguments = audit::shown_arguments(&arguments);
+        let mut outcome = self.dispatch(caller, name, arguments).await;
+        let (tool, outcome_name, report, answer_bytes) = match &mut outcome {
+            Ok(answered) => {
+                let report = take_report(&mut answered.result);
+                let kind = failure_kind(&answered.result);
+                let bytes = answered
+                    .result
+                    .content
+                    .iter()
+                    .filter_map(|c| c.as_text())
+                    .map(|t| t.text.len())
+                    .sum();
+                let tool = match kind {
+                    Some(FailureKind::UnknownTool) => "unknown".to_owned(),
+                    _ => answered.tool.clone(),
+                };
+                (tool, kind.map_or("ok", FailureKind::as_str), report, bytes)
+            }
+            Err(error) => {
+                let tool = match error {
+                    CallError::Rejected(_) => "unknown".to_owned(),
+                    _ => full_name(name),
+                };
+                (tool, error.kind(), None, 0)
+            }
+        };
+        let took = started.elapsed();
+        self.metrics
+            .answered(&tool, surface.as_str(), outcome_name, took, report.as_ref());
+        self.audit.write(&AuditLine {
+            log: "audit",
+            time: audit::now(),
+            surface: surface.as_str(),
+            caller,
+            tool: &tool,
+            arguments: shown_arguments,
+            outcome: outcome_name,
+            duration_ms: took.as_millis() as u64,
+            answer_bytes,
+            connectwise: report.as_ref(),
+        });
+        outcome
+    }
+
+    async fn dispatch(
+        &self,
+        caller: &Caller,
+        name: &str,
+        arguments: Map<String, Value>,
+    ) -> Result<Answered, CallError> {
+        let running = self.supervisor.ready().await?;
+        // A listed tool by either of its names; any other name goes to the server as given,
+        // since every tool is callable whether the operator's profile lists it or not.
+        let tool = running
+            .tools
+            .iter()
+            .find(|t| names_tool(&t.name, name))
+            .map_or_else(|| full_name(name), |t| t.name.to_string());
+        let credentials = caller.credentials.as_ref().filter(|_| self.per_request);
+        let asked = if running.tools.iter().any(|t| t.name == tool) {
+            &tool
+        } else {
+            name
+        };
+        let result = running
+            .call(asked, arguments, credentials, self.timeout)
+            .await?;
+        Ok(Answered { tool, result })
+    }
+}
+
+/// The name with its prefix.
+fn full_name(name: &str) -> String {
+    if name.starts_with(TOOL_PREFIX) {
+        name.to_owned()
+    } else {
+        format!("{TOOL_PREFIX}{name}")
+    }
+}
+
+/// Removes the child's report from a result's `_meta`.
+fn take_report(result: &mut CallToolResult) -> Option<CallReport> {
+    let meta = result.meta.as_mut()?;
+    let report = meta.0.remove(REPORT_META_KEY)?;
+    if meta.0.is_empty() {
+        result.meta = None;
+    }
+    serde_json::from_value(report).ok()
+}
+
+/// The failure's detail, when the result is a tool error.
+pub fn failure_detail(result: &CallToolResult) -> Option<FailureDetail> {
+    let detail = result.meta.as_ref()?.0.get(ERROR_META_KEY)?;
+    serde_json::from_value(detail.clone()).ok()
+}
+
+fn failure_kind(result: &CallToolResult) -> Option<FailureKind> {
+    if result.is_error != Some(true) {
+        return None;
+    }
+    Some(failure_detail(result).map_or(FailureKind::UpstreamError, |d| d.kind))
+}

@@ -1,0 +1,298 @@
+//! The operator's say over who reads what: where ConnectWise credentials come from
+//! (the server's own, or each call's), which sites a call may name, and which tools,
+//! modules and paths may be used at all.
+
+use cw_boundary::{CallCredentials, FailureKind, names_tool};
+use cw_catalog::catalog;
+use cw_client::{Client, Credentials, PathPolicy, Secret};
+
+use crate::catalog::CATALOG;
+use crate::config::Options;
+use crate::errors::ToolFailure;
+
+/// Where the credentials of a call's ConnectWise requests come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// The server's own (`CW_COMPANY_ID`, `CW_PUBLIC_KEY`, `CW_PRIVATE_KEY`).
+    Server,
+    /// Each call's: the bridge's `X-CW-*` headers, carried in the call's `_meta`.
+    Request {
+        /// Site URLs a call may name; the first is the default.
+        sites: Vec<String>,
+    },
+}
+
+/// The access policy: credentials, tools, and the paths the client may read.
+#[derive(Debug, Clone)]
+pub struct Access {
+    /// Where credentials come from.
+    pub credentials: CredentialSource,
+    /// The modules and paths allowed, enforced by the client.
+    pub paths: PathPolicy,
+    allow_tools: Vec<&'static str>,
+    deny_tools: Vec<&'static str>,
+}
+
+impl Access {
+    /// Everything allowed, with the server's own credentials.
+    pub fn open() -> Self {
+        Self {
+            credentials: CredentialSource::Server,
+            paths: PathPolicy::open(),
+            allow_tools: Vec::new(),
+            deny_tools: Vec::new(),
+        }
+    }
+
+    /// The policy the options describe, its names checked against the catalogs;
+    /// `default_site` is the site the server reads (`CW_API_URL`, or the demo's).
+    pub fn from_options(options: &Options, default_site: &str) -> Result<Self, String> {
+        let credentials = match options.credentials.as_str() {
+            "server" => CredentialSource::Server,
+            "request" => {
+                let mut sites = vec![default_site.trim_end_matches('/').to_owned()];
+                for site in list(options.allowed_sites.as_deref()) {
+                    if !site.starts_with("https://") && !site.starts_with("http://") {
+                        return Err(format!(
+                            "CW_ALLOWED_SITES: {site:?} is not a site URL such as https://api-eu.myconnectwise.net"
+                        ));
+                    }
+                    sites.push(site.trim_end_matches('/').to_owned());
+                }
+                CredentialSource::Request { sites }
+            }
+            other => {
+                return Err(format!(
+                    "CW_CREDENTIALS must be server (the server's own keys) or request (each call's X-CW-* headers), not {other:?}"
+                ));
+            }
+        };
+        let modules =
+            |variable: &str, text: Option<&str>| -> Result<Vec<String>, String> {
+                let known: Vec<&str> = {
+                    let mut m: Vec<&str> = catalog()
+                        .endpoints
+                        .iter()
+                        .map(|e| e.module.as_str())
+                        .collect();
+                    m.sort_unstable();
+                    m.dedup();
+                    m
+                };
+                list(text)
+                .map(|name| match known.iter().find(|k| k.eq_ignore_ascii_case(name)) {
+                    Some(k) => Ok(k.to_string()),
+                    None => Err(format!(
+                        "{variable}: {name:?} is not a ConnectWise module; the modules are {}",
+                        known.join(", ")
+                    )),
+                })
+                .collect()
+            };
+        let paths = |variable: &str, text: Option<&str>| -> Result<Vec<String>, String> {
+            list(text)
+                .map(|path| match path.starts_with('/') {
+                    true => Ok(path.to_owned()),
+                    false => Err(format!(
+                        "{variable}: {path:?} is not a path; write it from the module on, e.g. /system/members"
+                    )),
+                })
+                .collect()
+        };
+        let tools = |variable: &str, text: Option<&str>| -> Result<Vec<&'static str>, String> {
+            list(text)
+                .map(|name| {
+                    CATALOG
+                        .iter()
+                        .find(|t| names_tool(t.name, name))
+                        .map(|t| t.name)
+                        .ok_or_else(|| format!("{variable}: there is no tool named {name:?}"))
+                })
+                .collect()
+        };
+        Ok(Self {
+            credentials,
+            paths: PathPolicy::new(
+                modules("CW_ALLOW_MODULES", options.allow_modules.as_deref())?,
+                modules("CW_DENY_MODULES", options.deny_modules.as_deref())?,
+                paths("CW_ALLOW_PATHS", options.allow_paths.as_deref())?,
+                paths("CW_DENY_PATHS", options.deny_paths.as_deref())?,
+            ),
+            allow_tools: tools("CW_ALLOW_TOOLS", options.allow_tools.as_deref())?,
+            deny_tools: tools("CW_DENY_TOOLS", options.deny_tools.as_deref())?,
+        })
+    }
+
+    /// True when the tool may be listed and called.
+    pub fn allows_tool(&self, name: &str) -> bool {
+        !self.deny_tools.contains(&name)
+            && (self.allow_tools.is_empty() || self.allow_tools.contains(&name))
+    }
+
+    /// The refusal of a tool the policy does not allow.
+    pub fn tool_refusal(&self, name: &str) -> ToolFailure {
+        let why = if self.deny_tools.contains(&name) {
+            "it is denied (CW_DENY_TOOLS)".to_owned()
+        } else {
+            format!(
+                "only {} are allowed (CW_ALLOW_TOOLS)",
+                self.allow_tools.join(", ")
+            )
+        };
+        ToolFailure::new(
+            FailureKind::Denied,
+            format!(
+                "the operator's access policy does not allow the tool `{name}`: {why}. Ask the operator if you need it"
+            ),
+        )
+    }
+
+    /// True in per-request mode.
+    pub fn per_request(&self) -> bool {
+        matches!(self.credentials, CredentialSource::Request { .. })
+    }
+
+    /// The client a call runs with: the server's own, or, in per-request mode, the
+    /// call's member at the site it names. Never the server's when the call's are missing.
+    pub fn client_for(
+        &self,
+        server: &Client,
+        given: Option<CallCredentials>,
+    ) -> Result<Client, ToolFailure> {
+        let CredentialSource::Request { sites } = &self.credentials else {
+            return Ok(server.clone());
+        };
+        let given = given.unwrap_or(CallCredentials {
+            company_id: String::new(),
+            public_key: String::new(),
+            private_key: String::new(),
+            client_id: None,
+            site: None,
+        });
+        let missing: Vec<&str> = [
+            ("X-CW-Company-Id", &given.company_id),
+            ("X-CW-Public-Key", &given.public_key),
+            ("X-CW-Private-Key", &given.private_key),
+        ]
+        .into_iter()
+        .filter(|(_, value)| value.trim().is_empty())
+        .map(|(header, _)| header)
+        .collect();
+        if !missing.is_empty() {
+            return Err(ToolFailure::new(
+                FailureKind::MissingCredentials,
+                format!(
+                    "this server reads ConnectWise with each caller's own API keys (CW_CREDENTIALS=request), and this call lacks {}. Send X-CW-Company-Id, X-CW-Public-Key and X-CW-Private-Key (optionally X-CW-Client-Id and X-CW-Site) with every call; in OpenWebUI, set them in the ConnectWise tool's user valves",
+                    missing.join(", ")
+                ),
+            ));
+        }
+        let site = match given.site.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => sites[0].as_str(),
+            Some(asked) => sites.iter().find(|site| same_site(site, asked)).ok_or_else(|| {
+                ToolFailure::new(
+                    FailureKind::SiteNotAllowed,
+                    format!(
+                        "X-CW-Site {asked:?} is not a site this server may read; the operator allows {} (CW_ALLOWED_SITES). Leave X-CW-Site out to use the first",
+                        sites.join(", ")
+                    ),
+                )
+            })?,
+        };
+        let credentials = Credentials {
+            company_id: given.company_id.trim().to_owned(),
+            public_key: Secret::new(given.public_key.trim()),
+            private_key: Secret::new(given.private_key.trim()),
+            client_id: given
+                .client_id
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| server.client_id().to_owned()),
+        };
+        server.as_member(&credentials, site).map_err(|error| {
+            ToolFailure::new(
+                FailureKind::MissingCredentials,
+                format!("the X-CW-* credentials of this call cannot be used: {error}"),
+            )
+        })
+    }
+}
+
+/// True when `asked` names `site`: its whole URL, or its host (with its port, if any).
+fn same_site(site: &str, asked: &str) -> bool {
+    let asked = asked.trim_end_matches('/');
+    let host = site.split_once("://").map_or(site, |(_, rest)| rest);
+    site.eq_ignore_ascii_case(asked) || host.eq_ignore_ascii_case(asked)
+}
+
+/// The comma-separated items of a setting.
+fn list(text: Option<&str>) -> impl Iterator<Item = &str> {
+    text.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn options(args: &[&str]) -> Options {
+        let mut all = vec!["cw-mcp-server"];
+        all.extend(args);
+        Options::try_parse_from(all).unwrap()
+    }
+
+    #[test]
+    fn names_are_checked_against_the_catalogs() {
+        let site = "https://api-na.myconnectwise.net";
+        let access = Access::from_options(
+            &options(&[
+                "--deny-modules",
+                "Finance",
+                "--deny-tools",
+                "get_members",
+                "--deny-paths",
+                "/system/members",
+            ]),
+            site,
+        )
+        .unwrap();
+        assert!(!access.allows_tool("connectwise_get_members"));
+        assert!(access.allows_tool("connectwise_get_tickets"));
+        assert!(access.paths.check("/finance/agreements").is_err());
+        assert!(Options::try_parse_from(["cw-mcp-server", "--credentials", "header"]).is_err());
+        for bad in [
+            vec!["--deny-modules", "fnance"],
+            vec!["--deny-tools", "nope"],
+            vec!["--deny-paths", "system/members"],
+            vec![
+                "--credentials",
+                "request",
+                "--allowed-sites",
+                "evil.example",
+            ],
+        ] {
+            assert!(
+                Access::from_options(&options(&bad), site).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_site_is_named_by_its_url_or_its_host() {
+        assert!(same_site(
+            "https://api-eu.myconnectwise.net",
+            "api-eu.myconnectwise.net"
+        ));
+        assert!(same_site("http://127.0.0.1:8080", "http://127.0.0.1:8080/"));
+        assert!(same_site("http://127.0.0.1:8080", "127.0.0.1:8080"));
+        assert!(!same_site("http://127.0.0.1:8080", "127.0.0.1"));
+        assert!(!same_site(
+            "https://api-eu.myconnectwise.net",
+            "evil.example"
+        ));
+    }
+}
