@@ -29,17 +29,48 @@ class Tools:
         )
         TIMEOUT_SECONDS: int = Field(default=60, description="Seconds to wait for the bridge before giving up.")
 
+    class UserValves(BaseModel):
+        CW_COMPANY_ID: str = Field(
+            default="",
+            description="Your ConnectWise company id. Needed when the bridge reads ConnectWise with each technician's own API keys (CW_CREDENTIALS=request).",
+        )
+        CW_PUBLIC_KEY: str = Field(default="", description="Your ConnectWise API member's public key.")
+        CW_PRIVATE_KEY: str = Field(default="", description="Your ConnectWise API member's private key.")
+        CW_CLIENT_ID: str = Field(default="", description="Optional: your integration's clientId; the bridge's own otherwise.")
+        CW_SITE: str = Field(default="", description="Optional: which allowed ConnectWise site to read, e.g. api-eu.myconnectwise.net.")
+
     def __init__(self):
         self.valves = self.Valves()
 
-    async def _call(self, tool: str, arguments: dict, status: str, emitter: EventEmitter) -> str:
+    def _headers(self, user: Optional[dict], metadata: Optional[dict]) -> dict:
+        """The bridge key, the technician's own ConnectWise keys and who is asking, as headers."""
+        headers = {"Content-Type": "application/json"}
+        if self.valves.BRIDGE_API_KEY.strip():
+            headers["Authorization"] = f"Bearer {self.valves.BRIDGE_API_KEY.strip()}"
+        user = user or {}
+        valves = user.get("valves")
+        for valve, header in (("CW_COMPANY_ID", "X-CW-Company-Id"), ("CW_PUBLIC_KEY", "X-CW-Public-Key"),
+                              ("CW_PRIVATE_KEY", "X-CW-Private-Key"), ("CW_CLIENT_ID", "X-CW-Client-Id"),
+                              ("CW_SITE", "X-CW-Site")):
+            value = valves.get(valve) if isinstance(valves, dict) else getattr(valves, valve, None)
+            if isinstance(value, str) and value.strip():
+                headers[header] = value.strip()
+        for key, header in (("email", "X-OpenWebUI-User-Email"), ("id", "X-OpenWebUI-User-Id"),
+                            ("name", "X-OpenWebUI-User-Name")):
+            if isinstance(user.get(key), str) and user[key].isprintable():
+                headers[header] = user[key]
+        chat_id = (metadata or {}).get("chat_id")
+        if isinstance(chat_id, str) and chat_id.isprintable():
+            headers["X-OpenWebUI-Chat-Id"] = chat_id
+        return headers
+
+    async def _call(self, tool: str, arguments: dict, status: str, emitter: EventEmitter,
+                    user: Optional[dict] = None, metadata: Optional[dict] = None) -> str:
         """Calls one bridge tool; returns its JSON answer, or a readable error. Never raises."""
         arguments = {k: v for k, v in arguments.items() if v is not None and v != ""}
         await _emit(emitter, status, done=False)
         base = self.valves.CONNECTWISE_BRIDGE_URL.rstrip("/")
-        headers = {"Content-Type": "application/json"}
-        if self.valves.BRIDGE_API_KEY.strip():
-            headers["Authorization"] = f"Bearer {self.valves.BRIDGE_API_KEY.strip()}"
+        headers = self._headers(user, metadata)
         timeout = aiohttp.ClientTimeout(total=max(1, self.valves.TIMEOUT_SECONDS))
         try:
             async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -73,24 +104,27 @@ class Tools:
     # answer the questions asked most. OpenWebUI sends every method to the model on every turn,
     # so there are few of them (the bridge's OpenAPI server and /mcp offer the fuller sets).
 
-    async def find_endpoints(self, query: str, __event_emitter__: EventEmitter = None) -> str:
+    async def find_endpoints(self, query: str, __event_emitter__: EventEmitter = None,
+            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Find ConnectWise API endpoints by keyword (schedule, agreement additions, project phases, board teams, ...). Read them with read.
         :param query: One or a few words, e.g. "schedule entries".
         """
         return await self._call("connectwise_find_endpoints", {"query": query},
-                                f"Finding ConnectWise endpoints for {query}…", __event_emitter__)
+                                f"Finding ConnectWise endpoints for {query}…", __event_emitter__, __user__, __metadata__)
 
-    async def describe_endpoint(self, path: str, __event_emitter__: EventEmitter = None) -> str:
+    async def describe_endpoint(self, path: str, __event_emitter__: EventEmitter = None,
+            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Describe one ConnectWise endpoint: its fields with types and values, child lists, example conditions and call.
         :param path: A path from find_endpoints, e.g. /service/tickets.
         """
         return await self._call("connectwise_describe_endpoint", {"path": path},
-                                f"Describing {path}…", __event_emitter__)
+                                f"Describing {path}…", __event_emitter__, __user__, __metadata__)
 
     async def read(self, path: str, conditions: str = "", order_by: str = "", fields: str = "", page: int = 1,
-                   page_size: int = 25, __event_emitter__: EventEmitter = None) -> str:
+                   page_size: int = 25, __event_emitter__: EventEmitter = None,
+            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Read any ConnectWise path (read-only): a list (/service/tickets), a record (/service/tickets/20001), a child list (/service/tickets/20001/notes) or a count (/service/tickets/count).
         :param path: The path with real ids, e.g. /schedule/entries.
@@ -102,10 +136,11 @@ class Tools:
         """
         return await self._call("connectwise_read", {
             "path": path, "conditions": conditions, "orderBy": order_by, "fields": fields, "page": page,
-            "pageSize": page_size}, f"Reading {path}…", __event_emitter__)
+            "pageSize": page_size}, f"Reading {path}…", __event_emitter__, __user__, __metadata__)
 
     async def get_tickets(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 25,
-                          fields: str = "", __event_emitter__: EventEmitter = None) -> str:
+                          fields: str = "", __event_emitter__: EventEmitter = None,
+            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Search ConnectWise service tickets. Example conditions: company/identifier = "ACME" AND closedFlag = false.
         :param conditions: ConnectWise conditions: text in double quotes, dates in brackets [2024-01-31], nested fields with /.
@@ -116,18 +151,20 @@ class Tools:
         """
         return await self._call("connectwise_get_tickets", {
             "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
-            "Searching tickets…", __event_emitter__)
+            "Searching tickets…", __event_emitter__, __user__, __metadata__)
 
-    async def get_ticket(self, ticket_id: int, __event_emitter__: EventEmitter = None) -> str:
+    async def get_ticket(self, ticket_id: int, __event_emitter__: EventEmitter = None,
+            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Get one ConnectWise service ticket by its number.
         :param ticket_id: The ticket number.
         """
         return await self._call("connectwise_get_ticket", {"ticket_id": ticket_id},
-                                f"Fetching ticket {ticket_id}…", __event_emitter__)
+                                f"Fetching ticket {ticket_id}…", __event_emitter__, __user__, __metadata__)
 
     async def get_companies(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 25,
-                            fields: str = "", __event_emitter__: EventEmitter = None) -> str:
+                            fields: str = "", __event_emitter__: EventEmitter = None,
+            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Search ConnectWise companies. Example conditions: identifier = "ACME"; name contains "Dental".
         :param conditions: ConnectWise conditions: text in double quotes, nested fields with /.
@@ -138,10 +175,11 @@ class Tools:
         """
         return await self._call("connectwise_get_companies", {
             "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
-            "Searching companies…", __event_emitter__)
+            "Searching companies…", __event_emitter__, __user__, __metadata__)
 
     async def get_contacts(self, conditions: str = "", page: int = 1, page_size: int = 25, fields: str = "",
-                           child_conditions: str = "", __event_emitter__: EventEmitter = None) -> str:
+                           child_conditions: str = "", __event_emitter__: EventEmitter = None,
+            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Search ConnectWise contacts (people at companies). Example conditions: company/identifier = "ACME".
         :param conditions: ConnectWise conditions, e.g. lastName = "Smith".
@@ -152,16 +190,17 @@ class Tools:
         """
         return await self._call("connectwise_get_contacts", {
             "conditions": conditions, "page": page, "pageSize": page_size, "fields": fields,
-            "childConditions": child_conditions}, "Searching contacts…", __event_emitter__)
+            "childConditions": child_conditions}, "Searching contacts…", __event_emitter__, __user__, __metadata__)
 
-    async def count(self, entity: str, conditions: str = "", __event_emitter__: EventEmitter = None) -> str:
+    async def count(self, entity: str, conditions: str = "", __event_emitter__: EventEmitter = None,
+            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Count ConnectWise records matching conditions, for "how many" questions.
         :param entity: tickets, companies, contacts, opportunities, agreements, invoices, expense_entries, time_entries, projects, activities, members or configurations.
         :param conditions: ConnectWise conditions, e.g. company/identifier = "ACME" AND closedFlag = false.
         """
         return await self._call("connectwise_count", {"entity": entity, "conditions": conditions},
-                                f"Counting {entity}…", __event_emitter__)
+                                f"Counting {entity}…", __event_emitter__, __user__, __metadata__)
 
 
 async def _emit(emitter: EventEmitter, description: str, done: bool) -> None:
@@ -190,9 +229,10 @@ def _http_error(status: int, text: str, retry_after: Optional[str]) -> str:
     else:
         message, code = text.strip()[:300] or "no details", ""
     hints = {
-        401: " Set the BRIDGE_API_KEY valve to the bridge's key.",
-        429: f" ConnectWise is throttling; wait {retry_after or 'a while'} seconds before trying again.",
-        503: " The bridge is restarting its ConnectWise server; try again in a moment.",
+        "unauthorized": " Set the BRIDGE_API_KEY valve to the bridge's key.",
+        "rate_limited": f" ConnectWise is throttling; wait {retry_after or 'a while'} seconds before trying again.",
+        "budget_exhausted": f" Wait {retry_after or 'a few'} seconds before trying again.",
+        "server_unavailable": " The bridge is restarting its ConnectWise server; try again in a moment.",
     }
     label = f"HTTP {status}" + (f", {code}" if code else "")
-    return f"Error ({label}): {message}{hints.get(status, '')}"
+    return f"Error ({label}): {message}{hints.get(code, '')}"

@@ -10,6 +10,12 @@ step() { printf '\n==> %s\n' "$*"; }
 step "building the binaries"
 cargo build --workspace --bins --locked
 
+step "promtool (Debian's prometheus package), which checks /metrics"
+if ! command -v promtool >/dev/null; then
+  [ "$(id -u)" = 0 ] || { echo "promtool is missing: apt-get install prometheus, or run as root" >&2; exit 1; }
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
 step "Rust tests"
 cargo test --workspace --locked
 

@@ -1,6 +1,7 @@
 """Shared fixtures: where the built binaries are, running bridges, anyio on asyncio."""
 
 import contextlib
+import importlib.util
 import os
 import pathlib
 import subprocess
@@ -28,6 +29,14 @@ ID_SOURCES = {
 
 # Values for the required arguments that are not ids.
 SAMPLE_ARGUMENTS = {"entity": "tickets", "query": "ticket notes", "path": "/service/tickets"}
+
+
+def load_tools_module():
+    """connectwise_tools.py, imported the way OpenWebUI loads a Tool: as a module from its file."""
+    spec = importlib.util.spec_from_file_location("connectwise_tools", ROOT / "connectwise_tools.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def binary(name: str) -> str:

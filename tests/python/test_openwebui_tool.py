@@ -2,7 +2,6 @@
 
 import ast
 import asyncio
-import importlib.util
 import inspect
 import json
 import re
@@ -13,18 +12,11 @@ import httpx
 import pytest
 from pydantic import Field, create_model
 
-from conftest import ROOT, running_bridge
+from conftest import ROOT, load_tools_module, running_bridge
 
 TOOL_FILE = ROOT / "connectwise_tools.py"
 TWINS = {"order_by": "orderBy", "page_size": "pageSize", "child_conditions": "childConditions",
          "custom_field_conditions": "customFieldConditions"}
-
-
-def load_tools_module():
-    spec = importlib.util.spec_from_file_location("connectwise_tools", TOOL_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 MODULE = load_tools_module()

@@ -8,41 +8,34 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use cw_boundary::CallReport;
-use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
-use prometheus_client::metrics::counter::{ConstCounter, Counter};
-use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::registry::Registry;
+use prometheus::{
+    Counter, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
+};
 
 use crate::AppState;
 use crate::supervisor::Supervisor;
-
-type Labels = Vec<(&'static str, String)>;
 
 /// Latency buckets, in seconds: 5 ms to a minute.
 const LATENCY_BUCKETS: [f64; 12] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0, 60.0,
 ];
 
-fn latency_histogram() -> Histogram {
-    Histogram::new(LATENCY_BUCKETS)
-}
-
 /// Every metric the bridge keeps.
 pub struct Metrics {
     registry: Registry,
-    calls: Family<Labels, Counter>,
-    latency: Family<Labels, Histogram, fn() -> Histogram>,
-    in_flight: Gauge,
-    requests: Family<Labels, Counter>,
-    retries: Counter,
-    throttled: Counter,
-    budget_waits: Counter,
-    budget_wait_seconds: Counter<f64>,
-    cache_hits: Counter,
-    coalesced: Counter,
+    supervisor: Arc<Supervisor>,
+    calls: IntCounterVec,
+    latency: HistogramVec,
+    in_flight: IntGauge,
+    requests: IntCounterVec,
+    retries: IntCounter,
+    throttled: IntCounter,
+    budget_waits: IntCounter,
+    budget_wait_seconds: Counter,
+    cache_hits: IntCounter,
+    coalesced: IntCounter,
+    restarts: IntCounter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -51,89 +44,88 @@ impl std::fmt::Debug for Metrics {
     }
 }
 
-/// The child's restarts, read from the supervisor at each scrape.
-#[derive(Debug)]
-struct Restarts(Arc<Supervisor>);
-
-impl Collector for Restarts {
-    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let counter = ConstCounter::new(u64::from(self.0.stats().restarts));
-        let metric = encoder.encode_descriptor(
-            "cw_bridge_child_restarts",
-            "Times the ConnectWise MCP server child was restarted after dying",
-            None,
-            counter.metric_type(),
-        )?;
-        counter.encode(metric)
-    }
-}
-
 impl Metrics {
     /// Metrics reporting on `supervisor`'s child.
     pub fn new(supervisor: Arc<Supervisor>) -> Self {
-        let calls = Family::<Labels, Counter>::default();
-        let latency: Family<Labels, Histogram, fn() -> Histogram> =
-            Family::new_with_constructor(latency_histogram);
-        let in_flight = Gauge::default();
-        let requests = Family::<Labels, Counter>::default();
-        let (retries, throttled, budget_waits) =
-            (Counter::default(), Counter::default(), Counter::default());
-        let budget_wait_seconds = Counter::<f64>::default();
-        let (cache_hits, coalesced) = (Counter::default(), Counter::default());
-        let mut registry = Registry::default();
-        registry.register(
-            "cw_bridge_tool_calls",
+        let registry = Registry::new();
+        let counter = |name: &str, help: &str| {
+            let counter = IntCounter::new(name, help).expect("a valid metric name");
+            registry
+                .register(Box::new(counter.clone()))
+                .expect("registered once");
+            counter
+        };
+        let family = |name: &str, help: &str, labels: &[&str]| {
+            let family =
+                IntCounterVec::new(Opts::new(name, help), labels).expect("a valid metric name");
+            registry
+                .register(Box::new(family.clone()))
+                .expect("registered once");
+            family
+        };
+        let calls = family(
+            "cw_bridge_tool_calls_total",
             "Tool calls answered, by tool, surface and outcome (ok or the failure kind)",
-            calls.clone(),
+            &["tool", "surface", "outcome"],
         );
-        registry.register(
-            "cw_bridge_tool_call_duration_seconds",
-            "Time from a tool call's arrival to its answer, by tool",
-            latency.clone(),
+        let requests = family(
+            "cw_bridge_connectwise_requests_total",
+            "Requests sent to ConnectWise, by status (none: no answer came)",
+            &["status"],
         );
-        registry.register(
+        let retries = counter(
+            "cw_bridge_connectwise_retries_total",
+            "ConnectWise requests that were retries of a failed one",
+        );
+        let throttled = counter(
+            "cw_bridge_connectwise_throttled_total",
+            "429 answers from ConnectWise",
+        );
+        let budget_waits = counter(
+            "cw_bridge_budget_waits_total",
+            "Tool calls that waited for their credential's request budget",
+        );
+        let cache_hits = counter(
+            "cw_bridge_cache_hits_total",
+            "Answers taken from the reference-list cache instead of ConnectWise",
+        );
+        let coalesced = counter(
+            "cw_bridge_coalesced_total",
+            "Answers shared from an identical ConnectWise request already in flight",
+        );
+        let restarts = counter(
+            "cw_bridge_child_restarts_total",
+            "Times the ConnectWise MCP server child was restarted after dying",
+        );
+        let budget_wait_seconds = Counter::new(
+            "cw_bridge_budget_wait_seconds_total",
+            "Time tool calls spent waiting for their credential's request budget",
+        )
+        .expect("a valid metric name");
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "cw_bridge_tool_call_duration_seconds",
+                "Time from a tool call's arrival to its answer, by tool",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["tool"],
+        )
+        .expect("a valid metric name");
+        let in_flight = IntGauge::new(
             "cw_bridge_tool_calls_in_flight",
             "Tool calls being answered now",
-            in_flight.clone(),
-        );
-        registry.register(
-            "cw_bridge_connectwise_requests",
-            "Requests sent to ConnectWise, by status (none: no answer came)",
-            requests.clone(),
-        );
-        registry.register(
-            "cw_bridge_connectwise_retries",
-            "ConnectWise requests that were retries of a failed one",
-            retries.clone(),
-        );
-        registry.register(
-            "cw_bridge_connectwise_throttled",
-            "429 answers from ConnectWise",
-            throttled.clone(),
-        );
-        registry.register(
-            "cw_bridge_budget_waits",
-            "Tool calls that waited for their credential's request budget",
-            budget_waits.clone(),
-        );
-        registry.register(
-            "cw_bridge_budget_wait_seconds",
-            "Time tool calls spent waiting for their credential's request budget",
-            budget_wait_seconds.clone(),
-        );
-        registry.register(
-            "cw_bridge_cache_hits",
-            "Answers taken from the reference-list cache instead of ConnectWise",
-            cache_hits.clone(),
-        );
-        registry.register(
-            "cw_bridge_coalesced",
-            "Answers shared from an identical ConnectWise request already in flight",
-            coalesced.clone(),
-        );
-        registry.register_collector(Box::new(Restarts(supervisor)));
+        )
+        .expect("a valid metric name");
+        for metric in [
+            Box::new(budget_wait_seconds.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(in_flight.clone()),
+        ] {
+            registry.register(metric).expect("registered once");
+        }
         Self {
             registry,
+            supervisor,
             calls,
             latency,
             in_flight,
@@ -144,6 +136,7 @@ impl Metrics {
             budget_wait_seconds,
             cache_hits,
             coalesced,
+            restarts,
         }
     }
 
@@ -163,23 +156,19 @@ impl Metrics {
         report: Option<&CallReport>,
     ) {
         self.calls
-            .get_or_create(&vec![
-                ("tool", tool.to_owned()),
-                ("surface", surface.to_owned()),
-                ("outcome", outcome.to_owned()),
-            ])
+            .with_label_values(&[tool, surface, outcome])
             .inc();
         self.latency
-            .get_or_create(&vec![("tool", tool.to_owned())])
+            .with_label_values(&[tool])
             .observe(took.as_secs_f64());
         let Some(report) = report else { return };
         for request in &report.requests {
             let status = request.status.map_or("none".to_owned(), |s| s.to_string());
-            self.requests.get_or_create(&vec![("status", status)]).inc();
+            self.requests.with_label_values(&[status.as_str()]).inc();
         }
         if report.unlisted > 0 {
             self.requests
-                .get_or_create(&vec![("status", "unlisted".to_owned())])
+                .with_label_values(&["unlisted"])
                 .inc_by(report.unlisted);
         }
         self.retries.inc_by(report.retries);
@@ -193,12 +182,16 @@ impl Metrics {
         }
     }
 
-    /// The text exposition.
+    /// The Prometheus text exposition (format 0.0.4).
     pub fn render(&self) -> String {
-        let mut text = String::new();
-        // Writing to a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
-        text
+        // Restarts only grow: bring the counter up to the supervisor's count.
+        let restarts = u64::from(self.supervisor.stats().restarts);
+        self.restarts
+            .inc_by(restarts.saturating_sub(self.restarts.get()));
+        let mut text = Vec::new();
+        // Encoding into memory cannot fail for these metric types.
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut text);
+        String::from_utf8(text).unwrap_or_default()
     }
 }
 
@@ -216,7 +209,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut response = state.calls.metrics().render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     response
 }

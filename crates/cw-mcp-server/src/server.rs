@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use cw_boundary::{CREDENTIALS_META_KEY, CallCredentials, FailureKind, REPORT_META_KEY};
+use cw_boundary::{
+    CREDENTIALS_META_KEY, CallCredentials, CallReport, FailureKind, REPORT_META_KEY,
+};
 use cw_catalog::Kind;
 use cw_client::{ApiPath, Client};
 use rmcp::model::{
@@ -93,29 +95,41 @@ impl ConnectWiseServer {
         arguments: &Map<String, Value>,
         credentials: Option<CallCredentials>,
     ) -> CallToolResult {
+        let (mut result, report) = self.dispatch(name, arguments, credentials).await;
+        result.meta.get_or_insert_with(Default::default).0.insert(
+            REPORT_META_KEY.to_owned(),
+            serde_json::to_value(report).unwrap_or_default(),
+        );
+        result
+    }
+
+    /// The call's result and what it sent to ConnectWise.
+    async fn dispatch(
+        &self,
+        name: &str,
+        arguments: &Map<String, Value>,
+        credentials: Option<CallCredentials>,
+    ) -> (CallToolResult, CallReport) {
         let Some(spec) = find(name) else {
-            return ToolFailure::new(
+            let failure = ToolFailure::new(
                 FailureKind::UnknownTool,
                 format!("no tool named `{name}`; list the tools to see the names"),
-            )
-            .into_result();
+            );
+            return (failure.into_result(), CallReport::default());
         };
         if !self.access.allows_tool(spec.name) {
-            return self.access.tool_refusal(spec.name).into_result();
+            return (
+                self.access.tool_refusal(spec.name).into_result(),
+                CallReport::default(),
+            );
         }
         let client = match self.access.client_for(&self.client, credentials) {
             Ok(client) => client,
-            Err(failure) => return failure.into_result(),
+            Err(failure) => return (failure.into_result(), CallReport::default()),
         };
         let (client, recorder) = client.recording();
-        let mut result = self.answer(spec, arguments, &client).await;
-        let report = serde_json::to_value(recorder.report()).unwrap_or_default();
-        result
-            .meta
-            .get_or_insert_with(Default::default)
-            .0
-            .insert(REPORT_META_KEY.to_owned(), report);
-        result
+        let result = self.answer(spec, arguments, &client).await;
+        (result, recorder.report())
     }
 
     async fn answer(
@@ -361,7 +375,7 @@ impl ServerHandler for ConnectWiseServer {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         if find(&request.name).is_none() {
             return Err(McpError::invalid_params(
@@ -369,10 +383,12 @@ impl ServerHandler for ConnectWiseServer {
                 None,
             ));
         }
-        let credentials = request
+        // rmcp moves the request's `_meta` into the context.
+        let credentials = context
             .meta
-            .as_ref()
-            .and_then(|meta| meta.0.0.get(CREDENTIALS_META_KEY))
+            .0
+            .0
+            .get(CREDENTIALS_META_KEY)
             .and_then(|value| serde_json::from_value(value.clone()).ok());
         let arguments = request.arguments.unwrap_or_default();
         Ok(self
