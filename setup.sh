@@ -2,9 +2,10 @@
 # ConnectWise MCP: start, stop and look after the docker compose stack.
 #
 #   ./setup.sh                 the menu
-#   ./setup.sh start [--demo] [--profile NAME]
+#   ./setup.sh start [--demo] [--profile NAME] [--credentials server|request]
 #                              start, building images if missing (--demo: no credentials needed;
-#                              --profile: which tools are listed, e.g. compact, service or all)
+#                              --profile: which tools are listed, e.g. compact, service or all;
+#                              --credentials request: each technician's own ConnectWise keys)
 #   ./setup.sh stop | restart | status
 #   ./setup.sh update          pull the latest code, rebuild the images, restart
 #   ./setup.sh logs [all|bridge|server]
@@ -64,21 +65,28 @@ set_env_value() {
 
 missing_credentials() {
   local name missing=()
+  # In request mode every call brings its own keys; the server needs none.
+  [ "$(env_value CW_CREDENTIALS server)" = request ] && return 0
   for name in CW_COMPANY_ID CW_PUBLIC_KEY CW_PRIVATE_KEY; do
     [ -n "$(env_value "$name" "")" ] || missing+=("$name")
   done
   printf '%s' "${missing[*]}"
 }
 
-# Makes sure .env exists and either holds credentials or asks for demo mode.
-prepare_env() {
-  local demo_flag=${1:-}
+# Makes sure .env exists, created from .env.example.
+ensure_env_file() {
   if [ ! -f "$ENV_FILE" ]; then
     [ -f .env.example ] || fail ".env.example is missing; cannot create $ENV_FILE"
     cp .env.example "$ENV_FILE"
     chmod 600 "$ENV_FILE"
     say "Created $ENV_FILE from .env.example."
   fi
+}
+
+# Makes sure .env exists and either holds credentials or asks for demo mode.
+prepare_env() {
+  local demo_flag=${1:-}
+  ensure_env_file
   if [ "$demo_flag" = "--demo" ]; then
     set_env_value CW_DEMO true
   fi
@@ -126,7 +134,7 @@ health() {
 }
 
 do_start() {
-  local demo_flag="" profile=""
+  local demo_flag="" profile="" credentials=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --demo) demo_flag=--demo ;;
@@ -135,12 +143,26 @@ do_start() {
         profile=$2
         shift
         ;;
-      *) fail "unknown option '$1' for start: use --demo and --profile NAME" ;;
+      --credentials)
+        [ $# -ge 2 ] || fail "--credentials needs server or request"
+        credentials=$2
+        shift
+        ;;
+      *) fail "unknown option '$1' for start: use --demo, --profile NAME and --credentials server|request" ;;
     esac
     shift
   done
   if [ -n "$profile" ] && ! grep -qE "^(${PROFILES//, /|})(,(${PROFILES//, /|}))*$" <<<"$profile"; then
     fail "unknown tool profile '$profile': use $PROFILES, or several separated by commas"
+  fi
+  case "$credentials" in
+    "" | server | request) ;;
+    *) fail "unknown credentials mode '$credentials': use server (the keys in $ENV_FILE) or request (each technician's own)" ;;
+  esac
+  if [ -n "$credentials" ]; then
+    ensure_env_file
+    set_env_value CW_CREDENTIALS "$credentials"
+    say "Credentials: $credentials (CW_CREDENTIALS in $ENV_FILE)."
   fi
   prepare_env "$demo_flag" || return 1
   if [ -n "$profile" ]; then

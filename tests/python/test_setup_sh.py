@@ -166,6 +166,18 @@ def test_start_sets_the_tool_profile(project):
     assert project.run("start", "--fast").returncode == 1
 
 
+def test_start_sets_the_credentials_mode(project):
+    result = project.run("start", "--credentials", "request")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "CW_CREDENTIALS=request" in (project.dir / ".env").read_text()
+    assert "compose up -d" in project.calls(), "request mode needs no server keys"
+    wrong = project.run("start", "--credentials", "header")
+    assert wrong.returncode == 1 and "unknown credentials mode 'header'" in wrong.stderr
+    assert project.run("start", "--credentials").returncode == 1
+    back = project.run("start", "--credentials", "server")
+    assert back.returncode == 1 and "credentials are missing" in back.stdout
+
+
 def test_failures_and_bad_arguments_exit_non_zero(project):
     project.write_env(CREDENTIALS)
     failed = project.run("start", FAIL_ON="up")

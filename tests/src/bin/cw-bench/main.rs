@@ -12,9 +12,15 @@
 //!
 //!     target/release/cw-bench hostile [SECONDS]
 //!
-//! runs the attacks instead (see `hostile.rs`).
+//! runs the attacks instead (see `hostile.rs`), and
+//!
+//!     target/release/cw-bench mixed
+//!
+//! many technicians asking overlapping questions, with and without the quota savings
+//! (see `mixed.rs`).
 
 mod hostile;
+mod mixed;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -205,6 +211,12 @@ async fn main() {
     if args.first().map(String::as_str) == Some("hostile") {
         let soak_secs = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60);
         hostile::run(&sim, soak_secs).await;
+        println!("\nfinished in {:.1} s", began.elapsed().as_secs_f64());
+        return;
+    }
+
+    if args.first().map(String::as_str) == Some("mixed") {
+        mixed::run().await;
         println!("\nfinished in {:.1} s", began.elapsed().as_secs_f64());
         return;
     }
