@@ -126,9 +126,10 @@ class ScriptedModel:
 
 
 @contextlib.contextmanager
-def running_openwebui(bridge_url, model):
+def running_openwebui(bridge_url, model, settings=None):
     """OpenWebUI on a free loopback port, with the bridge as an OpenAPI tool server and as an MCP
-    server, and `connectwise_tools.py` installed as a Tool; yields (url, headers)."""
+    server, and `connectwise_tools.py` installed as a Tool; `settings` adds to its environment.
+    Yields (url, headers)."""
     if not os.path.exists(OPENWEBUI):
         raise RuntimeError(f"{OPENWEBUI} is missing: tests/run-all.sh installs OpenWebUI into .venv-openwebui")
     port = free_port()
@@ -147,6 +148,7 @@ def running_openwebui(bridge_url, model):
         "ENABLE_TITLE_GENERATION": "false", "ENABLE_FOLLOW_UP_GENERATION": "false",
         "ENABLE_TAGS_GENERATION": "false", "ENABLE_AUTOCOMPLETE_GENERATION": "false",
         "TOOL_SERVER_CONNECTIONS": json.dumps(connections), "GLOBAL_LOG_LEVEL": "WARNING",
+        **(settings or {}),
     }
     log = open(os.path.join(data, "openwebui.log"), "w")
     process = subprocess.Popen([OPENWEBUI, "serve", "--host", "127.0.0.1", "--port", str(port)],
