@@ -2,7 +2,9 @@
 //! endpoint described (its fields with types and values, its children, the
 //! conditions worth writing, an example call), all from the catalog.
 
+use cw_boundary::FailureKind;
 use cw_catalog::{Endpoint, FieldType, Kind, catalog};
+use cw_client::PathPolicy;
 use serde_json::{Value, json};
 
 use crate::errors::ToolFailure;
@@ -14,13 +16,26 @@ const FOUND: usize = 12;
 const OUTSIDE: &str =
     "not in ConnectWise's document: its fields are unknown here, and reads of it are not checked";
 
-/// `connectwise_find_endpoints`: the endpoints for a keyword query, lists first.
-pub fn find(query: &str) -> Result<Value, ToolFailure> {
-    let found = catalog().find(query, FOUND);
-    if found.is_empty() {
+/// `connectwise_find_endpoints`: the endpoints for a keyword query, lists first, leaving out
+/// those the operator's `policy` denies.
+pub fn find(query: &str, policy: &PathPolicy) -> Result<Value, ToolFailure> {
+    let matched = catalog().find(query, FOUND * 4);
+    if matched.is_empty() {
         return Err(ToolFailure::not_found(format!(
             "no endpoint matches {query:?}: try one plain word such as tickets, schedule, agreement, invoice, member, board, project, opportunity, configuration"
         )));
+    }
+    let found: Vec<&Endpoint> = matched
+        .iter()
+        .copied()
+        .filter(|e| policy.check(&e.path).is_ok())
+        .take(FOUND)
+        .collect();
+    if found.is_empty() {
+        return Err(ToolFailure::new(
+            FailureKind::Denied,
+            format!("every endpoint matching {query:?} is denied by the operator's access policy"),
+        ));
     }
     let endpoints: Vec<Value> = found
         .iter()
@@ -167,11 +182,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn endpoints_the_policy_denies_are_not_offered() {
+        let no_schedule = PathPolicy::new(vec![], vec!["schedule".into()], vec![], vec![]);
+        let found = find("schedule entries", &no_schedule).unwrap();
+        let paths: Vec<&str> = found["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["path"].as_str())
+            .collect();
+        assert!(
+            !paths.is_empty() && paths.iter().all(|p| !p.starts_with("/schedule")),
+            "{paths:?}"
+        );
+        let only_finance = PathPolicy::new(vec!["finance".into()], vec![], vec![], vec![]);
+        let refused = find("schedule entries", &only_finance).unwrap_err();
+        assert_eq!(refused.kind, FailureKind::Denied, "{}", refused.message);
+    }
+
+    #[test]
     fn keywords_find_endpoints_and_describe_gives_fields_children_and_examples() {
-        let found = find("schedule entries").unwrap();
+        let open = PathPolicy::open();
+        let found = find("schedule entries", &open).unwrap();
         assert_eq!(found["endpoints"][0]["path"], "/schedule/entries");
         assert!(
-            find("zzqx")
+            find("zzqx", &open)
                 .unwrap_err()
                 .message
                 .starts_with("no endpoint matches")

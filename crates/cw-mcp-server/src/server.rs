@@ -259,7 +259,7 @@ impl ConnectWiseServer {
                 let query = args.string("query")?.ok_or_else(|| {
                     ToolFailure::invalid("`query` is required: a word or two, e.g. \"schedule\"")
                 })?;
-                discovery::find(query)
+                discovery::find(query, &self.access.paths)
             }
             ToolKind::DescribeEndpoint => {
                 let path = args.string("path")?.ok_or_else(|| {
