@@ -1,7 +1,15 @@
 //! The simulator's records: generated once from a seed and a scale, then read-only.
 
+mod companies;
+mod finance;
 mod generate;
+mod generator;
 mod names;
+mod people;
+mod projects;
+mod references;
+mod sales;
+mod service;
 pub mod time;
 mod work;
 

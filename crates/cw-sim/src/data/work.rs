@@ -64,33 +64,90 @@ const PO_STATUSES: &[&str] = &["Open", "Ordered", "Partially Received", "Closed"
 /// Weeks of time sheets per member, the current week first.
 const SHEET_WEEKS: i64 = 6;
 
-/// Adds the tables to `tables`, from the records already in it.
-pub(super) fn generate(tables: &mut HashMap<&'static str, Table>, seed: u64, now: i64) {
-    let mut rng = fastrand::Rng::with_seed(seed ^ 0x5eed_0f70);
-    let records = |key: &str| -> Vec<Value> {
-        tables
+/// What the curated work is made from: the records already generated.
+struct Made<'a> {
+    tables: &'a HashMap<&'static str, Table>,
+    now: i64,
+    /// The active members.
+    members: Vec<Value>,
+}
+
+impl Made<'_> {
+    fn records(&self, key: &str) -> Vec<Value> {
+        self.tables
             .get(key)
             .map(|t| t.records().to_vec())
             .unwrap_or_default()
+    }
+}
+
+/// A member as records refer to them.
+fn member_ref(m: &Value) -> Value {
+    json!({"id": m["id"], "identifier": m["identifier"], "name": format!("{} {}", text(&m["firstName"]), text(&m["lastName"]))})
+}
+
+/// A curated record's `_info`.
+fn info(entered: i64) -> Value {
+    json!({"dateEntered": iso(entered), "lastUpdated": iso(entered + 2 * DAY), "updatedBy": "jsmith", "enteredBy": "jsmith"})
+}
+
+/// Adds the tables to `tables`, from the records already in it.
+pub(super) fn generate(tables: &mut HashMap<&'static str, Table>, seed: u64, now: i64) {
+    let mut rng = fastrand::Rng::with_seed(seed ^ 0x5eed_0f70);
+    let made = Made {
+        tables,
+        now,
+        members: tables
+            .get("/system/members")
+            .map(|t| {
+                t.records()
+                    .iter()
+                    .filter(|m| m["inactiveFlag"] != true)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
-    let members: Vec<Value> = records("/system/members")
-        .into_iter()
-        .filter(|m| m["inactiveFlag"] != true)
-        .collect();
-    let member_ref = |m: &Value| json!({"id": m["id"], "identifier": m["identifier"], "name": format!("{} {}", text(&m["firstName"]), text(&m["lastName"]))});
-    let projects = records("/project/projects");
-    let project_statuses: Vec<Value> = records("/service/boards/statuses")
+    let (phases, project_tickets) = project_work(&made, &mut rng);
+    let teams = teams(&made);
+    let board_teams = board_teams(&made);
+    let orders = sales_orders(&made, &mut rng);
+    let slas = slas(&made);
+    let purchase_orders = purchase_orders(&made, &mut rng);
+    let sheets = time_sheets(&made);
+    tables.insert(
+        "/project/projects/phases",
+        Table::new(phases, Some("projectId")),
+    );
+    tables.insert("/project/tickets", Table::new(project_tickets, None));
+    tables.insert("/service/teams", Table::new(teams, None));
+    tables.insert(
+        "/service/boards/teams",
+        Table::new(board_teams, Some("boardId")),
+    );
+    tables.insert("/sales/orders", Table::new(orders, None));
+    tables.insert("/time/sheets", Table::new(sheets, None));
+    tables.insert("/service/SLAs", Table::new(slas, None));
+    tables.insert(
+        "/procurement/purchaseorders",
+        Table::new(purchase_orders, None),
+    );
+}
+
+/// Each project's phases, and two project tickets a phase.
+fn project_work(w: &Made, rng: &mut fastrand::Rng) -> (Vec<Value>, Vec<Value>) {
+    let projects = w.records("/project/projects");
+    let project_statuses: Vec<Value> = w
+        .records("/service/boards/statuses")
         .into_iter()
         .filter(|s| s["board"]["id"] == 3)
         .map(|s| json!({"id": s["id"], "name": s["name"]}))
         .collect();
-    let info = |entered: i64| json!({"dateEntered": iso(entered), "lastUpdated": iso(entered + 2 * DAY), "updatedBy": "jsmith", "enteredBy": "jsmith"});
-
     let mut phases = Vec::new();
     let mut project_tickets = Vec::new();
     for project in &projects {
         let project_id = project["id"].as_u64().unwrap_or(0);
-        let start = parse(&project["estimatedStart"]).unwrap_or(now - 90 * DAY);
+        let start = parse(&project["estimatedStart"]).unwrap_or(w.now - 90 * DAY);
         let done = project["percentComplete"].as_f64().unwrap_or(0.0);
         let budget = project["budgetHours"].as_f64().unwrap_or(40.0);
         for (k, phase) in PHASES.iter().enumerate() {
@@ -144,42 +201,54 @@ pub(super) fn generate(tables: &mut HashMap<&'static str, Table>, seed: u64, now
         }
     }
 
-    let teams: Vec<Value> = TEAMS
+    (phases, project_tickets)
+}
+
+/// The service teams.
+fn teams(w: &Made) -> Vec<Value> {
+    TEAMS
         .iter()
         .enumerate()
         .map(|(i, name)| {
             json!({
-                "id": i + 1, "name": name, "leader": members.get(i).map(member_ref),
+                "id": i + 1, "name": name, "leader": w.members.get(i).map(member_ref),
                 "location": {"id": 1, "name": "Tampa Office"}, "deleteNotifyFlag": false,
-                "_info": info(now - 800 * DAY),
+                "_info": info(w.now - 800 * DAY),
             })
         })
-        .collect();
-    let board_teams: Vec<Value> = records("/service/boards")
+        .collect()
+}
+
+/// Two teams on each board.
+fn board_teams(w: &Made) -> Vec<Value> {
+    w.records("/service/boards")
         .iter()
         .flat_map(|board| {
             let board_id = board["id"].as_u64().unwrap_or(0);
             (0..2u64).map(move |k| (board_id, k))
         })
         .map(|(board_id, k)| {
-            let leader = members.get(((board_id + k) as usize) % members.len().max(1));
+            let leader = w.members.get(((board_id + k) as usize) % w.members.len().max(1));
             json!({
                 "id": board_id * 10 + k + 1, "name": TEAMS[((board_id + k) as usize) % TEAMS.len()],
                 "teamLeader": leader.map(member_ref), "boardId": board_id, "defaultFlag": k == 0,
                 "roundRobinFlag": k == 1, "defaultRoundRobinFlag": false, "notifyOnTicketDelete": false,
-                "locationId": 1, "businessUnitId": 1, "_info": info(now - 700 * DAY),
+                "locationId": 1, "businessUnitId": 1, "_info": info(w.now - 700 * DAY),
             })
         })
-        .collect();
+        .collect()
+}
 
-    let companies = records("/company/companies");
-    let contacts = records("/company/contacts");
-    let orders: Vec<Value> = (0..40u64)
+/// Sales orders of hardware and licences.
+fn sales_orders(w: &Made, rng: &mut fastrand::Rng) -> Vec<Value> {
+    let companies = w.records("/company/companies");
+    let contacts = w.records("/company/contacts");
+    (0..40u64)
         .map(|n| {
             let company = &companies[if n < 3 { 0 } else { rng.usize(..companies.len()) }];
             let (what, amount) = ORDERS[rng.usize(..ORDERS.len())];
             let status = if n < 8 { rng.usize(..3) } else { rng.usize(..ORDER_STATUSES.len()) };
-            let ordered = now - rng.i64(1..200) * DAY;
+            let ordered = w.now - rng.i64(1..200) * DAY;
             let tax = (amount * 0.07 * 100.0).round() / 100.0;
             let reference = json!({"id": company["id"], "identifier": company["identifier"], "name": company["name"]});
             let mut order = json!({
@@ -187,7 +256,7 @@ pub(super) fn generate(tables: &mut HashMap<&'static str, Table>, seed: u64, now
                 "status": {"id": status + 1, "name": ORDER_STATUSES[status]}, "description": what,
                 "orderDate": iso(ordered), "dueDate": iso(ordered + 21 * DAY),
                 "poNumber": format!("PO-{}", 4100 + n), "location": {"id": 1, "name": "Tampa Office"},
-                "salesRep": members.get(rng.usize(..members.len().max(1))).map(member_ref),
+                "salesRep": w.members.get(rng.usize(..w.members.len().max(1))).map(member_ref),
                 "billClosedFlag": status == 3, "billShippedFlag": status >= 2,
                 "subTotal": amount, "taxTotal": tax, "total": amount + tax,
                 "notes": "Quoted and approved by the client.", "_info": info(ordered),
@@ -197,25 +266,32 @@ pub(super) fn generate(tables: &mut HashMap<&'static str, Table>, seed: u64, now
             }
             order
         })
-        .collect();
+        .collect()
+}
 
-    let slas: Vec<Value> = SLAS
-        .iter()
+/// The service level agreements.
+fn slas(w: &Made) -> Vec<Value> {
+    SLAS.iter()
         .enumerate()
         .map(|(i, (name, respond, plan, resolve))| {
             json!({
                 "id": i + 1, "name": name, "defaultFlag": i == 0, "basedOn": "MyCalendar",
                 "respondHours": respond, "planWithin": plan, "resolutionHours": resolve,
-                "_info": info(now - 900 * DAY),
+                "_info": info(w.now - 900 * DAY),
             })
         })
-        .collect();
-    let purchase_orders: Vec<Value> = (0..20u64)
+        .collect()
+}
+
+/// Purchase orders to the vendors.
+fn purchase_orders(w: &Made, rng: &mut fastrand::Rng) -> Vec<Value> {
+    let companies = w.records("/company/companies");
+    (0..20u64)
         .map(|n| {
             let (vendor, what) = VENDORS[n as usize % VENDORS.len()];
             let for_company = &companies[rng.usize(..companies.len())];
             let status = rng.usize(..PO_STATUSES.len());
-            let ordered = now - rng.i64(1..150) * DAY;
+            let ordered = w.now - rng.i64(1..150) * DAY;
             let total = f64::from(rng.u32(8..120)) * 100.0;
             json!({
                 "id": 300 + n, "poNumber": format!("PO-{}", 5200 + n),
@@ -226,13 +302,16 @@ pub(super) fn generate(tables: &mut HashMap<&'static str, Table>, seed: u64, now
                 "shippingInstructions": "Deliver to the Tampa office", "_info": info(ordered),
             })
         })
-        .collect();
+        .collect()
+}
 
-    let entries = records("/time/entries");
+/// Each active member's weekly time sheets, their hours the sum of their time entries.
+fn time_sheets(w: &Made) -> Vec<Value> {
+    let entries = w.records("/time/entries");
     let mut sheets = Vec::new();
-    for member in &members {
+    for member in &w.members {
         for week in 0..SHEET_WEEKS {
-            let start = week_start(now) - week * 7 * DAY;
+            let start = week_start(w.now) - week * 7 * DAY;
             let hours: f64 = entries
                 .iter()
                 .filter(|e| e["member"]["id"] == member["id"])
@@ -257,23 +336,7 @@ pub(super) fn generate(tables: &mut HashMap<&'static str, Table>, seed: u64, now
         }
     }
 
-    tables.insert(
-        "/project/projects/phases",
-        Table::new(phases, Some("projectId")),
-    );
-    tables.insert("/project/tickets", Table::new(project_tickets, None));
-    tables.insert("/service/teams", Table::new(teams, None));
-    tables.insert(
-        "/service/boards/teams",
-        Table::new(board_teams, Some("boardId")),
-    );
-    tables.insert("/sales/orders", Table::new(orders, None));
-    tables.insert("/time/sheets", Table::new(sheets, None));
-    tables.insert("/service/SLAs", Table::new(slas, None));
-    tables.insert(
-        "/procurement/purchaseorders",
-        Table::new(purchase_orders, None),
-    );
+    sheets
 }
 
 fn text(value: &Value) -> &str {
