@@ -156,6 +156,11 @@ pub async fn serve(options: Options) -> ExitCode {
     if options.demo {
         args.push("--demo".to_owned());
     }
+    // Why the tools run in a child process rather than in the bridge: a panic aborts a
+    // process in release builds (`panic = "abort"`), and the child's restart with backoff
+    // keeps the bridge, its connections and its sessions alive through it; and the
+    // original project ran the MCP server as its own process beside its bridge, which
+    // stdio clients still run alone. Merging the two would lose all three.
     let supervisor = Supervisor::new(ChildCommand { program, args });
     let supervision = tokio::spawn(supervisor.clone().run());
     let listener = match tokio::net::TcpListener::bind((options.host, options.port)).await {

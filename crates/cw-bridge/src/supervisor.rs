@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cw_boundary::{CREDENTIALS_META_KEY, CallCredentials};
+use cw_boundary::{CREDENTIALS_META_KEY, CallCredentials, FailureKind};
 use rmcp::model::{CallToolRequestParams, CallToolResult, RequestMetaObject, Tool};
 use rmcp::service::{Peer, RunningService, ServiceError};
 use rmcp::transport::TokioChildProcess;
@@ -123,7 +123,7 @@ impl CallError {
         match self {
             CallError::Unavailable(_) => "unavailable",
             CallError::Timeout(_) => "timeout",
-            CallError::Rejected(_) => "unknown_tool",
+            CallError::Rejected(_) => FailureKind::UnknownTool.as_str(),
         }
     }
 }

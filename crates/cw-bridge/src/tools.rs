@@ -165,7 +165,7 @@ async fn call(
             };
             Err(ApiError::new(
                 StatusCode::NOT_FOUND,
-                "unknown_tool",
+                FailureKind::UnknownTool.as_str(),
                 format!("no tool named `{name}`; GET /v1/tools lists them"),
             )
             .with_details(json!({"tools": names})))

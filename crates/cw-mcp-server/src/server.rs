@@ -95,7 +95,24 @@ impl ConnectWiseServer {
         arguments: &Map<String, Value>,
         credentials: Option<CallCredentials>,
     ) -> CallToolResult {
-        let (mut result, report) = self.dispatch(name, arguments, credentials).await;
+        match find(name) {
+            Some(spec) => self.call_tool_spec(spec, arguments, credentials).await,
+            None => ToolFailure::new(
+                FailureKind::UnknownTool,
+                format!("no tool named `{name}`; list the tools to see the names"),
+            )
+            .into_result(),
+        }
+    }
+
+    /// Runs a found tool; the result's `_meta` reports what it sent to ConnectWise.
+    async fn call_tool_spec(
+        &self,
+        spec: &ToolSpec,
+        arguments: &Map<String, Value>,
+        credentials: Option<CallCredentials>,
+    ) -> CallToolResult {
+        let (mut result, report) = self.dispatch(spec, arguments, credentials).await;
         result.meta.get_or_insert_with(Default::default).0.insert(
             REPORT_META_KEY.to_owned(),
             serde_json::to_value(report).unwrap_or_default(),
@@ -106,17 +123,10 @@ impl ConnectWiseServer {
     /// The call's result and what it sent to ConnectWise.
     async fn dispatch(
         &self,
-        name: &str,
+        spec: &ToolSpec,
         arguments: &Map<String, Value>,
         credentials: Option<CallCredentials>,
     ) -> (CallToolResult, CallReport) {
-        let Some(spec) = find(name) else {
-            let failure = ToolFailure::new(
-                FailureKind::UnknownTool,
-                format!("no tool named `{name}`; list the tools to see the names"),
-            );
-            return (failure.into_result(), CallReport::default());
-        };
         if !self.access.allows_tool(spec.name) {
             return (
                 self.access.tool_refusal(spec.name).into_result(),
@@ -377,12 +387,12 @@ impl ServerHandler for ConnectWiseServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        if find(&request.name).is_none() {
+        let Some(spec) = find(&request.name) else {
             return Err(McpError::invalid_params(
                 format!("no tool named `{}`", request.name),
                 None,
             ));
-        }
+        };
         // rmcp moves the request's `_meta` into the context.
         let credentials = context
             .meta
@@ -392,7 +402,7 @@ impl ServerHandler for ConnectWiseServer {
             .and_then(|value| serde_json::from_value(value.clone()).ok());
         let arguments = request.arguments.unwrap_or_default();
         Ok(self
-            .call_as(&request.name, &arguments, credentials)
+            .call_tool_spec(spec, &arguments, credentials)
             .await
             .into())
     }
