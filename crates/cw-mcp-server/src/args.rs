@@ -1,20 +1,145 @@
-//! Reading tool arguments: original camelCase names and their snake_case
-//! twins, `null` as absent, and errors that name the argument and say what fits.
+//! The tools' arguments: one table of every argument (its name, the snake_case
+//! twin also accepted, and which tools take it), read by the schemas, the
+//! parsing and the calls; and reading them, with `null` as absent and errors
+//! that name the argument and say what fits.
 
 use serde_json::{Map, Value};
+
+use crate::catalog::{ToolKind, ToolSpec};
 
 /// An argument problem, phrased for the caller to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct ArgError(pub String);
 
-/// Each argument's canonical name and its accepted twin.
-const TWINS: &[(&str, &str)] = &[
-    ("orderBy", "order_by"),
-    ("pageSize", "page_size"),
-    ("childConditions", "child_conditions"),
-    ("customFieldConditions", "custom_field_conditions"),
+/// Every argument a tool may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    /// ConnectWise conditions.
+    Conditions,
+    /// Sort order.
+    OrderBy,
+    /// Page number.
+    Page,
+    /// Records per page.
+    PageSize,
+    /// Fields to return.
+    Fields,
+    /// Conditions on child collections.
+    ChildConditions,
+    /// Conditions on custom fields.
+    CustomFieldConditions,
+    /// Keywords to find endpoints by.
+    Query,
+    /// A ConnectWise path.
+    Path,
+    /// What to count.
+    Entity,
+    /// A record's id, under the tool's own name for it (`ticket_id`).
+    Id(&'static str),
+}
+
+impl Arg {
+    /// Its name, as the original project spelled it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arg::Conditions => "conditions",
+            Arg::OrderBy => "orderBy",
+            Arg::Page => "page",
+            Arg::PageSize => "pageSize",
+            Arg::Fields => "fields",
+            Arg::ChildConditions => "childConditions",
+            Arg::CustomFieldConditions => "customFieldConditions",
+            Arg::Query => "query",
+            Arg::Path => "path",
+            Arg::Entity => "entity",
+            Arg::Id(name) => name,
+        }
+    }
+
+    /// The snake_case twin also accepted, for the camelCase names.
+    pub fn twin(self) -> Option<&'static str> {
+        match self {
+            Arg::OrderBy => Some("order_by"),
+            Arg::PageSize => Some("page_size"),
+            Arg::ChildConditions => Some("child_conditions"),
+            Arg::CustomFieldConditions => Some("custom_field_conditions"),
+            _ => None,
+        }
+    }
+
+    /// The argument a conditions parameter of the client is given by.
+    pub fn conditions(parameter: &str) -> Option<Arg> {
+        [
+            Arg::Conditions,
+            Arg::ChildConditions,
+            Arg::CustomFieldConditions,
+        ]
+        .into_iter()
+        .find(|arg| arg.name() == parameter)
+    }
+}
+
+/// A search's arguments.
+const SEARCH: &[Arg] = &[
+    Arg::Conditions,
+    Arg::OrderBy,
+    Arg::Page,
+    Arg::PageSize,
+    Arg::Fields,
+    Arg::ChildConditions,
+    Arg::CustomFieldConditions,
 ];
+/// A child list's, after the parent's id.
+const CHILDREN: &[Arg] = &[
+    Arg::Conditions,
+    Arg::OrderBy,
+    Arg::Page,
+    Arg::PageSize,
+    Arg::Fields,
+];
+const COUNT: &[Arg] = &[
+    Arg::Entity,
+    Arg::Conditions,
+    Arg::ChildConditions,
+    Arg::CustomFieldConditions,
+];
+const READ: &[Arg] = &[
+    Arg::Path,
+    Arg::Conditions,
+    Arg::OrderBy,
+    Arg::Fields,
+    Arg::Page,
+    Arg::PageSize,
+    Arg::ChildConditions,
+    Arg::CustomFieldConditions,
+];
+
+/// The arguments a tool takes, in schema order.
+pub fn arguments(spec: &ToolSpec) -> impl Iterator<Item = Arg> + Clone {
+    let (id, rest): (Option<Arg>, &'static [Arg]) = match spec.kind {
+        ToolKind::Search { .. } => (None, SEARCH),
+        ToolKind::Get { id_arg, .. } => (Some(Arg::Id(id_arg)), &[]),
+        ToolKind::Children { id_arg, .. } => (Some(Arg::Id(id_arg)), CHILDREN),
+        ToolKind::Count => (None, COUNT),
+        ToolKind::SystemInfo => (None, &[]),
+        ToolKind::FindEndpoints => (None, &[Arg::Query]),
+        ToolKind::DescribeEndpoint => (None, &[Arg::Path]),
+        ToolKind::Read => (None, READ),
+    };
+    id.into_iter().chain(rest.iter().copied())
+}
+
+/// The argument a tool cannot do without, if any.
+pub fn required(spec: &ToolSpec) -> Option<Arg> {
+    match spec.kind {
+        ToolKind::Get { id_arg, .. } | ToolKind::Children { id_arg, .. } => Some(Arg::Id(id_arg)),
+        ToolKind::Count => Some(Arg::Entity),
+        ToolKind::FindEndpoints => Some(Arg::Query),
+        ToolKind::DescribeEndpoint | ToolKind::Read => Some(Arg::Path),
+        ToolKind::Search { .. } | ToolKind::SystemInfo => None,
+    }
+}
 
 /// A tool call's arguments, checked against the names the tool accepts.
 #[derive(Debug)]
@@ -23,39 +148,48 @@ pub struct Args<'a> {
 }
 
 impl<'a> Args<'a> {
-    /// Checks that every given argument is one of `accepted` (or a twin) and
-    /// that no argument is given under both of its names.
-    pub fn new(map: &'a Map<String, Value>, accepted: &[&str]) -> Result<Self, ArgError> {
+    /// Checks that every given argument is one of `accepted` (under its name or its twin)
+    /// and that no argument is given under both of its names.
+    pub fn new(
+        map: &'a Map<String, Value>,
+        accepted: impl Iterator<Item = Arg> + Clone,
+    ) -> Result<Self, ArgError> {
         for key in map.keys() {
-            let canonical = canonical(key);
-            if !accepted.contains(&canonical) {
-                let list = if accepted.is_empty() {
+            let Some(arg) = accepted
+                .clone()
+                .find(|a| a.name() == key || a.twin() == Some(key))
+            else {
+                let names: Vec<&str> = accepted.clone().map(Arg::name).collect();
+                let list = if names.is_empty() {
                     "no arguments".to_owned()
                 } else {
-                    accepted.join(", ")
+                    names.join(", ")
                 };
                 return Err(ArgError(format!(
                     "unknown argument `{key}`; this tool takes {list}"
                 )));
-            }
-            if canonical != key && map.contains_key(canonical) {
-                return Err(ArgError(format!("give `{canonical}` or `{key}`, not both")));
+            };
+            if arg.name() != key && map.contains_key(arg.name()) {
+                return Err(ArgError(format!(
+                    "give `{}` or `{key}`, not both",
+                    arg.name()
+                )));
             }
         }
         Ok(Self { map })
     }
 
-    fn value(&self, name: &str) -> Option<&'a Value> {
-        let twin = TWINS.iter().find(|(c, _)| *c == name).map(|(_, t)| *t);
+    fn value(&self, arg: Arg) -> Option<&'a Value> {
         self.map
-            .get(name)
-            .or_else(|| twin.and_then(|t| self.map.get(t)))
+            .get(arg.name())
+            .or_else(|| arg.twin().and_then(|t| self.map.get(t)))
             .filter(|v| !v.is_null())
     }
 
     /// An optional string argument (an empty string counts as absent).
-    pub fn string(&self, name: &str) -> Result<Option<&'a str>, ArgError> {
-        match self.value(name) {
+    pub fn string(&self, arg: Arg) -> Result<Option<&'a str>, ArgError> {
+        let name = arg.name();
+        match self.value(arg) {
             None => Ok(None),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -67,8 +201,9 @@ impl<'a> Args<'a> {
     }
 
     /// An optional whole number within `min..=max`.
-    pub fn integer(&self, name: &str, min: u64, max: u64) -> Result<Option<u64>, ArgError> {
-        let Some(value) = self.value(name) else {
+    pub fn integer(&self, arg: Arg, min: u64, max: u64) -> Result<Option<u64>, ArgError> {
+        let name = arg.name();
+        let Some(value) = self.value(arg) else {
             return Ok(None);
         };
         // Models often send numbers as text ("25") and ticket numbers as "#12345".
@@ -99,15 +234,16 @@ impl<'a> Args<'a> {
     }
 
     /// A required record id (a positive whole number).
-    pub fn id(&self, name: &str) -> Result<u64, ArgError> {
-        match self.integer(name, 1, i32::MAX as u64) {
+    pub fn id(&self, arg: Arg) -> Result<u64, ArgError> {
+        let name = arg.name();
+        match self.integer(arg, 1, i32::MAX as u64) {
             Ok(Some(id)) => Ok(id),
             Ok(None) => Err(ArgError(format!(
                 "`{name}` is required: the record's numeric id"
             ))),
             Err(_) => Err(ArgError(format!(
                 "`{name}` must be a record's numeric id (a positive whole number), got {}",
-                describe(self.value(name).unwrap_or(&Value::Null))
+                describe(self.value(arg).unwrap_or(&Value::Null))
             ))),
         }
     }
@@ -125,10 +261,10 @@ pub enum IdOrName<'a> {
 impl<'a> Args<'a> {
     /// A required record reference: a numeric id (also as text, or `#12345`), or else a
     /// non-empty identifier or name to look up.
-    pub fn id_or_name(&self, name: &str) -> Result<IdOrName<'a>, ArgError> {
-        match self.id(name) {
+    pub fn id_or_name(&self, arg: Arg) -> Result<IdOrName<'a>, ArgError> {
+        match self.id(arg) {
             Ok(id) => Ok(IdOrName::Id(id)),
-            Err(error) => match self.value(name) {
+            Err(error) => match self.value(arg) {
                 Some(Value::String(text))
                     if !text.trim().is_empty() && !text.trim().starts_with('-') =>
                 {
@@ -138,14 +274,6 @@ impl<'a> Args<'a> {
             },
         }
     }
-}
-
-/// The canonical name of an argument given under either name.
-fn canonical(key: &str) -> &str {
-    TWINS
-        .iter()
-        .find(|(_, twin)| *twin == key)
-        .map_or(key, |(c, _)| c)
 }
 
 fn describe(value: &Value) -> String {
@@ -169,11 +297,15 @@ mod tests {
     #[test]
     fn twins_nulls_and_types() {
         let m = map(json!({"order_by": "id desc", "pageSize": 5, "conditions": null, "page": 2.0}));
-        let args = Args::new(&m, &["conditions", "orderBy", "pageSize", "page"]).unwrap();
-        assert_eq!(args.string("orderBy").unwrap(), Some("id desc"));
-        assert_eq!(args.integer("pageSize", 1, 1000).unwrap(), Some(5));
-        assert_eq!(args.integer("page", 1, 100).unwrap(), Some(2));
-        assert_eq!(args.string("conditions").unwrap(), None);
+        let args = Args::new(
+            &m,
+            [Arg::Conditions, Arg::OrderBy, Arg::PageSize, Arg::Page].into_iter(),
+        )
+        .unwrap();
+        assert_eq!(args.string(Arg::OrderBy).unwrap(), Some("id desc"));
+        assert_eq!(args.integer(Arg::PageSize, 1, 1000).unwrap(), Some(5));
+        assert_eq!(args.integer(Arg::Page, 1, 100).unwrap(), Some(2));
+        assert_eq!(args.string(Arg::Conditions).unwrap(), None);
     }
 
     #[test]
@@ -181,77 +313,98 @@ mod tests {
         let m = map(
             json!({"pageSize": "25", "ticket_id": "#12345", "company_id": "ACME", "page": " 2 "}),
         );
-        let args = Args::new(&m, &["pageSize", "ticket_id", "company_id", "page"]).unwrap();
-        assert_eq!(args.integer("pageSize", 1, 1000).unwrap(), Some(25));
-        assert_eq!(args.integer("page", 1, 1000).unwrap(), Some(2));
-        assert_eq!(args.id_or_name("ticket_id").unwrap(), IdOrName::Id(12345));
+        let args = Args::new(
+            &m,
+            [
+                Arg::PageSize,
+                Arg::Id("ticket_id"),
+                Arg::Id("company_id"),
+                Arg::Page,
+            ]
+            .into_iter(),
+        )
+        .unwrap();
+        assert_eq!(args.integer(Arg::PageSize, 1, 1000).unwrap(), Some(25));
+        assert_eq!(args.integer(Arg::Page, 1, 1000).unwrap(), Some(2));
         assert_eq!(
-            args.id_or_name("company_id").unwrap(),
+            args.id_or_name(Arg::Id("ticket_id")).unwrap(),
+            IdOrName::Id(12345)
+        );
+        assert_eq!(
+            args.id_or_name(Arg::Id("company_id")).unwrap(),
             IdOrName::Name("ACME")
         );
         let m = map(json!({"company_id": -4, "contact_id": ""}));
-        let args = Args::new(&m, &["company_id", "contact_id"]).unwrap();
-        assert!(args.id_or_name("company_id").is_err());
-        assert!(args.id_or_name("contact_id").is_err());
+        let args = Args::new(
+            &m,
+            [Arg::Id("company_id"), Arg::Id("contact_id")].into_iter(),
+        )
+        .unwrap();
+        assert!(args.id_or_name(Arg::Id("company_id")).is_err());
+        assert!(args.id_or_name(Arg::Id("contact_id")).is_err());
     }
 
     #[test]
     fn errors_name_the_argument() {
         let m = map(json!({"limit": 5}));
-        let err = Args::new(&m, &["conditions", "pageSize"]).unwrap_err();
+        let err = Args::new(&m, [Arg::Conditions, Arg::PageSize].into_iter()).unwrap_err();
         assert_eq!(
             err.0,
             "unknown argument `limit`; this tool takes conditions, pageSize"
         );
         let m = map(json!({"pageSize": 5, "page_size": 6}));
         assert!(
-            Args::new(&m, &["pageSize"])
+            Args::new(&m, [Arg::PageSize].into_iter())
                 .unwrap_err()
                 .0
                 .contains("not both")
         );
         let m =
             map(json!({"pageSize": "ten", "ticket_id": "1/../../system/members", "conditions": 5}));
-        let args = Args::new(&m, &["pageSize", "ticket_id", "conditions"]).unwrap();
+        let args = Args::new(
+            &m,
+            [Arg::PageSize, Arg::Id("ticket_id"), Arg::Conditions].into_iter(),
+        )
+        .unwrap();
         assert!(
-            args.integer("pageSize", 1, 1000)
+            args.integer(Arg::PageSize, 1, 1000)
                 .unwrap_err()
                 .0
                 .starts_with("`pageSize` must be a whole number from 1 to 1000")
         );
         assert!(
-            args.id("ticket_id")
+            args.id(Arg::Id("ticket_id"))
                 .unwrap_err()
                 .0
                 .starts_with("`ticket_id` must be a record's numeric id")
         );
         assert!(
-            args.string("conditions")
+            args.string(Arg::Conditions)
                 .unwrap_err()
                 .0
                 .starts_with("`conditions` must be a string")
         );
         let empty = Map::new();
         assert_eq!(
-            Args::new(&empty, &[])
+            Args::new(&empty, [].into_iter())
                 .unwrap()
-                .id("ticket_id")
+                .id(Arg::Id("ticket_id"))
                 .unwrap_err()
                 .0,
             "`ticket_id` is required: the record's numeric id"
         );
         let m = map(json!({"ticket_id": -3}));
         assert!(
-            Args::new(&m, &["ticket_id"])
+            Args::new(&m, [Arg::Id("ticket_id")].into_iter())
                 .unwrap()
-                .id("ticket_id")
+                .id(Arg::Id("ticket_id"))
                 .is_err()
         );
         let m = map(json!({"pageSize": 1_000_000}));
         assert!(
-            Args::new(&m, &["pageSize"])
+            Args::new(&m, [Arg::PageSize].into_iter())
                 .unwrap()
-                .integer("pageSize", 1, 1000)
+                .integer(Arg::PageSize, 1, 1000)
                 .is_err()
         );
     }

@@ -174,21 +174,19 @@ const fn children<C: Children>(
     }
 }
 
-/// Countable entities for `connectwise_count`: argument value and collection path.
-pub const COUNTABLE: &[(&str, &str)] = &[
-    ("tickets", Tickets::PATH),
-    ("companies", Companies::PATH),
-    ("contacts", Contacts::PATH),
-    ("opportunities", Opportunities::PATH),
-    ("agreements", Agreements::PATH),
-    ("invoices", Invoices::PATH),
-    ("expense_entries", ExpenseEntries::PATH),
-    ("time_entries", TimeEntries::PATH),
-    ("projects", Projects::PATH),
-    ("activities", Activities::PATH),
-    ("members", Members::PATH),
-    ("configurations", Configurations::PATH),
-];
+/// The entities `connectwise_count` counts, with the collection each is: one for every
+/// search tool, named as in its name (`tickets` for `connectwise_get_tickets`). Reference
+/// lists, which answer whole, are not counted.
+pub fn countable() -> impl Iterator<Item = (&'static str, &'static str)> {
+    CATALOG.iter().filter_map(|tool| match tool.kind {
+        ToolKind::Search {
+            path,
+            summary: Some(_),
+            ..
+        } => Some((tool.name.strip_prefix("connectwise_get_")?, path)),
+        _ => None,
+    })
+}
 
 /// Every tool, in the order they are listed.
 pub const CATALOG: &[ToolSpec] = &[

@@ -7,7 +7,7 @@ use cw_catalog::{Endpoint, Kind, catalog, nearest};
 use cw_client::{ApiPath, Client, Error, Page, Query};
 use serde_json::{Value, json};
 
-use crate::args::Args;
+use crate::args::{Arg, Args};
 use crate::checks::check_query;
 use crate::errors::{ToolFailure, conditions_message};
 use crate::hints;
@@ -146,16 +146,17 @@ pub async fn read(
     defaults: Defaults<'_>,
     missing: impl FnOnce() -> String,
 ) -> Result<Value, ToolFailure> {
-    let fields = args.string("fields")?;
-    let order_by = args.string("orderBy")?;
-    let conditions_text = args.string("conditions")?;
+    let fields = args.string(Arg::Fields)?;
+    let order_by = args.string(Arg::OrderBy)?;
+    let conditions_text = args.string(Arg::Conditions)?;
     if let Some(schema) = target.endpoint.and_then(|e| e.schema.as_deref()) {
         check_query(catalog(), schema, fields, order_by, conditions_text)
             .map_err(ToolFailure::invalid)?;
     }
     let failure = |error: Error, missing: Box<dyn FnOnce() -> String + '_>| {
         if let Error::Conditions { parameter, source } = &error
-            && let Ok(Some(text)) = args.string(parameter)
+            && let Some(arg) = Arg::conditions(parameter)
+            && let Ok(Some(text)) = args.string(arg)
         {
             return ToolFailure::invalid(conditions_message(parameter, text, source));
         }
@@ -214,15 +215,15 @@ pub async fn read(
 /// The query of a page: paging, conditions, `orderBy` and `fields` (the tool's key fields
 /// when none are named; `"*"` asks for whole records).
 fn query(args: &Args<'_>, defaults: Defaults<'_>) -> Result<Query, ToolFailure> {
-    let page = args.integer("page", 1, i32::MAX as u64)?.unwrap_or(1) as u32;
+    let page = args.integer(Arg::Page, 1, i32::MAX as u64)?.unwrap_or(1) as u32;
     let page_size = args
-        .integer("pageSize", 1, cw_client::MAX_PAGE_SIZE as u64)?
+        .integer(Arg::PageSize, 1, cw_client::MAX_PAGE_SIZE as u64)?
         .unwrap_or(defaults.page_size.into()) as u32;
     let mut query = with_conditions(args, Query::new().page(page).page_size(page_size))?;
-    if let Some(order_by) = args.string("orderBy")? {
+    if let Some(order_by) = args.string(Arg::OrderBy)? {
         query = query.order_by(order_by);
     }
-    match args.string("fields")?.or(defaults.fields) {
+    match args.string(Arg::Fields)?.or(defaults.fields) {
         Some(all) if all.trim() == "*" => {}
         Some(fields) => query = query.fields(fields),
         None => {}
@@ -232,13 +233,13 @@ fn query(args: &Args<'_>, defaults: Defaults<'_>) -> Result<Query, ToolFailure> 
 
 /// Adds `conditions`, `childConditions` and `customFieldConditions`, when given.
 pub fn with_conditions(args: &Args<'_>, mut query: Query) -> Result<Query, ToolFailure> {
-    if let Some(c) = args.string("conditions")? {
+    if let Some(c) = args.string(Arg::Conditions)? {
         query = query.conditions(c);
     }
-    if let Some(c) = args.string("childConditions")? {
+    if let Some(c) = args.string(Arg::ChildConditions)? {
         query = query.child_conditions(c);
     }
-    if let Some(c) = args.string("customFieldConditions")? {
+    if let Some(c) = args.string(Arg::CustomFieldConditions)? {
         query = query.custom_field_conditions(c);
     }
     Ok(query)

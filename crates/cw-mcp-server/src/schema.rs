@@ -3,7 +3,10 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::catalog::{COUNTABLE, ToolKind, ToolSpec};
+use cw_client::MAX_PAGE_SIZE;
+
+use crate::args::{Arg, arguments, required};
+use crate::catalog::{ToolKind, ToolSpec, countable};
 
 const CONDITIONS: &str = "ConnectWise conditions, e.g. company/identifier = \"ACME\" AND closedFlag = false. Quote text with double quotes, dates in brackets [2024-01-31], operators = != < <= > >= contains like in, nested fields with /.";
 const ORDER_BY: &str =
@@ -14,52 +17,7 @@ const CHILD_CONDITIONS: &str =
 const CUSTOM_FIELD_CONDITIONS: &str =
     "Conditions on custom fields, e.g. caption = \"Support Tier\" AND value = \"Gold\".";
 
-/// The argument names a tool accepts, in schema order.
-pub fn argument_names(spec: &ToolSpec) -> Vec<&'static str> {
-    match spec.kind {
-        ToolKind::Search { .. } => {
-            vec![
-                "conditions",
-                "orderBy",
-                "page",
-                "pageSize",
-                "fields",
-                "childConditions",
-                "customFieldConditions",
-            ]
-        }
-        ToolKind::Get { id_arg, .. } => vec![id_arg],
-        ToolKind::Children { id_arg, .. } => vec![
-            id_arg,
-            "conditions",
-            "orderBy",
-            "page",
-            "pageSize",
-            "fields",
-        ],
-        ToolKind::Count => vec![
-            "entity",
-            "conditions",
-            "childConditions",
-            "customFieldConditions",
-        ],
-        ToolKind::SystemInfo => vec![],
-        ToolKind::FindEndpoints => vec!["query"],
-        ToolKind::DescribeEndpoint => vec!["path"],
-        ToolKind::Read => vec![
-            "path",
-            "conditions",
-            "orderBy",
-            "fields",
-            "page",
-            "pageSize",
-            "childConditions",
-            "customFieldConditions",
-        ],
-    }
-}
-
-fn property(name: &str, spec: &ToolSpec) -> Value {
+fn property(arg: Arg, spec: &ToolSpec) -> Value {
     let default_page_size = match spec.kind {
         ToolKind::Search {
             default_page_size, ..
@@ -69,10 +27,10 @@ fn property(name: &str, spec: &ToolSpec) -> Value {
         } => default_page_size,
         _ => 25,
     };
-    match name {
-        "conditions" => json!({"type": "string", "description": CONDITIONS}),
-        "orderBy" => json!({"type": "string", "description": ORDER_BY}),
-        "fields" => match spec.kind {
+    match arg {
+        Arg::Conditions => json!({"type": "string", "description": CONDITIONS}),
+        Arg::OrderBy => json!({"type": "string", "description": ORDER_BY}),
+        Arg::Fields => match spec.kind {
             ToolKind::Search {
                 summary: Some(summary),
                 ..
@@ -81,29 +39,29 @@ fn property(name: &str, spec: &ToolSpec) -> Value {
             )}),
             _ => json!({"type": "string", "description": FIELDS}),
         },
-        "childConditions" => json!({"type": "string", "description": CHILD_CONDITIONS}),
-        "customFieldConditions" => {
+        Arg::ChildConditions => json!({"type": "string", "description": CHILD_CONDITIONS}),
+        Arg::CustomFieldConditions => {
             json!({"type": "string", "description": CUSTOM_FIELD_CONDITIONS})
         }
-        "page" => {
+        Arg::Page => {
             json!({"type": "integer", "minimum": 1, "default": 1, "description": "Page number, starting at 1."})
         }
-        "pageSize" => {
-            json!({"type": "integer", "minimum": 1, "maximum": 1000, "default": default_page_size,
-            "description": format!("Records per page, 1 to 1000 (default {default_page_size}).")})
+        Arg::PageSize => {
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": default_page_size,
+            "description": format!("Records per page, 1 to {MAX_PAGE_SIZE} (default {default_page_size}).")})
         }
-        "query" => {
+        Arg::Query => {
             json!({"type": "string", "description": "One or a few words, e.g. \"schedule entries\"."})
         }
-        "path" => json!({"type": "string", "description": match spec.kind {
+        Arg::Path => json!({"type": "string", "description": match spec.kind {
             ToolKind::DescribeEndpoint => "A path from connectwise_find_endpoints, e.g. /service/tickets.",
             _ => "The path below /apis/3.0 with real ids, e.g. /service/tickets/20001/notes.",
         }}),
-        "entity" => {
-            json!({"type": "string", "enum": COUNTABLE.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        Arg::Entity => {
+            json!({"type": "string", "enum": countable().map(|(n, _)| n).collect::<Vec<_>>(),
             "description": "Which records to count."})
         }
-        _ => {
+        Arg::Id(_) => {
             let noun = match spec.kind {
                 ToolKind::Get { noun, .. } | ToolKind::Children { noun, .. } => noun,
                 _ => "record",
@@ -115,23 +73,14 @@ fn property(name: &str, spec: &ToolSpec) -> Value {
 
 /// The tool's input schema.
 pub fn input_schema(spec: &ToolSpec) -> Map<String, Value> {
-    let names = argument_names(spec);
-    let properties: Map<String, Value> = names
-        .iter()
-        .map(|n| (n.to_string(), property(n, spec)))
+    let properties: Map<String, Value> = arguments(spec)
+        .map(|arg| (arg.name().to_owned(), property(arg, spec)))
         .collect();
-    let required: Vec<&str> = match spec.kind {
-        ToolKind::Get { id_arg, .. } | ToolKind::Children { id_arg, .. } => vec![id_arg],
-        ToolKind::Count => vec!["entity"],
-        ToolKind::FindEndpoints => vec!["query"],
-        ToolKind::DescribeEndpoint | ToolKind::Read => vec!["path"],
-        ToolKind::Search { .. } | ToolKind::SystemInfo => vec![],
-    };
     let mut schema = Map::new();
     schema.insert("type".into(), json!("object"));
     schema.insert("properties".into(), Value::Object(properties));
-    if !required.is_empty() {
-        schema.insert("required".into(), json!(required));
+    if let Some(arg) = required(spec) {
+        schema.insert("required".into(), json!([arg.name()]));
     }
     schema
 }

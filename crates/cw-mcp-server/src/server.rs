@@ -19,12 +19,12 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 
 use crate::access::Access;
-use crate::args::{Args, IdOrName};
-use crate::catalog::{CATALOG, COUNTABLE, ToolKind, ToolSpec, find};
+use crate::args::{self, Arg, Args, IdOrName};
+use crate::catalog::{CATALOG, ToolKind, ToolSpec, countable, find};
 use crate::errors::ToolFailure;
 use crate::profiles::Profile;
 use crate::reads::{self, Defaults, Target};
-use crate::schema::{argument_names, input_schema, output_schema};
+use crate::schema::{input_schema, output_schema};
 use crate::{budget, discovery, lookup, shape};
 
 /// What the server tells clients about using it.
@@ -209,7 +209,7 @@ impl ConnectWiseServer {
         arguments: &Map<String, Value>,
         client: &Client,
     ) -> Result<Value, ToolFailure> {
-        let args = Args::new(arguments, &argument_names(spec))?;
+        let args = Args::new(arguments, args::arguments(spec))?;
         match spec.kind {
             ToolKind::Search {
                 path,
@@ -253,7 +253,7 @@ impl ConnectWiseServer {
                 reads::read(client, &target, &args, Defaults::WHOLE, missing).await
             }
             ToolKind::Read => {
-                let path = args.string("path")?.ok_or_else(|| {
+                let path = args.string(Arg::Path)?.ok_or_else(|| {
                     ToolFailure::invalid("`path` is required, e.g. /service/tickets")
                 })?;
                 let target = Target::resolve(path)?;
@@ -266,28 +266,27 @@ impl ConnectWiseServer {
                 reads::read(client, &target, &args, Defaults::WHOLE, missing).await
             }
             ToolKind::FindEndpoints => {
-                let query = args.string("query")?.ok_or_else(|| {
+                let query = args.string(Arg::Query)?.ok_or_else(|| {
                     ToolFailure::invalid("`query` is required: a word or two, e.g. \"schedule\"")
                 })?;
                 discovery::find(query, &self.access.paths)
             }
             ToolKind::DescribeEndpoint => {
-                let path = args.string("path")?.ok_or_else(|| {
+                let path = args.string(Arg::Path)?.ok_or_else(|| {
                     ToolFailure::invalid("`path` is required, e.g. /service/tickets")
                 })?;
                 discovery::describe(path)
             }
             ToolKind::Count => {
-                let entity = args.string("entity")?.ok_or_else(|| {
+                let entity = args.string(Arg::Entity)?.ok_or_else(|| {
                     ToolFailure::invalid(format!(
                         "`entity` is required: one of {}",
                         countable_names()
                     ))
                 })?;
-                let path = COUNTABLE
-                    .iter()
+                let path = countable()
                     .find(|(n, _)| *n == entity)
-                    .map(|(_, p)| *p)
+                    .map(|(_, p)| p)
                     .ok_or_else(|| {
                         ToolFailure::invalid(format!(
                             "`entity` must be one of {}, got {entity:?}",
@@ -300,7 +299,7 @@ impl ConnectWiseServer {
                 })
                 .await?;
                 let mut answer = json!({"entity": entity, "count": counted["count"]});
-                if let Some(c) = args.string("conditions")? {
+                if let Some(c) = args.string(Arg::Conditions)? {
                     answer["conditions"] = json!(c);
                 }
                 Ok(answer)
@@ -326,17 +325,17 @@ impl ConnectWiseServer {
 async fn record_id(
     client: &Client,
     args: &Args<'_>,
-    id_arg: &str,
+    id_arg: &'static str,
     path: &'static str,
     noun: &str,
 ) -> Result<u64, ToolFailure> {
-    match args.id_or_name(id_arg)? {
+    match args.id_or_name(Arg::Id(id_arg))? {
         IdOrName::Id(id) => Ok(id),
         IdOrName::Name(name) => {
             let fields = lookup::name_fields(path);
             if fields.is_empty() {
                 // Nothing to look a name up by: say what a numeric id is.
-                return args.id(id_arg).map_err(Into::into);
+                return args.id(Arg::Id(id_arg)).map_err(Into::into);
             }
             lookup::by_name(client, path, &fields, noun, id_arg, name).await
         }
@@ -344,11 +343,7 @@ async fn record_id(
 }
 
 fn countable_names() -> String {
-    COUNTABLE
-        .iter()
-        .map(|(n, _)| *n)
-        .collect::<Vec<_>>()
-        .join(", ")
+    countable().map(|(n, _)| n).collect::<Vec<_>>().join(", ")
 }
 
 /// The announced form of a catalog entry.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use cw_client::{Client, RetryPolicy};
 use cw_mcp_server::ConnectWiseServer;
 use cw_mcp_server::budget::DEFAULT_BUDGET;
-use cw_mcp_server::catalog::{CATALOG, COUNTABLE, ToolKind};
+use cw_mcp_server::catalog::{CATALOG, ToolKind, countable};
 use cw_mcp_server::errors::failure_detail;
 use cw_mcp_server::profiles::Profile;
 use cw_sim::{Dataset, Fault, SimConfig, SimHandle};
@@ -316,7 +316,7 @@ async fn every_tool_answers_from_the_simulators_data() {
                 assert_eq!(ids(&answer["items"]), expected, "{}", spec.name);
             }
             ToolKind::Count => {
-                for (entity, path) in COUNTABLE {
+                for (entity, path) in countable() {
                     let answer = h.ok(spec.name, json!({"entity": entity})).await;
                     assert_eq!(answer["count"], table(path).len(), "{entity}");
                 }
@@ -500,7 +500,7 @@ async fn failures_say_what_to_fix() {
         .error("connectwise_count", json!({"entity": "spaceships"}))
         .await;
     assert!(
-        text.contains("`entity` must be one of tickets, companies"),
+        text.contains("`entity` must be one of companies, tickets"),
         "{text}"
     );
     assert_eq!(
