@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::error::ConfigError;
 use crate::policy::PathPolicy;
 use crate::quota::Budget;
 use crate::retry::RetryPolicy;
@@ -56,22 +57,6 @@ pub struct Config {
     pub budget: Budget,
     /// Which modules and paths may be read (the server sets it from its access policy).
     pub policy: PathPolicy,
-}
-
-/// Why a configuration could not be built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    /// Some credential variables are unset or empty.
-    #[error("missing ConnectWise credentials: {} (set them in the environment or in .env)", .0.join(", "))]
-    MissingCredentials(Vec<&'static str>),
-    /// A variable has a value the client cannot use.
-    #[error("{name} is invalid: {reason}")]
-    Invalid {
-        /// The variable's name.
-        name: &'static str,
-        /// What is wrong and what a good value looks like.
-        reason: String,
-    },
 }
 
 impl Config {

@@ -5,7 +5,6 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::conditions::ParseError;
-use crate::config::ConfigError;
 
 /// ConnectWise's error body: `{"code", "message", "errors": [...]}`. The
 /// throttling answer uses `error` instead of `code`; both are read.
@@ -76,6 +75,22 @@ impl ApiError {
         }
         text
     }
+}
+
+/// Why a configuration could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// Some credential variables are unset or empty.
+    #[error("missing ConnectWise credentials: {} (set them in the environment or in .env)", .0.join(", "))]
+    MissingCredentials(Vec<&'static str>),
+    /// A variable has a value the client cannot use.
+    #[error("{name} is invalid: {reason}")]
+    Invalid {
+        /// The variable's name.
+        name: &'static str,
+        /// What is wrong and what a good value looks like.
+        reason: String,
+    },
 }
 
 /// Everything that can go wrong talking to ConnectWise.

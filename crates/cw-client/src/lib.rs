@@ -32,10 +32,10 @@ mod sharing;
 
 pub use client::{CallRecorder, Client, MAX_BODY_BYTES, MAX_URL_CHARS, init_tls};
 pub use config::{
-    CREDENTIAL_VARS, Config, ConfigError, DEFAULT_API_URL, DEFAULT_API_VERSION, DEFAULT_CLIENT_ID,
+    CREDENTIAL_VARS, Config, DEFAULT_API_URL, DEFAULT_API_VERSION, DEFAULT_CLIENT_ID,
     DEFAULT_CODEBASE, is_guid,
 };
-pub use error::{ApiError, Error, FieldError};
+pub use error::{ApiError, ConfigError, Error, FieldError};
 pub use identity::Credentials;
 pub use page::{Links, Page, query_param};
 pub use policy::PathPolicy;

@@ -1,10 +1,9 @@
 //! The credential and clientId checks ConnectWise makes on every API request.
 
-use axum::http::{HeaderMap, StatusCode, header::AUTHORIZATION};
-use axum::response::Response;
+use axum::http::{HeaderMap, header::AUTHORIZATION};
 use base64::Engine as _;
 
-use crate::errors::cw_error;
+use crate::errors::SimError;
 use crate::members::Member;
 
 /// The credentials the simulator accepts.
@@ -61,22 +60,20 @@ impl Credentials {
     }
 }
 
-/// The member whose credentials the request carries, or ConnectWise's 401 answer.
+/// The member whose credentials the request carries, or ConnectWise's 401.
 pub fn authenticate<'m>(
     headers: &HeaderMap,
     members: &'m [Member],
     pinned_client_id: Option<&str>,
-) -> Result<&'m Member, Box<Response>> {
+) -> Result<&'m Member, SimError> {
     let header = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let Some(member) = members.iter().find(|m| m.credentials.accepts(header)) else {
-        return Err(Box::new(cw_error(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "The credentials provided are not valid: use Basic auth with company+publicKey:privateKey",
-        )));
+        return Err(SimError::Unauthorized(
+            "The credentials provided are not valid: use Basic auth with company+publicKey:privateKey".into(),
+        ));
     };
     let client_id = headers
         .get("clientid")
@@ -92,11 +89,7 @@ pub fn authenticate<'m>(
         } else {
             format!("clientId {client_id:?} is not recognised")
         };
-        return Err(Box::new(cw_error(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            message,
-        )));
+        return Err(SimError::Unauthorized(message));
     }
     Ok(member)
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::errors::cw_error;
+use crate::errors::SimError;
 
 /// What body a faulty answer carries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -99,11 +99,12 @@ impl Fault {
                 let body = serde_json::json!({"error": "ConnectWiseAPI", "message": format!("Too many requests. Please try again in {wait} seconds.")});
                 (status, axum::Json(body)).into_response()
             }
-            FaultBody::ConnectWise => cw_error(
+            FaultBody::ConnectWise => SimError::Status {
                 status,
-                status.canonical_reason().unwrap_or("Error"),
-                format!("Injected fault: {status}"),
-            ),
+                code: status.canonical_reason().unwrap_or("Error").to_owned(),
+                message: format!("Injected fault: {status}"),
+            }
+            .into_response(),
         };
         if let Some(seconds) = self.retry_after {
             response

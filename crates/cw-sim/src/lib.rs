@@ -18,6 +18,7 @@ pub mod eval;
 pub mod faults;
 pub mod journal;
 pub mod members;
+mod paging;
 pub mod resources;
 pub mod synth;
 
