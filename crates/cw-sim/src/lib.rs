@@ -2,7 +2,7 @@
 //!
 //! It serves the same paths, headers, auth and clientId checks, error bodies,
 //! pagination and `Link` headers, `/count`, `fields`, `orderBy` and conditions
-//! as ConnectWise, over loopback HTTP. Tests inject faults and read the journal
+//! as ConnectWise, over loopback HTTP. With the `harness` feature, tests inject faults and read the journal
 //! of every request it received.
 //!
 //! ```no_run
@@ -15,7 +15,11 @@
 pub mod data;
 pub mod errors;
 pub mod eval;
+#[cfg(feature = "harness")]
 pub mod faults;
+#[cfg(feature = "harness")]
+mod harness;
+#[cfg(feature = "harness")]
 pub mod journal;
 pub mod members;
 mod paging;
@@ -31,7 +35,9 @@ use std::time::Duration;
 
 pub use auth::Credentials;
 pub use data::Dataset;
+#[cfg(feature = "harness")]
 pub use faults::{Fault, FaultBody, Faults};
+#[cfg(feature = "harness")]
 pub use journal::{Journal, JournalEntry};
 pub use members::{Member, Role};
 pub use server::router;
@@ -76,6 +82,7 @@ pub struct SimConfig {
     /// Delay added to every request.
     pub latency: Option<Duration>,
     /// How many recent requests the journal keeps.
+    #[cfg(feature = "harness")]
     pub journal_capacity: usize,
     /// Reuse already generated data instead of generating it again.
     pub dataset: Option<Arc<Dataset>>,
@@ -92,6 +99,7 @@ impl Default for SimConfig {
             members: vec![Member::technician()],
             client_id: None,
             latency: None,
+            #[cfg(feature = "harness")]
             journal_capacity: 10_000,
             dataset: None,
         }
@@ -137,8 +145,11 @@ pub async fn start(config: SimConfig) -> std::io::Result<SimHandle> {
         members,
         client_id: config.client_id,
         latency: config.latency,
-        faults: Faults::default(),
-        journal: Journal::new(config.journal_capacity),
+        #[cfg(feature = "harness")]
+        harness: harness::Harness {
+            faults: Faults::default(),
+            journal: Journal::new(config.journal_capacity),
+        },
     });
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
@@ -199,13 +210,15 @@ impl SimHandle {
     }
 
     /// Every request received.
+    #[cfg(feature = "harness")]
     pub fn journal(&self) -> &Journal {
-        &self.state.journal
+        &self.state.harness.journal
     }
 
     /// The fault rules in force.
+    #[cfg(feature = "harness")]
     pub fn faults(&self) -> &Faults {
-        &self.state.faults
+        &self.state.harness.faults
     }
 
     /// The data served.

@@ -79,8 +79,7 @@ async fn serve(args: Args) -> std::process::ExitCode {
         members: vec![cw_sim::Member::technician()],
         client_id: args.client_id,
         latency: (args.latency_ms > 0).then(|| Duration::from_millis(args.latency_ms)),
-        journal_capacity: 1_000,
-        dataset: None,
+        ..SimConfig::default()
     };
     let sim = match cw_sim::start(config).await {
         Ok(sim) => sim,

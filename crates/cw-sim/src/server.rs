@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State as AxumState};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -16,8 +16,6 @@ use serde_json::{Value, json};
 use crate::auth;
 use crate::data::{Dataset, record_id};
 use crate::errors::SimError;
-use crate::faults::Faults;
-use crate::journal::{Journal, JournalEntry};
 use crate::members::{Member, Role};
 use crate::paging::{Params, count, list};
 use crate::resources::{RESOURCES, Target, route};
@@ -34,74 +32,35 @@ pub struct State {
     pub client_id: Option<String>,
     /// Delay added to every request.
     pub latency: Option<Duration>,
-    /// Injected faults.
-    pub faults: Faults,
-    /// Received requests.
-    pub journal: Journal,
+    /// Fault injection and the request journal, for tests.
+    #[cfg(feature = "harness")]
+    pub harness: crate::harness::Harness,
 }
 
 type Shared = Arc<State>;
 
 /// The simulator's router.
 pub fn router(state: Shared) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/login/companyinfo/{company}", get(company_info))
-        .fallback(api)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            journal_and_faults,
-        ))
+        .fallback(api);
+    #[cfg(feature = "harness")]
+    let router = router.layer(middleware::from_fn_with_state(
+        state.clone(),
+        crate::harness::journal_and_faults,
+    ));
+    router
+        .layer(middleware::from_fn_with_state(state.clone(), delay))
         .with_state(state)
 }
 
-async fn journal_and_faults(
-    AxumState(state): AxumState<Shared>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let method = request.method().to_string();
-    let path = request.uri().path().to_owned();
-    let query = request.uri().query().map(str::to_owned);
-    let headers = request
-        .headers()
-        .iter()
-        .filter(|(name, _)| *name != header::AUTHORIZATION)
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+/// Delays every answer by the configured latency.
+async fn delay(AxumState(state): AxumState<Shared>, request: Request, next: Next) -> Response {
     if let Some(latency) = state.latency {
         tokio::time::sleep(latency).await;
     }
-    let fault = state.faults.take(&path);
-    if let Some(latency) = fault.as_ref().and_then(|f| f.latency) {
-        let _stall = state.faults.stall();
-        tokio::time::sleep(latency).await;
-    }
-    let response = match fault.and_then(|f| f.response()) {
-        Some(response) => response,
-        None => next.run(request).await,
-    };
-    state.journal.record(JournalEntry {
-        method,
-        path,
-        query,
-        headers,
-        status: response.status().as_u16(),
-        member: response
-            .extensions()
-            .get::<Authenticated>()
-            .map(|a| a.0.clone()),
-    });
-    response
+    next.run(request).await
 }
-
-/// The identifier of the member a request was answered for, for the journal.
-#[derive(Clone)]
-struct Authenticated(String);
 
 async fn company_info(
     AxumState(state): AxumState<Shared>,
@@ -148,10 +107,9 @@ async fn api(
         ))),
         None => answer(&state, &member.role, rest, query, &headers, &uri),
     };
-    let mut response = answer.unwrap_or_else(IntoResponse::into_response);
-    response
-        .extensions_mut()
-        .insert(Authenticated(member.identifier.clone()));
+    let response = answer.unwrap_or_else(IntoResponse::into_response);
+    #[cfg(feature = "harness")]
+    let response = crate::harness::answered_for(response, &member.identifier);
     response
 }
 
