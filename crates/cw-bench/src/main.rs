@@ -221,19 +221,7 @@ async fn main() {
         return;
     }
 
-    // Start-up: spawn to first successful tool call, five times.
-    let mut startups = Vec::new();
-    for _ in 0..5 {
-        let (bridge, elapsed) = start_bridge(&sim).await;
-        startups.push(elapsed);
-        drop(bridge);
-    }
-    startups.sort();
-    println!(
-        "\nstart-up, spawn to first answer (5 runs): median {}, max {}",
-        ms(startups[2]),
-        ms(startups[4])
-    );
+    startup(&sim).await;
 
     let (bridge, _) = start_bridge(&sim).await;
     let bridge = Arc::new(bridge);
@@ -243,6 +231,46 @@ async fn main() {
     let (bridge_idle, _) = rss(bridge_pid);
     let (child_idle, _) = rss(child_pid);
 
+    latency_table(&sim, &direct, &bridge).await;
+
+    throughput_table(&bridge).await;
+
+    let (bridge_now, bridge_peak) = rss(bridge_pid);
+    let (child_now, child_peak) = rss(child_pid);
+    println!("\nmemory (RSS, MiB)        idle    after load    peak");
+    println!("  cw-bridge          {bridge_idle:>8.1} {bridge_now:>12.1} {bridge_peak:>8.1}");
+    println!("  cw-mcp-server      {child_idle:>8.1} {child_now:>12.1} {child_peak:>8.1}");
+    println!(
+        "  together           {:>8.1} {:>12.1} {:>8.1}",
+        bridge_idle + child_idle,
+        bridge_now + child_now,
+        bridge_peak + child_peak
+    );
+
+    answer_sizes(&sim, &bridge).await;
+    tool_lists(&sim).await;
+    println!("\nfinished in {:.1} s", began.elapsed().as_secs_f64());
+}
+
+/// Spawn to first successful tool call, five times.
+async fn startup(sim: &SimHandle) {
+    // Start-up: spawn to first successful tool call, five times.
+    let mut startups = Vec::new();
+    for _ in 0..5 {
+        let (bridge, elapsed) = start_bridge(sim).await;
+        startups.push(elapsed);
+        drop(bridge);
+    }
+    startups.sort();
+    println!(
+        "\nstart-up, spawn to first answer (5 runs): median {}, max {}",
+        ms(startups[2]),
+        ms(startups[4])
+    );
+}
+
+/// The latency the bridge adds over calling cw-sim directly with cw-client.
+async fn latency_table(sim: &SimHandle, direct: &Client, bridge: &Arc<Bridge>) {
     println!("\nlatency added by the bridge (p50 / p99; ratio bridge ÷ direct at p50)");
     println!(
         "{:<20} {:<10} {:>8} {:>24} {:>24} {:>8}",
@@ -285,7 +313,10 @@ async fn main() {
         }
         sim.faults().clear();
     }
+}
 
+/// Calls a second through the bridge at 1 to 128 callers.
+async fn throughput_table(bridge: &Arc<Bridge>) {
     println!(
         "\nthroughput through the bridge, get_ticket, no injected latency ({} s each)",
         THROUGHPUT_WINDOW.as_secs()
@@ -294,19 +325,10 @@ async fn main() {
         let rate = throughput(bridge.clone(), callers).await;
         println!("  {callers:>3} callers: {rate:>8.0} calls/s");
     }
+}
 
-    let (bridge_now, bridge_peak) = rss(bridge_pid);
-    let (child_now, child_peak) = rss(child_pid);
-    println!("\nmemory (RSS, MiB)        idle    after load    peak");
-    println!("  cw-bridge          {bridge_idle:>8.1} {bridge_now:>12.1} {bridge_peak:>8.1}");
-    println!("  cw-mcp-server      {child_idle:>8.1} {child_now:>12.1} {child_peak:>8.1}");
-    println!(
-        "  together           {:>8.1} {:>12.1} {:>8.1}",
-        bridge_idle + child_idle,
-        bridge_now + child_now,
-        bridge_peak + child_peak
-    );
-
+/// Our answers' sizes against raw ConnectWise JSON for the same records.
+async fn answer_sizes(sim: &SimHandle, bridge: &Bridge) {
     println!("\nanswer size: our answer against raw ConnectWise JSON for the same 25 records");
     cw_client::init_tls();
     let http = reqwest::Client::new();
@@ -360,8 +382,6 @@ async fn main() {
             raw as f64 / ours.len() as f64
         );
     }
-    tool_lists(&sim).await;
-    println!("\nfinished in {:.1} s", began.elapsed().as_secs_f64());
 }
 
 /// The tool list of each profile, in bytes and estimated tokens (4 bytes a token), as OpenWebUI

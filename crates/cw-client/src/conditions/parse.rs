@@ -83,188 +83,180 @@ fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
     let bytes = input.as_bytes();
     let mut tokens = Vec::new();
     let mut i = 0;
-    let err = |position: usize, expected: &str, found: String| ParseError {
-        position,
-        expected: expected.to_owned(),
-        found,
-    };
     while i < bytes.len() {
         let c = bytes[i];
         let start = i;
-        let token = match c {
+        let (kind, end) = match c {
             b' ' | b'\t' | b'\n' | b'\r' => {
                 i += 1;
                 continue;
             }
-            b'(' => {
-                i += 1;
-                TokenKind::LParen
-            }
-            b')' => {
-                i += 1;
-                TokenKind::RParen
-            }
-            b',' => {
-                i += 1;
-                TokenKind::Comma
-            }
-            b'=' => {
-                i += 1;
-                TokenKind::Symbol("=")
-            }
-            b'!' if bytes.get(i + 1) == Some(&b'=') => {
-                i += 2;
-                TokenKind::Symbol("!=")
-            }
+            b'(' => (TokenKind::LParen, i + 1),
+            b')' => (TokenKind::RParen, i + 1),
+            b',' => (TokenKind::Comma, i + 1),
+            b'=' => (TokenKind::Symbol("="), i + 1),
+            b'!' if bytes.get(i + 1) == Some(&b'=') => (TokenKind::Symbol("!="), i + 2),
             b'<' | b'>' => {
                 let eq = bytes.get(i + 1) == Some(&b'=');
-                i += if eq { 2 } else { 1 };
-                TokenKind::Symbol(match (c, eq) {
+                let symbol = match (c, eq) {
                     (b'<', true) => "<=",
                     (b'<', false) => "<",
                     (_, true) => ">=",
                     _ => ">",
-                })
-            }
-            b'"' | b'\'' => {
-                let close = input[i + 1..]
-                    .find(c as char)
-                    .map(|offset| i + 1 + offset)
-                    .ok_or_else(|| {
-                        err(
-                            input.len(),
-                            &format!(
-                                "a closing {} for the string opened at byte {start}",
-                                c as char
-                            ),
-                            "end of input".into(),
-                        )
-                    })?;
-                let content = &input[i + 1..close];
-                if let Some((offset, ch)) = content.char_indices().find(|(_, ch)| ch.is_control()) {
-                    return Err(err(
-                        i + 1 + offset,
-                        "printable text inside a string",
-                        format!("control character U+{:04X}", ch as u32),
-                    ));
-                }
-                i = close + 1;
-                TokenKind::Text(content.to_owned())
-            }
-            b'[' => {
-                let close = input[i..]
-                    .find(']')
-                    .map(|offset| i + offset)
-                    .ok_or_else(|| {
-                        err(
-                            input.len(),
-                            &format!("a closing ] for the date opened at byte {start}"),
-                            "end of input".into(),
-                        )
-                    })?;
-                let content = input[i + 1..close].trim();
-                if !is_datetime(content) {
-                    return Err(err(
-                        i + 1,
-                        "a UTC date or datetime such as [2024-01-31] or [2024-01-31T18:04:26Z]",
-                        format!("`[{content}]`"),
-                    ));
-                }
-                i = close + 1;
-                TokenKind::DateTime(content.to_owned())
-            }
-            b'0'..=b'9' | b'-' => {
-                let mut end = i + usize::from(c == b'-');
-                let digits_start = end;
-                while end < bytes.len() && bytes[end].is_ascii_digit() {
-                    end += 1;
-                }
-                if end == digits_start {
-                    return Err(err(
-                        start,
-                        "a number",
-                        describe(
-                            input,
-                            Span {
-                                start,
-                                end: start + 1,
-                            },
-                        ),
-                    ));
-                }
-                if bytes.get(end) == Some(&b'.') {
-                    let fraction_start = end + 1;
-                    end = fraction_start;
-                    while end < bytes.len() && bytes[end].is_ascii_digit() {
-                        end += 1;
-                    }
-                    if end == fraction_start {
-                        return Err(err(
-                            end,
-                            "digits after the decimal point",
-                            found_at(input, end),
-                        ));
-                    }
-                }
-                if bytes
-                    .get(end)
-                    .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-                {
-                    return Err(err(
-                        end,
-                        "a space or operator after the number",
-                        found_at(input, end),
-                    ));
-                }
-                i = end;
-                TokenKind::Number(input[start..end].to_owned())
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' => {
-                let mut end = i;
-                loop {
-                    while end < bytes.len()
-                        && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_')
-                    {
-                        end += 1;
-                    }
-                    let next_is_name = bytes
-                        .get(end + 1)
-                        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_');
-                    if bytes.get(end) == Some(&b'/') && next_is_name {
-                        end += 1;
-                    } else if bytes.get(end) == Some(&b'/') {
-                        return Err(err(
-                            end + 1,
-                            "a field name after `/`",
-                            found_at(input, end + 1),
-                        ));
-                    } else {
-                        break;
-                    }
-                }
-                i = end;
-                TokenKind::Word(input[start..end].to_owned())
-            }
-            _ => {
-                let ch = input[i..].chars().next().unwrap_or('?');
-                let found = if ch.is_control() {
-                    format!("control character U+{:04X}", ch as u32)
-                } else {
-                    format!("`{ch}`")
                 };
-                return Err(err(
-                    i,
-                    "a field name, operator, value, `(`, `)` or `,` (quote text values)",
-                    found,
-                ));
+                (TokenKind::Symbol(symbol), i + 1 + usize::from(eq))
             }
+            b'"' | b'\'' => text(input, i)?,
+            b'[' => date(input, i)?,
+            b'0'..=b'9' | b'-' => number(input, i)?,
+            c if c.is_ascii_alphabetic() || c == b'_' => word(input, i)?,
+            _ => return Err(unexpected(input, i)),
         };
+        i = end;
         tokens.push(Token {
-            kind: token,
-            span: Span { start, end: i },
+            kind,
+            span: Span { start, end },
         });
     }
     Ok(tokens)
+}
+
+fn fail(position: usize, expected: &str, found: String) -> ParseError {
+    ParseError {
+        position,
+        expected: expected.to_owned(),
+        found,
+    }
+}
+
+/// A quoted text at `start` (either quote), and where it ends.
+fn text(input: &str, start: usize) -> Result<(TokenKind, usize), ParseError> {
+    let quote = input.as_bytes()[start] as char;
+    let close = input[start + 1..]
+        .find(quote)
+        .map(|offset| start + 1 + offset)
+        .ok_or_else(|| {
+            fail(
+                input.len(),
+                &format!("a closing {quote} for the string opened at byte {start}"),
+                "end of input".into(),
+            )
+        })?;
+    let content = &input[start + 1..close];
+    if let Some((offset, ch)) = content.char_indices().find(|(_, ch)| ch.is_control()) {
+        return Err(fail(
+            start + 1 + offset,
+            "printable text inside a string",
+            format!("control character U+{:04X}", ch as u32),
+        ));
+    }
+    Ok((TokenKind::Text(content.to_owned()), close + 1))
+}
+
+/// A bracketed date at `start`, and where it ends.
+fn date(input: &str, start: usize) -> Result<(TokenKind, usize), ParseError> {
+    let close = input[start..]
+        .find(']')
+        .map(|offset| start + offset)
+        .ok_or_else(|| {
+            fail(
+                input.len(),
+                &format!("a closing ] for the date opened at byte {start}"),
+                "end of input".into(),
+            )
+        })?;
+    let content = input[start + 1..close].trim();
+    if !is_datetime(content) {
+        return Err(fail(
+            start + 1,
+            "a UTC date or datetime such as [2024-01-31] or [2024-01-31T18:04:26Z]",
+            format!("`[{content}]`"),
+        ));
+    }
+    Ok((TokenKind::DateTime(content.to_owned()), close + 1))
+}
+
+/// A number (a sign, digits, a fraction) at `start`, and where it ends.
+fn number(input: &str, start: usize) -> Result<(TokenKind, usize), ParseError> {
+    let bytes = input.as_bytes();
+    let digits = |from: usize| {
+        let mut end = from;
+        while end < bytes.len() && bytes[end].is_ascii_digit() {
+            end += 1;
+        }
+        end
+    };
+    let digits_start = start + usize::from(bytes[start] == b'-');
+    let mut end = digits(digits_start);
+    if end == digits_start {
+        let span = Span {
+            start,
+            end: start + 1,
+        };
+        return Err(fail(start, "a number", describe(input, span)));
+    }
+    if bytes.get(end) == Some(&b'.') {
+        let fraction_start = end + 1;
+        end = digits(fraction_start);
+        if end == fraction_start {
+            return Err(fail(
+                end,
+                "digits after the decimal point",
+                found_at(input, end),
+            ));
+        }
+    }
+    if bytes
+        .get(end)
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+    {
+        return Err(fail(
+            end,
+            "a space or operator after the number",
+            found_at(input, end),
+        ));
+    }
+    Ok((TokenKind::Number(input[start..end].to_owned()), end))
+}
+
+/// A word (a keyword or a field path with `/`) at `start`, and where it ends.
+fn word(input: &str, start: usize) -> Result<(TokenKind, usize), ParseError> {
+    let bytes = input.as_bytes();
+    let mut end = start;
+    loop {
+        while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
+            end += 1;
+        }
+        let next_is_name = bytes
+            .get(end + 1)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_');
+        if bytes.get(end) == Some(&b'/') && next_is_name {
+            end += 1;
+        } else if bytes.get(end) == Some(&b'/') {
+            return Err(fail(
+                end + 1,
+                "a field name after `/`",
+                found_at(input, end + 1),
+            ));
+        } else {
+            return Ok((TokenKind::Word(input[start..end].to_owned()), end));
+        }
+    }
+}
+
+/// The error for a character no token starts with.
+fn unexpected(input: &str, position: usize) -> ParseError {
+    let ch = input[position..].chars().next().unwrap_or('?');
+    let found = if ch.is_control() {
+        format!("control character U+{:04X}", ch as u32)
+    } else {
+        format!("`{ch}`")
+    };
+    fail(
+        position,
+        "a field name, operator, value, `(`, `)` or `,` (quote text values)",
+        found,
+    )
 }
 
 fn found_at(input: &str, position: usize) -> String {
