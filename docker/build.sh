@@ -9,7 +9,8 @@ cd /src
 cargo build --release --locked -p cw-mcp-server -p cw-bridge
 mkdir -p /out /rootfs/etc/ssl/certs /rootfs/tmp
 cp target/release/cw-mcp-server target/release/cw-bridge /out/
-for lib in $(ldd /out/cw-mcp-server /out/cw-bridge \
+# One binary at a time: ldd names each file in a header line when given several.
+for lib in $(for binary in /out/*; do ldd "$binary"; done \
   | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}' | sort -u); do
   cp --parents -L "$lib" /rootfs
 done

@@ -134,33 +134,18 @@ async fn each_technician_sees_only_what_their_connectwise_role_allows() {
         "the technician's role hides the Onboarding board"
     );
 
-    let (status, answer) = execute(
-        &bridge,
-        "get_ticket",
-        json!({"ticket_id": hidden_id}),
-        &TECH,
-    )
-    .await;
-    assert_eq!(
-        (status, answer["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("not_found")),
-        "{answer}"
-    );
-    let (status, _) = execute(
-        &bridge,
-        "get_ticket",
-        json!({"ticket_id": hidden_id}),
-        &ADMIN,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-
-    // The OpenAPI tool server's route, too.
-    let path = "/v1/tools/connectwise_get_ticket";
-    let (status, _, _) = post(&bridge, path, json!({"ticket_id": hidden_id}), &TECH).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _, _) = post(&bridge, path, json!({"ticket_id": hidden_id}), &ADMIN).await;
-    assert_eq!(status, StatusCode::OK);
+    // Through /v1/tools/execute and the OpenAPI tool server's route alike.
+    let ticket = json!({"ticket_id": hidden_id});
+    for (member, expected) in [(&TECH, StatusCode::NOT_FOUND), (&ADMIN, StatusCode::OK)] {
+        let (status, answer) = execute(&bridge, "get_ticket", ticket.clone(), member).await;
+        assert_eq!(status, expected, "{answer}");
+        if expected == StatusCode::NOT_FOUND {
+            assert_eq!(answer["code"], "not_found");
+        }
+        let named = "/v1/tools/connectwise_get_ticket";
+        let (status, _, _) = post(&bridge, named, ticket.clone(), member).await;
+        assert_eq!(status, expected);
+    }
 
     // A module outside the role: ConnectWise's 403 is the technician's, and says so.
     let (status, answer) = execute(&bridge, "connectwise_get_agreements", json!({}), &TECH).await;
