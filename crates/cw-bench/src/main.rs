@@ -196,6 +196,8 @@ async fn main() {
     .expect("start cw-sim");
     let mut config = sim.client_config();
     config.max_concurrency = MAX_CONCURRENCY;
+    // As the bridge is run here (NO_CLIENT_LIMITS): no request budget.
+    config.budget.per_minute = 0;
     let direct = Client::new(&config).expect("client");
     println!(
         "cw-bench: cw-bridge {} against cw-sim at {}",

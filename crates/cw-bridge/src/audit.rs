@@ -78,6 +78,11 @@ impl Audit {
         }
     }
 
+    /// True unless the trail is off.
+    pub fn is_on(&self) -> bool {
+        !matches!(self, Audit::Off)
+    }
+
     /// Writes one line; a failed write is logged, never fatal to the call.
     pub fn write(&self, line: &AuditLine<'_>) {
         if let Audit::Off = self {

@@ -100,7 +100,11 @@ impl Calls {
     ) -> Result<Answered, CallError> {
         let started = Instant::now();
         let _in_flight = self.metrics.started();
-        let shown_arguments = audit::shown_arguments(&arguments);
+        // Kept for the audit line only when there is one to write.
+        let shown_arguments = self
+            .audit
+            .is_on()
+            .then(|| audit::shown_arguments(&arguments));
         let mut outcome = self.dispatch(caller, name, arguments).await;
         let (tool, outcome_name, report, answer_bytes) = match &mut outcome {
             Ok(answered) => {
@@ -130,18 +134,20 @@ impl Calls {
         let took = started.elapsed();
         self.metrics
             .answered(&tool, surface.as_str(), outcome_name, took, report.as_ref());
-        self.audit.write(&AuditLine {
-            log: "audit",
-            time: audit::now(),
-            surface: surface.as_str(),
-            caller,
-            tool: &tool,
-            arguments: shown_arguments,
-            outcome: outcome_name,
-            duration_ms: took.as_millis() as u64,
-            answer_bytes,
-            connectwise: report.as_ref(),
-        });
+        if let Some(arguments) = shown_arguments {
+            self.audit.write(&AuditLine {
+                log: "audit",
+                time: audit::now(),
+                surface: surface.as_str(),
+                caller,
+                tool: &tool,
+                arguments,
+                outcome: outcome_name,
+                duration_ms: took.as_millis() as u64,
+                answer_bytes,
+                connectwise: report.as_ref(),
+            });
+        }
         outcome
     }
 
