@@ -34,11 +34,12 @@ async fn sim() -> SimHandle {
     cw_sim::start(SimConfig::with_shared_data()).await.unwrap()
 }
 
-/// A bridge in per-request mode. The server's own keys are set too, so that any fallback
-/// to them would show.
+/// A bridge in per-request mode, logging everything (DEBUG), so that a key in any log line
+/// would show. The server's own keys are set too, so that any fallback to them would show.
 async fn per_request_bridge(sim: &SimHandle, extra: &[(&str, &str)]) -> Bridge {
     let mut env = sim_env(sim);
     env.push(("CW_CREDENTIALS".into(), "request".into()));
+    env.push(("LOG_LEVEL".into(), "DEBUG".into()));
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let bridge = Bridge::start_logged(&env, &[]).await;
     bridge.wait_ready(None).await;
@@ -251,7 +252,9 @@ async fn missing_partial_or_wrong_credentials_are_refused_without_falling_back()
     let (_, metrics) = text(&bridge, "/metrics").await;
     assert_no_secret("/health", &health);
     assert_no_secret("/metrics", &metrics);
-    assert_no_secret("the logs", &bridge.logs());
+    let logs = bridge.logs();
+    assert!(logs.contains("ConnectWise answered"), "DEBUG logs: {logs}");
+    assert_no_secret("the logs", &logs);
 }
 
 #[tokio::test]
