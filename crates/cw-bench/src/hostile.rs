@@ -39,6 +39,13 @@ fn figures(pids: &[u32]) -> String {
 
 /// Runs the three scenarios and prints their figures.
 pub async fn run(sim: &SimHandle, soak_secs: u64) {
+    session_flood(sim).await;
+    slow_headers(sim).await;
+    soak_run(sim, soak_secs).await;
+}
+
+/// One client opens far more `/mcp` sessions than the cap while another keeps calling.
+async fn session_flood(sim: &SimHandle) {
     println!("\n/mcp session flood: {FLOOD} initialize requests, 32 at a time, one client");
     let (target, pids) = bridge(sim, &[]).await;
     println!("  before: {}", figures(&pids));
@@ -86,7 +93,10 @@ pub async fn run(sim: &SimHandle, soak_secs: u64) {
         health["mcpSessions"]
     );
     drop(target);
+}
 
+/// Connections that send half a header and then nothing.
+async fn slow_headers(sim: &SimHandle) {
     println!(
         "\nslow headers: {SLOW} connections from one address send half a header, then nothing"
     );
@@ -140,7 +150,10 @@ pub async fn run(sim: &SimHandle, soak_secs: u64) {
         figures(&pids)
     );
     drop(target);
+}
 
+/// A long mixed load, then how fast memory, sessions and connections come back down.
+async fn soak_run(sim: &SimHandle, soak_secs: u64) {
     println!(
         "\nsoak: {soak_secs} s of searches, gets, failing calls and /mcp sessions, 16 callers"
     );
