@@ -249,6 +249,7 @@ async fn missing_partial_or_wrong_credentials_are_refused_without_falling_back()
     assert_eq!(status, StatusCode::OK);
 
     let (_, health) = text(&bridge, "/health").await;
+    assert!(health.contains(r#""credentials":"request""#), "{health}");
     let (_, metrics) = text(&bridge, "/metrics").await;
     assert_no_secret("/health", &health);
     assert_no_secret("/metrics", &metrics);

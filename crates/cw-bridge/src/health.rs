@@ -36,6 +36,7 @@ pub async fn health(State(state): State<AppState>) -> Response {
         "service": SERVICE_NAME,
         "version": env!("CARGO_PKG_VERSION"),
         "mode": if state.demo { "demo" } else { "live" },
+        "credentials": if state.calls.per_request() { "request" } else { "server" },
         "child": child,
         "tools": tools,
         "connections": state.connections.open(),
