@@ -85,11 +85,6 @@ impl Calls {
         &self.metrics
     }
 
-    /// The tool-call timeout.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     /// Runs one call for `caller`, counts it and writes its audit line.
     pub async fn call(
         &self,

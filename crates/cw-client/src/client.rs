@@ -171,11 +171,6 @@ impl Client {
         }
     }
 
-    /// The configured site (`CW_API_URL`).
-    pub fn site_url(&self) -> &str {
-        &self.shared.site_url
-    }
-
     /// The configured clientId (`CW_CLIENT_ID`).
     pub fn client_id(&self) -> &str {
         &self.shared.client_id

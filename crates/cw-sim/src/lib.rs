@@ -187,11 +187,6 @@ impl SimHandle {
         self.member_config(&self.state.members[0])
     }
 
-    /// The API members the simulator accepts, the one with every permission first.
-    pub fn members(&self) -> &[Member] {
-        &self.state.members
-    }
-
     /// A client configuration for this simulator acting as `member`.
     pub fn member_config(&self, member: &Member) -> cw_client::Config {
         let credentials = &member.credentials;
