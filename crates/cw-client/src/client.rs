@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::identity::{Credentials, Identity};
+use crate::identity::{Credentials, Identity, KeySource};
 use crate::models::{CompanyInfo, SystemInfo};
 use crate::page::Page;
 use crate::policy::PathPolicy;
@@ -93,6 +93,7 @@ impl Client {
             public_key: config.public_key.clone(),
             private_key: config.private_key.clone(),
             client_id: config.client_id.clone(),
+            source: KeySource::Settings,
         };
         client = client.as_member(&credentials, &config.api_url)?;
         Ok(client)
@@ -422,7 +423,12 @@ impl Client {
             }
         };
         if !(200..300).contains(&status) {
-            return Err(Error::from_status(status, retry_after, &body));
+            return Err(Error::from_status(
+                status,
+                retry_after,
+                &body,
+                identity.source,
+            ));
         }
         let bytes = body.len();
         let body = serde_json::from_slice(&body).map_err(|e| Error::InvalidResponse {

@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::conditions::ParseError;
+use crate::identity::KeySource;
 
 /// ConnectWise's error body: `{"code", "message", "errors": [...]}`. The
 /// throttling answer uses `error` instead of `code`; both are read.
@@ -115,10 +116,16 @@ pub enum Error {
     BadRequest(ApiError),
     /// 401: the credentials were not accepted.
     #[error(
-        "ConnectWise authentication failed (401): check CW_COMPANY_ID, CW_PUBLIC_KEY and CW_PRIVATE_KEY, and that CW_CLIENT_ID is a registered clientId. ConnectWise said: {}",
-        .0.describe()
+        "ConnectWise authentication failed (401): check {}. ConnectWise said: {}",
+        .keys.what_to_check(),
+        .body.describe()
     )]
-    Unauthorized(ApiError),
+    Unauthorized {
+        /// The body it sent.
+        body: ApiError,
+        /// Where the refused keys came from.
+        keys: KeySource,
+    },
     /// 403: the API member lacks a security role for this resource.
     #[error("ConnectWise refused access (403): the API member's security role does not allow this. ConnectWise said: {}", .0.describe())]
     Forbidden(ApiError),
@@ -197,7 +204,7 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::BadRequest(_) => Some(400),
-            Error::Unauthorized(_) => Some(401),
+            Error::Unauthorized { .. } => Some(401),
             Error::Forbidden(_) => Some(403),
             Error::NotFound(_) => Some(404),
             Error::RateLimited { .. } => Some(429),
@@ -209,11 +216,16 @@ impl Error {
     }
 
     /// Maps a non-success answer to its error.
-    pub(crate) fn from_status(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Self {
+    pub(crate) fn from_status(
+        status: u16,
+        retry_after: Option<Duration>,
+        body: &[u8],
+        keys: KeySource,
+    ) -> Self {
         let body = ApiError::from_body(body);
         match status {
             400 => Error::BadRequest(body),
-            401 => Error::Unauthorized(body),
+            401 => Error::Unauthorized { body, keys },
             403 => Error::Forbidden(body),
             404 => Error::NotFound(body),
             429 => Error::RateLimited { retry_after, body },

@@ -11,6 +11,29 @@ use crate::secret::Secret;
 /// SHA-256 of a credential set and its site.
 pub type Fingerprint = [u8; 32];
 
+/// Where an API member's keys came from: where to look when ConnectWise refuses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySource {
+    /// The configuration: `CW_COMPANY_ID`, `CW_PUBLIC_KEY`, `CW_PRIVATE_KEY`, `CW_CLIENT_ID`.
+    Settings,
+    /// The caller of one call: its `X-CW-*` headers.
+    Caller,
+}
+
+impl KeySource {
+    /// What to check, as a 401's message says it.
+    pub fn what_to_check(self) -> &'static str {
+        match self {
+            KeySource::Settings => {
+                "CW_COMPANY_ID, CW_PUBLIC_KEY and CW_PRIVATE_KEY, and that CW_CLIENT_ID is a registered clientId"
+            }
+            KeySource::Caller => {
+                "the X-CW-Company-Id, X-CW-Public-Key and X-CW-Private-Key sent with this call (in OpenWebUI, the ConnectWise tool's user valves) and the clientId"
+            }
+        }
+    }
+}
+
 /// One API member's credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
@@ -22,6 +45,8 @@ pub struct Credentials {
     pub private_key: Secret,
     /// The integration's clientId.
     pub client_id: String,
+    /// Where the keys came from.
+    pub source: KeySource,
 }
 
 /// The request headers and keys of one member at one site.
@@ -32,6 +57,7 @@ pub(crate) struct Identity {
     pub(crate) site_url: String,
     pub(crate) base_url: String,
     pub(crate) fingerprint: Fingerprint,
+    pub(crate) source: KeySource,
 }
 
 impl Identity {
@@ -71,6 +97,7 @@ impl Identity {
             site_url: site_url.to_owned(),
             base_url: format!("{site_url}/{codebase}/apis/3.0"),
             fingerprint,
+            source: credentials.source,
         })
     }
 }
@@ -85,6 +112,7 @@ mod tests {
             public_key: Secret::new("pub"),
             private_key: Secret::new(private),
             client_id: "client".into(),
+            source: KeySource::Settings,
         }
     }
 

@@ -36,7 +36,7 @@ pub use config::{
     DEFAULT_CODEBASE, is_guid,
 };
 pub use error::{ApiError, ConfigError, Error, FieldError};
-pub use identity::Credentials;
+pub use identity::{Credentials, KeySource};
 pub use page::{Links, Page, query_param};
 pub use policy::PathPolicy;
 pub use query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Query};

@@ -4,7 +4,7 @@
 
 use cw_boundary::{CallCredentials, FailureKind, names_tool};
 use cw_catalog::catalog;
-use cw_client::{Client, Credentials, PathPolicy, Secret};
+use cw_client::{Client, Credentials, KeySource, PathPolicy, Secret};
 
 use crate::catalog::CATALOG;
 use crate::config::Options;
@@ -208,6 +208,7 @@ impl Access {
                 .map(|c| c.trim().to_owned())
                 .filter(|c| !c.is_empty())
                 .unwrap_or_else(|| server.client_id().to_owned()),
+            source: KeySource::Caller,
         };
         server.as_member(&credentials, site).map_err(|error| {
             ToolFailure::new(

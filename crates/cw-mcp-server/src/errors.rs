@@ -49,7 +49,7 @@ impl ToolFailure {
             Error::BadRequest(_) => FailureKind::BadRequest,
             Error::NotFound(_) => FailureKind::NotFound,
             Error::RateLimited { .. } => FailureKind::RateLimited,
-            Error::Unauthorized(_) => FailureKind::UpstreamAuth,
+            Error::Unauthorized { .. } => FailureKind::UpstreamAuth,
             Error::Forbidden(_) => FailureKind::UpstreamForbidden,
             Error::Timeout(_) => FailureKind::Timeout,
             Error::Connection { .. } => FailureKind::Unreachable,

@@ -149,10 +149,7 @@ impl ConnectWiseServer {
         client: &Client,
     ) -> CallToolResult {
         let started = Instant::now();
-        let outcome = self
-            .run(spec, arguments, client)
-            .await
-            .map_err(|failure| self.in_request_terms(failure));
+        let outcome = self.run(spec, arguments, client).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match outcome {
             Ok(value) => {
@@ -184,23 +181,6 @@ impl ConnectWiseServer {
                 failure.into_result()
             }
         }
-    }
-
-    /// In per-request mode a 401 is about the caller's own keys, not the server's settings.
-    fn in_request_terms(&self, failure: ToolFailure) -> ToolFailure {
-        if failure.kind != FailureKind::UpstreamAuth || !self.access.per_request() {
-            return failure;
-        }
-        let said = failure
-            .message
-            .split_once("ConnectWise said: ")
-            .map_or("", |(_, said)| said);
-        ToolFailure::new(
-            FailureKind::UpstreamAuth,
-            format!(
-                "ConnectWise did not accept this call's credentials (401): check the X-CW-Company-Id, X-CW-Public-Key and X-CW-Private-Key sent (in OpenWebUI, the tool's user valves) and the clientId. ConnectWise said: {said}"
-            ),
-        )
     }
 
     async fn run(

@@ -432,7 +432,7 @@ async fn each_error_class_maps_to_its_type() {
         .list::<Tickets>(&Query::new())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
         text.contains("CW_PRIVATE_KEY")
@@ -445,7 +445,7 @@ async fn each_error_class_maps_to_its_type() {
     no_guid.client_id = "mcp-connectwise-server".into();
     assert!(matches!(
         Client::new(&no_guid).unwrap().system_info().await,
-        Err(Error::Unauthorized(_))
+        Err(Error::Unauthorized { .. })
     ));
     // 400, 403 and other statuses from injected faults keep ConnectWise's body.
     sim.faults().add(Fault::status(400).times(1));
