@@ -325,14 +325,15 @@ impl Client {
             pairs,
             forward_only,
         };
-        if let Some(answer) = self.shared.sharer.cached(&key, path) {
+        let kept = self.shared.sharer.keeps(path);
+        if let Some(answer) = self.shared.sharer.cached(&key, kept) {
             self.note(|report| report.cache_hits += 1);
             return Ok(answer);
         }
         let (result, had) = self
             .shared
             .sharer
-            .share(&key, path, self.send(identity, &key))
+            .share(&key, kept, self.send(identity, &key))
             .await;
         if let Had::Coalesced = had {
             self.note(|report| report.coalesced += 1);

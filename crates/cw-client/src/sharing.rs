@@ -111,9 +111,14 @@ impl Sharer {
         }
     }
 
-    /// A kept reference list still fresh.
-    pub(crate) fn cached(&self, key: &RequestKey, path: &str) -> Option<Answer> {
-        if self.sharing.reference_ttl.is_zero() || !is_reference(path) {
+    /// True when answers for `path` are kept: a reference list, with a cache time set.
+    pub(crate) fn keeps(&self, path: &str) -> bool {
+        !self.sharing.reference_ttl.is_zero() && is_reference(path)
+    }
+
+    /// A kept answer for `key` still fresh; `kept` says whether its path's answers are kept.
+    pub(crate) fn cached(&self, key: &RequestKey, kept: bool) -> Option<Answer> {
+        if !kept {
             return None;
         }
         let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
@@ -131,7 +136,7 @@ impl Sharer {
     pub(crate) async fn share<F>(
         &self,
         key: &RequestKey,
-        path: &str,
+        kept: bool,
         send: F,
     ) -> (Result<Answer, Error>, Had)
     where
@@ -139,7 +144,7 @@ impl Sharer {
     {
         if !self.sharing.coalesce {
             let result = send.await;
-            self.keep(key, path, &result);
+            self.keep(key, kept, &result);
             return (result, Had::Sent);
         }
         let cell = self
@@ -166,16 +171,13 @@ impl Sharer {
                 in_flight.remove(key);
             }
         }
-        self.keep(key, path, &result);
+        self.keep(key, kept, &result);
         (result, Had::Sent)
     }
 
-    fn keep(&self, key: &RequestKey, path: &str, result: &Result<Answer, Error>) {
+    fn keep(&self, key: &RequestKey, kept: bool, result: &Result<Answer, Error>) {
         let Ok(answer) = result else { return };
-        if self.sharing.reference_ttl.is_zero()
-            || !is_reference(path)
-            || answer.bytes > MAX_CACHED_BYTES
-        {
+        if !kept || answer.bytes > MAX_CACHED_BYTES {
             return;
         }
         let ttl = self.sharing.reference_ttl;
@@ -244,14 +246,15 @@ mod tests {
         let sharer = Sharer::new(Sharing::default());
         let (gate, opened) = tokio::sync::oneshot::channel::<()>();
         let (one, two) = (key(1), key(2));
-        let first = sharer.share(&one, "/service/boards", async {
+        let kept = sharer.keeps("/service/boards");
+        let first = sharer.share(&one, kept, async {
             let _ = opened.await;
             Ok(answer())
         });
-        let second = sharer.share(&one, "/service/boards", async {
+        let second = sharer.share(&one, kept, async {
             panic!("an identical request in flight must not be sent again")
         });
-        let other = sharer.share(&two, "/service/boards", async { Ok(answer()) });
+        let other = sharer.share(&two, kept, async { Ok(answer()) });
         let opener = async {
             let _ = gate.send(());
         };
@@ -262,7 +265,7 @@ mod tests {
             matches!(other, Had::Sent),
             "another credential sends its own"
         );
-        assert!(sharer.cached(&key(1), "/service/boards").is_some());
-        assert!(sharer.cached(&key(3), "/service/boards").is_none());
+        assert!(sharer.cached(&key(1), kept).is_some());
+        assert!(sharer.cached(&key(3), kept).is_none());
     }
 }
