@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::Table;
 use super::generator::{CompanyFacts, Gen, SITE, Tables, href};
 use super::names::*;
-use super::references::{CONTACT_TYPES, Lists};
+use super::references::Lists;
 use super::time::{DAY, iso};
 
 /// Companies with fixed names, first in the list: ACME, and Microsoft as a vendor.
@@ -125,7 +125,7 @@ pub(super) fn companies(g: &mut Gen, tables: &mut Tables, lists: &Lists) -> Vec<
             facts[company].domain
         );
         let phone = format!("555{:07}", g.rng.u32(0..9_999_999));
-        let contact_type = g.rng.usize(..CONTACT_TYPES.len());
+        let contact_type = g.rng.usize(..lists.contact_types.len());
         let entered = g.past(1200);
         let contact = json!({
             "id": contact_id, "firstName": first, "lastName": last, "company": facts[company].reference,
@@ -136,7 +136,7 @@ pub(super) fn companies(g: &mut Gen, tables: &mut Tables, lists: &Lists) -> Vec<
                 {"id": contact_id * 10 + 1, "type": {"id": 1, "name": "Email"}, "value": email, "defaultFlag": true, "domain": format!("@{}", facts[company].domain), "communicationType": "Email"},
                 {"id": contact_id * 10 + 2, "type": {"id": 2, "name": "Direct"}, "value": phone, "defaultFlag": true, "communicationType": "Phone"},
             ],
-            "types": [{"id": contact_type + 1, "name": CONTACT_TYPES[contact_type]}],
+            "types": [{"id": contact_type + 1, "name": lists.contact_types[contact_type]["name"]}],
             "_info": g.info(entered, &[("image", format!("{}/image", href("/company/contacts", contact_id)))]),
         });
         facts[company].contacts.push(json!({

@@ -14,19 +14,11 @@ use super::time::DAY;
 /// The lists, as data: each one's path, reference kind and rows, in the order generated.
 const LISTS: &str = include_str!("reference-lists.json");
 
-/// Contact types, by description, as the lists hold them.
-pub(super) const CONTACT_TYPES: [&str; 5] = [
-    "Decision Maker",
-    "Technical Contact",
-    "Billing",
-    "End User",
-    "Executive",
-];
-
 /// References to the rows of each list.
 pub(super) struct Lists {
     pub(super) statuses: Vec<Value>,
     pub(super) types: Vec<Value>,
+    pub(super) contact_types: Vec<Value>,
     pub(super) configuration_types: Vec<Value>,
     pub(super) priorities: Vec<Value>,
     pub(super) sources: Vec<Value>,
@@ -65,6 +57,7 @@ pub(super) fn lists(g: &mut Gen, tables: &mut Tables) -> Lists {
     Lists {
         statuses: take("/company/companies/statuses"),
         types: take("/company/companies/types"),
+        contact_types: take("/company/contacts/types"),
         configuration_types: take("/company/configurations/types"),
         priorities: take("/service/priorities"),
         sources: take("/service/sources"),
