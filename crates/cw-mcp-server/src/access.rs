@@ -67,18 +67,15 @@ impl Access {
                 ));
             }
         };
+        let mut known: Vec<&str> = catalog()
+            .endpoints
+            .iter()
+            .map(|e| e.module.as_str())
+            .collect();
+        known.sort_unstable();
+        known.dedup();
         let modules =
             |variable: &str, text: Option<&str>| -> Result<Vec<String>, String> {
-                let known: Vec<&str> = {
-                    let mut m: Vec<&str> = catalog()
-                        .endpoints
-                        .iter()
-                        .map(|e| e.module.as_str())
-                        .collect();
-                    m.sort_unstable();
-                    m.dedup();
-                    m
-                };
                 list(text)
                 .map(|name| match known.iter().find(|k| k.eq_ignore_ascii_case(name)) {
                     Some(k) => Ok(k.to_string()),
