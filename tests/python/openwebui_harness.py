@@ -83,6 +83,7 @@ class ScriptedModel:
                 self.close_connection = True
 
         self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/v1"
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -109,12 +110,11 @@ class ScriptedModel:
     @staticmethod
     def quote(content):
         """The tool's answer as a model would put it: one line per ticket it returned."""
-        try:
-            items = json.loads(content)["items"]
-            lines = [f"- #{t['id']} {t['summary']} ({t['status']['name']})" for t in items]
-            return f"ConnectWise answered with {len(items)} of ACME's open tickets:\n\n" + "\n".join(lines)
-        except (ValueError, KeyError, TypeError):
+        items = tickets_in(content)
+        if not items:
             return f"ConnectWise answered: {content[:400]}"
+        lines = [f"- #{t['id']} {t['summary']} ({t['status']})" for t in items]
+        return f"ConnectWise answered with {len(items)} of ACME's open tickets:\n\n" + "\n".join(lines)
 
     def __enter__(self):
         self.thread.start()
@@ -125,9 +125,32 @@ class ScriptedModel:
         self.server.server_close()
 
 
+def tickets_in(content):
+    """The tickets a tool answer holds, from its JSON (the OpenAPI tool server's answers) or from
+    its text lines (`- id: 20001; summary: ...; status: New; company: ACME Corporation (ACME); ...`,
+    the answers written for a model): each as {id, summary, status, company, closed}."""
+    try:
+        return [{"id": t["id"], "summary": t["summary"], "status": t["status"]["name"],
+                 "company": t["company"]["identifier"], "closed": t["closedFlag"]}
+                for t in json.loads(content)["items"]]
+    except (ValueError, KeyError, TypeError):
+        pass
+    found = []
+    for line in content.splitlines():
+        if not line.startswith("- id: "):
+            continue
+        fields = dict(part.split(": ", 1) for part in line[2:].split("; ") if ": " in part)
+        company = fields.get("company", "")
+        found.append({"id": int(fields["id"]), "summary": fields.get("summary"), "status": fields.get("status"),
+                      "company": company[company.rfind("(") + 1:-1] if company.endswith(")") else company,
+                      "closed": fields.get("closedFlag") == "true"})
+    return found
+
+
 @contextlib.contextmanager
-def running_openwebui(bridge_url, model, settings=None):
-    """OpenWebUI on a free loopback port, with the bridge as an OpenAPI tool server and as an MCP
+def running_openwebui(bridge_url, model_url, settings=None):
+    """OpenWebUI on a free loopback port, its OpenAI connection at `model_url` (the scripted model's
+    or a real llama-server's `/v1`), with the bridge as an OpenAPI tool server and as an MCP
     server, and `connectwise_tools.py` installed as a Tool; `settings` adds to its environment.
     Yields (url, headers)."""
     if not os.path.exists(OPENWEBUI):
@@ -143,7 +166,7 @@ def running_openwebui(bridge_url, model, settings=None):
     environment = {
         "PATH": os.environ.get("PATH", ""), "HOME": data, "DATA_DIR": data, "WEBUI_SECRET_KEY": "test-only",
         "WEBUI_AUTH": "False", "OFFLINE_MODE": "true", "HF_HUB_OFFLINE": "1", "ENABLE_OLLAMA_API": "false",
-        "OPENAI_API_BASE_URL": f"http://127.0.0.1:{model.port}/v1", "OPENAI_API_KEY": "scripted",
+        "OPENAI_API_BASE_URL": model_url, "OPENAI_API_KEY": "scripted",
         "RAG_EMBEDDING_ENGINE": "openai", "ENABLE_VERSION_UPDATE_CHECK": "false",
         "ENABLE_TITLE_GENERATION": "false", "ENABLE_FOLLOW_UP_GENERATION": "false",
         "ENABLE_TAGS_GENERATION": "false", "ENABLE_AUTOCOMPLETE_GENERATION": "false",
@@ -184,22 +207,23 @@ def running_openwebui(bridge_url, model, settings=None):
         log.close()
 
 
-def chat(url, headers, tool_id, question=QUESTION):
-    """Asks `question` in a new saved chat with one tool selected, as the web page does, and waits
-    until the answer is complete. Returns (chat_id, the finished assistant message)."""
+def chat(url, headers, tool_id, question=QUESTION, model=MODEL, timeout=120):
+    """Asks `model` `question` in a new saved chat with one tool selected, as the web page does, and
+    waits up to `timeout` seconds until the answer is complete. Returns (chat_id, the finished
+    assistant message)."""
     assistant_id, user_id = str(uuid.uuid4()), str(uuid.uuid4())
     started = httpx.post(f"{url}/api/chat/completions", headers=headers, timeout=60, json={
-        "model": MODEL, "stream": True, "messages": [{"role": "user", "content": question}],
+        "model": model, "stream": True, "messages": [{"role": "user", "content": question}],
         "tool_ids": [tool_id], "params": {"function_calling": "native"},
         # A new saved chat (parent_id null) answered in the background, as for the web page, whose
         # socket session this stands in for; OpenWebUI runs native tools only in a saved chat.
         "parent_id": None, "id": assistant_id, "session_id": f"test-{uuid.uuid4().hex}",
         "user_message": {"id": user_id, "role": "user", "content": question, "parentId": None,
-                         "childrenIds": [], "models": [MODEL], "timestamp": int(time.time())},
+                         "childrenIds": [], "models": [model], "timestamp": int(time.time())},
     })
     assert started.status_code == 200, started.text
     chat_id = started.json()["chat_id"]
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while True:
         saved = httpx.get(f"{url}/api/v1/chats/{chat_id}", headers=headers, timeout=30).json()
         message = saved["chat"]["history"]["messages"].get(assistant_id, {})
