@@ -2,7 +2,7 @@
 title: ConnectWise Manage
 author: cw-mcp contributors
 author_url: https://github.com/example/connectwise-mcp
-version: 0.3.0
+version: 0.4.0
 license: MIT
 description: Read-only ConnectWise Manage (PSA) for tickets, companies, contacts and every other endpoint of its API, through the ConnectWise MCP bridge.
 required_open_webui_version: 0.5.0
@@ -44,7 +44,8 @@ class Tools:
 
     def _headers(self, user: Optional[dict], metadata: Optional[dict]) -> dict:
         """The bridge key, the technician's own ConnectWise keys and who is asking, as headers."""
-        headers = {"Content-Type": "application/json"}
+        # Answers as text written for a model (a line per record), not JSON.
+        headers = {"Content-Type": "application/json", "Accept": "text/plain"}
         if self.valves.BRIDGE_API_KEY.strip():
             headers["Authorization"] = f"Bearer {self.valves.BRIDGE_API_KEY.strip()}"
         user = user or {}
@@ -66,7 +67,8 @@ class Tools:
 
     async def _call(self, tool: str, arguments: dict, status: str, emitter: EventEmitter,
                     user: Optional[dict] = None, metadata: Optional[dict] = None) -> str:
-        """Calls one bridge tool; returns its JSON answer, or a readable error. Never raises."""
+        """Calls one bridge tool; returns its answer as text for the model, or a readable error.
+        Never raises."""
         arguments = {k: v for k, v in arguments.items() if v is not None and v != ""}
         await _emit(emitter, status, done=False)
         base = self.valves.CONNECTWISE_BRIDGE_URL.rstrip("/")
@@ -83,7 +85,7 @@ class Tools:
                     if response.status >= 400:
                         result = _http_error(response.status, text, response.headers.get("Retry-After"))
                     else:
-                        result = _compact(text)
+                        result = text
         except aiohttp.ClientConnectorError as error:
             result = (
                 f"Error: cannot reach the ConnectWise bridge at {base} ({error.os_error or error}). "
@@ -100,107 +102,192 @@ class Tools:
         await _emit(emitter, "ConnectWise request failed" if failed else "Done", done=True)
         return result
 
-    # The compact set: the three generic tools reach every ConnectWise endpoint; the curated ones
-    # answer the questions asked most. OpenWebUI sends every method to the model on every turn,
-    # so there are few of them (the bridge's OpenAPI server and /mcp offer the fuller sets).
+    # The same tools as the bridge's default (compact) list: a search for each entity technicians
+    # ask about most, and read for every other endpoint. OpenWebUI sends every method to the model
+    # on every turn, so there are few of them, with short descriptions.
 
-    async def find_endpoints(self, query: str, __event_emitter__: EventEmitter = None,
-            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
-        """
-        Find ConnectWise API endpoints by keyword (schedule, agreement additions, project phases, board teams, ...). Read them with read.
-        :param query: One or a few words, e.g. "schedule entries".
-        """
-        return await self._call("connectwise_find_endpoints", {"query": query},
-                                f"Finding ConnectWise endpoints for {query}…", __event_emitter__, __user__, __metadata__)
+    async def _search(self, tool: str, noun: str, conditions: str, order_by: str, page: int, page_size: int,
+                      emitter: EventEmitter, user: Optional[dict], metadata: Optional[dict]) -> str:
+        return await self._call(tool, {"conditions": conditions, "orderBy": order_by, "page": page,
+                                       "pageSize": page_size}, f"Searching {noun}…", emitter, user, metadata)
 
-    async def describe_endpoint(self, path: str, __event_emitter__: EventEmitter = None,
-            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
+    async def get_tickets(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+                          __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
+                          __metadata__: Optional[dict] = None) -> str:
         """
-        Describe one ConnectWise endpoint: its fields with types and values, child lists, example conditions and call.
-        :param path: A path from find_endpoints, e.g. /service/tickets.
-        """
-        return await self._call("connectwise_describe_endpoint", {"path": path},
-                                f"Describing {path}…", __event_emitter__, __user__, __metadata__)
-
-    async def read(self, path: str, conditions: str = "", order_by: str = "", fields: str = "", page: int = 1,
-                   page_size: int = 25, __event_emitter__: EventEmitter = None,
-            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
-        """
-        Read any ConnectWise path (read-only): a list (/service/tickets), a record (/service/tickets/20001), a child list (/service/tickets/20001/notes) or a count (/service/tickets/count).
-        :param path: The path with real ids, e.g. /schedule/entries.
-        :param conditions: ConnectWise conditions, e.g. member/identifier = "jsmith" AND dateStart > [2024-01-31].
-        :param order_by: Sort order, e.g. "id desc".
-        :param fields: Fields to return, comma-separated; empty gives whole records.
+        Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/identifier, closedFlag, _info/dateEntered. Examples: company/name like "ACME%" AND closedFlag = false; summary contains "printer" AND _info/dateEntered > [7 days ago].
+        :param conditions: Conditions as in the examples. Dates: [2026-01-31], [today], [this week], [this month], [7 days ago].
+        :param order_by: e.g. "_info/dateEntered desc" for newest first.
         :param page: Page number, starting at 1.
-        :param page_size: Records per page, 1 to 1000.
+        :param page_size: Records per page (default 10).
         """
-        return await self._call("connectwise_read", {
-            "path": path, "conditions": conditions, "orderBy": order_by, "fields": fields, "page": page,
-            "pageSize": page_size}, f"Reading {path}…", __event_emitter__, __user__, __metadata__)
-
-    async def get_tickets(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 25,
-                          fields: str = "", __event_emitter__: EventEmitter = None,
-            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
-        """
-        Search ConnectWise service tickets. Example conditions: company/identifier = "ACME" AND closedFlag = false.
-        :param conditions: ConnectWise conditions: text in double quotes, dates in brackets [2024-01-31], nested fields with /.
-        :param order_by: Sort order, e.g. "_info/dateEntered desc" for newest first.
-        :param page: Page number, starting at 1.
-        :param page_size: Records per page, 1 to 1000.
-        :param fields: Fields to return, comma-separated; empty gives the key fields, "*" complete records.
-        """
-        return await self._call("connectwise_get_tickets", {
-            "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
-            "Searching tickets…", __event_emitter__, __user__, __metadata__)
+        return await self._search("connectwise_get_tickets", "tickets", conditions, order_by, page, page_size,
+                                  __event_emitter__, __user__, __metadata__)
 
     async def get_ticket(self, ticket_id: int, __event_emitter__: EventEmitter = None,
-            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
+                         __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
-        Get one ConnectWise service ticket by its number.
+        Get one service ticket by its number, with its board, status, company, contact, priority and dates.
         :param ticket_id: The ticket number.
         """
         return await self._call("connectwise_get_ticket", {"ticket_id": ticket_id},
                                 f"Fetching ticket {ticket_id}…", __event_emitter__, __user__, __metadata__)
 
-    async def get_companies(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 25,
-                            fields: str = "", __event_emitter__: EventEmitter = None,
-            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
+    async def get_ticket_notes(self, ticket_id: int, order_by: str = "", page: int = 1, page_size: int = 25,
+                               __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
+                               __metadata__: Optional[dict] = None) -> str:
         """
-        Search ConnectWise companies. Example conditions: identifier = "ACME"; name contains "Dental".
-        :param conditions: ConnectWise conditions: text in double quotes, nested fields with /.
-        :param order_by: Sort order such as "name asc".
+        List the notes of a ticket, oldest first; newest first with order_by "id desc".
+        :param ticket_id: The ticket number.
+        :param order_by: e.g. "id desc" for the newest first.
         :param page: Page number, starting at 1.
-        :param page_size: Records per page, 1 to 1000.
-        :param fields: Fields to return, comma-separated; empty gives the key fields, "*" complete records.
+        :param page_size: Records per page (default 25).
         """
-        return await self._call("connectwise_get_companies", {
-            "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size, "fields": fields},
-            "Searching companies…", __event_emitter__, __user__, __metadata__)
+        return await self._call("connectwise_get_ticket_notes", {
+            "ticket_id": ticket_id, "orderBy": order_by, "page": page, "pageSize": page_size},
+            f"Reading the notes of ticket {ticket_id}…", __event_emitter__, __user__, __metadata__)
 
-    async def get_contacts(self, conditions: str = "", page: int = 1, page_size: int = 25, fields: str = "",
-                           child_conditions: str = "", __event_emitter__: EventEmitter = None,
-            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
+    async def get_companies(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+                            __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
+                            __metadata__: Optional[dict] = None) -> str:
         """
-        Search ConnectWise contacts (people at companies). Example conditions: company/identifier = "ACME".
-        :param conditions: ConnectWise conditions, e.g. lastName = "Smith".
+        Search companies (customers, prospects, vendors). Useful fields: identifier, name, status/name, types/name, city, state. Examples: identifier = "ACME"; name like "%Dental%".
+        :param conditions: Conditions as in the examples.
+        :param order_by: e.g. "name asc".
         :param page: Page number, starting at 1.
-        :param page_size: Records per page, 1 to 1000.
-        :param fields: Fields to return, comma-separated; empty gives the key fields.
-        :param child_conditions: Conditions on e-mail and phone entries, e.g. communicationItems/value = "jane@acme.com".
+        :param page_size: Records per page (default 10).
         """
-        return await self._call("connectwise_get_contacts", {
-            "conditions": conditions, "page": page, "pageSize": page_size, "fields": fields,
-            "childConditions": child_conditions}, "Searching contacts…", __event_emitter__, __user__, __metadata__)
+        return await self._search("connectwise_get_companies", "companies", conditions, order_by, page, page_size,
+                                  __event_emitter__, __user__, __metadata__)
+
+    async def get_contacts(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+                           __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
+                           __metadata__: Optional[dict] = None) -> str:
+        """
+        Search contacts (people at companies), with their phone numbers and e-mail addresses. Useful fields: firstName, lastName, company/name, company/identifier, title, inactiveFlag. Example: company/name like "ACME%".
+        :param conditions: Conditions as in the examples.
+        :param order_by: e.g. "lastName asc".
+        :param page: Page number, starting at 1.
+        :param page_size: Records per page (default 10).
+        """
+        return await self._search("connectwise_get_contacts", "contacts", conditions, order_by, page, page_size,
+                                  __event_emitter__, __user__, __metadata__)
+
+    async def get_configurations(self, conditions: str = "", order_by: str = "", page: int = 1,
+                                 page_size: int = 10, __event_emitter__: EventEmitter = None,
+                                 __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
+        """
+        Search configurations (managed devices and assets). Useful fields: name, type/name, company/name, company/identifier, status/name, serialNumber. Example: company/identifier = "ACME" AND type/name = "Server".
+        :param conditions: Conditions as in the examples.
+        :param order_by: e.g. "name asc".
+        :param page: Page number, starting at 1.
+        :param page_size: Records per page (default 10).
+        """
+        return await self._search("connectwise_get_configurations", "configurations", conditions, order_by, page,
+                                  page_size, __event_emitter__, __user__, __metadata__)
+
+    async def get_agreements(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+                             __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
+                             __metadata__: Optional[dict] = None) -> str:
+        """
+        Search agreements (contracts). Useful fields: name, company/name, type/name, agreementStatus, endDate. Examples: company/name like "ACME%"; endDate >= [this month] AND endDate < [next month].
+        :param conditions: Conditions as in the examples.
+        :param order_by: e.g. "endDate asc".
+        :param page: Page number, starting at 1.
+        :param page_size: Records per page (default 10).
+        """
+        return await self._search("connectwise_get_agreements", "agreements", conditions, order_by, page, page_size,
+                                  __event_emitter__, __user__, __metadata__)
+
+    async def get_opportunities(self, conditions: str = "", order_by: str = "", page: int = 1,
+                                page_size: int = 10, __event_emitter__: EventEmitter = None,
+                                __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
+        """
+        Search sales opportunities. Useful fields: name, company/name, status/name, stage/name, expectedCloseDate. Example: status/name = "Open".
+        :param conditions: Conditions as in the examples.
+        :param order_by: e.g. "expectedCloseDate asc".
+        :param page: Page number, starting at 1.
+        :param page_size: Records per page (default 10).
+        """
+        return await self._search("connectwise_get_opportunities", "opportunities", conditions, order_by, page,
+                                  page_size, __event_emitter__, __user__, __metadata__)
+
+    async def get_projects(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+                           __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
+                           __metadata__: Optional[dict] = None) -> str:
+        """
+        Search projects. Useful fields: name, company/name, status/name, manager/identifier, closedFlag. Example: status/name = "Active".
+        :param conditions: Conditions as in the examples.
+        :param order_by: e.g. "name asc".
+        :param page: Page number, starting at 1.
+        :param page_size: Records per page (default 10).
+        """
+        return await self._search("connectwise_get_projects", "projects", conditions, order_by, page, page_size,
+                                  __event_emitter__, __user__, __metadata__)
+
+    async def get_time_entries(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+                               __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
+                               __metadata__: Optional[dict] = None) -> str:
+        """
+        Search time entries (hours logged). Useful fields: member/name, member/identifier, company/name, chargeToId (the ticket number), timeStart, actualHours. Examples: timeStart >= [this week]; chargeToId = 12345.
+        :param conditions: Conditions as in the examples. Dates: [today], [this week], [this month], [7 days ago].
+        :param order_by: e.g. "timeStart desc".
+        :param page: Page number, starting at 1.
+        :param page_size: Records per page (default 10).
+        """
+        return await self._search("connectwise_get_time_entries", "time entries", conditions, order_by, page,
+                                  page_size, __event_emitter__, __user__, __metadata__)
+
+    async def get_schedule_entries(self, conditions: str = "", order_by: str = "", page: int = 1,
+                                   page_size: int = 10, __event_emitter__: EventEmitter = None,
+                                   __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
+        """
+        Search schedule entries: who is booked when, on which ticket (objectId). Useful fields: member/name, member/identifier, dateStart, objectId. Example: member/identifier = "jsmith" AND dateStart >= [today] AND dateStart < [tomorrow].
+        :param conditions: Conditions as in the examples. Dates: [today], [tomorrow], [this week], [next week].
+        :param order_by: e.g. "dateStart asc".
+        :param page: Page number, starting at 1.
+        :param page_size: Records per page (default 10).
+        """
+        return await self._search("connectwise_get_schedule_entries", "schedule entries", conditions, order_by, page,
+                                  page_size, __event_emitter__, __user__, __metadata__)
+
+    async def get_members(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+                          __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
+                          __metadata__: Optional[dict] = None) -> str:
+        """
+        Search members (the MSP's own staff). Useful fields: identifier, firstName, lastName, title, inactiveFlag. Example: inactiveFlag = false.
+        :param conditions: Conditions as in the examples.
+        :param order_by: e.g. "lastName asc".
+        :param page: Page number, starting at 1.
+        :param page_size: Records per page (default 10).
+        """
+        return await self._search("connectwise_get_members", "members", conditions, order_by, page, page_size,
+                                  __event_emitter__, __user__, __metadata__)
 
     async def count(self, entity: str, conditions: str = "", __event_emitter__: EventEmitter = None,
-            __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
+                    __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
-        Count ConnectWise records matching conditions, for "how many" questions.
-        :param entity: tickets, companies, contacts, opportunities, agreements, invoices, expense_entries, time_entries, projects, activities, members or configurations.
-        :param conditions: ConnectWise conditions, e.g. company/identifier = "ACME" AND closedFlag = false.
+        Count the records that match conditions, for "how many" questions.
+        :param entity: tickets, companies, contacts, opportunities, agreements, invoices, expense_entries, time_entries, projects, activities, members, configurations or schedule_entries.
+        :param conditions: Conditions, e.g. company/identifier = "ACME" AND closedFlag = false.
         """
         return await self._call("connectwise_count", {"entity": entity, "conditions": conditions},
                                 f"Counting {entity}…", __event_emitter__, __user__, __metadata__)
+
+    async def read(self, path: str, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 25,
+                   __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
+                   __metadata__: Optional[dict] = None) -> str:
+        """
+        Read any other ConnectWise path (read-only): a list (/service/boards), a record (/service/tickets/20001), a child list (/service/tickets/20001/tasks) or a count (/finance/invoices/count).
+        :param path: The path with real ids, e.g. /service/tickets/20001/tasks.
+        :param conditions: Conditions, e.g. balance > 0.
+        :param order_by: e.g. "id desc".
+        :param page: Page number, starting at 1.
+        :param page_size: Records per page (default 25).
+        """
+        return await self._call("connectwise_read", {
+            "path": path, "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size},
+            f"Reading {path}…", __event_emitter__, __user__, __metadata__)
 
 
 async def _emit(emitter: EventEmitter, description: str, done: bool) -> None:
@@ -210,13 +297,6 @@ async def _emit(emitter: EventEmitter, description: str, done: bool) -> None:
         await emitter({"type": "status", "data": {"description": description, "done": done, "hidden": False}})
     except Exception:  # a broken status display must not break the tool
         pass
-
-
-def _compact(text: str) -> str:
-    try:
-        return json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
-    except ValueError:
-        return text
 
 
 def _http_error(status: int, text: str, retry_after: Optional[str]) -> str:

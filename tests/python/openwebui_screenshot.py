@@ -21,7 +21,7 @@ from openwebui_harness import WAYS, ScriptedModel, chat, running_openwebui
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "tests" / "python" / "openwebui" / "chat.png")
     chromium = shutil.which("chromium") or sys.exit("chromium is missing: apt-get install chromium")
-    with running_bridge() as bridge, ScriptedModel() as model, running_openwebui(bridge, model) as (url, headers):
+    with running_bridge() as bridge, ScriptedModel() as model, running_openwebui(bridge, model.url) as (url, headers):
         chat_id, _ = chat(url, headers, WAYS["mcp-streamable-http"])
         # The admin's first visit would open the release notes over the chat.
         httpx.post(f"{url}/api/v1/users/user/settings/update", headers=headers,

@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from conftest import running_bridge
-from openwebui_harness import PYTHON_TOOL, WAYS, ScriptedModel, chat, running_openwebui
+from openwebui_harness import PYTHON_TOOL, WAYS, ScriptedModel, chat, running_openwebui, tickets_in
 
 
 @pytest.fixture(scope="module")
 def openwebui(bridge_url):
-    with ScriptedModel() as model, running_openwebui(bridge_url, model) as (url, headers):
+    with ScriptedModel() as model, running_openwebui(bridge_url, model.url) as (url, headers):
         yield url, headers, model
 
 
@@ -35,10 +35,11 @@ def test_a_chat_runs_the_tool_against_the_bridge(openwebui, way):
     assert tool_messages, f"{way}: no tool answer reached the model"
     content = tool_messages[-1]["content"]
     content = content if isinstance(content, str) else json.dumps(content)
-    assert '"identifier": "ACME"' in content or '"identifier":"ACME"' in content, content[:500]
-    assert '"closedFlag": true' not in content and '"closedFlag":true' not in content
+    # JSON from the OpenAPI tool server, text written for a model from the Tool and from MCP.
+    items = tickets_in(content)
+    assert items and all(t["company"] == "ACME" and not t["closed"] for t in items), content[:500]
+    assert (way == "openapi-tool-server") == content.lstrip().startswith("{"), content[:200]
     # And the model's answer, made from it, is what the chat shows.
-    items = json.loads(content)["items"]
     assert len(items) == 5, "the model's pageSize reached ConnectWise"
     first = items[0]
     assert f"#{first['id']} {first['summary']}" in message["content"], message["content"][:500]
@@ -49,7 +50,7 @@ def per_request(tmp_path_factory):
     audit = tmp_path_factory.mktemp("openwebui-audit") / "audit.jsonl"
     bridge_env = {"CW_CREDENTIALS": "request", "BRIDGE_AUDIT_LOG": str(audit)}
     with running_bridge(env=bridge_env) as bridge, ScriptedModel() as model, \
-            running_openwebui(bridge, model, {"ENABLE_FORWARD_USER_INFO_HEADERS": "true"}) as (url, headers):
+            running_openwebui(bridge, model.url, {"ENABLE_FORWARD_USER_INFO_HEADERS": "true"}) as (url, headers):
         yield url, headers, audit
 
 

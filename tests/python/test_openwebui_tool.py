@@ -118,28 +118,42 @@ def test_the_tool_fits_the_token_budget():
     assert size <= 10_000, f"{size} bytes of function specs, over the 10,000-byte budget"
 
 
+def listed_ids(text):
+    """The record ids a list answer's lines name (`- id: 20001; summary: ...`)."""
+    return [int(n) for n in re.findall(r"^- id: (\d+)", text, re.M)]
+
+
 @pytest.mark.anyio
 async def test_every_method_answers_from_the_bridge(bridge_url):
     tools = MODULE.Tools()
     tools.valves.CONNECTWISE_BRIDGE_URL = bridge_url
-    found = json.loads(await call(tools, "find_endpoints", query="ticket notes"))
-    assert any(e["path"] == "/service/tickets/{parentId}/notes" for e in found["endpoints"])
-    described = json.loads(await call(tools, "describe_endpoint", path="/service/tickets"))
-    assert described["record"] == "Ticket"
-    notes = json.loads(await call(tools, "read", path="/service/tickets/20001/notes", page_size=2))
-    assert notes["page"] == 1 and notes["items"]
-    tickets = json.loads(await call(tools, "get_tickets", page_size=2))
-    assert tickets["pageSize"] == 2 and len(tickets["items"]) == 2
-    ticket = json.loads(await call(tools, "get_ticket", ticket_id=tickets["items"][0]["id"]))
-    assert ticket["id"] == tickets["items"][0]["id"]
-    contacts = json.loads(await call(tools, "get_contacts", conditions='company/identifier = "ACME"', page_size=2))
-    assert all(c["company"]["identifier"] == "ACME" for c in contacts["items"])
-    acme = json.loads(await call(tools, "get_companies", conditions='identifier = "ACME"'))
-    assert [c["name"] for c in acme["items"]] == ["ACME Corporation"]
-    open_acme = json.loads(await call(tools, "count", entity="tickets",
-                                      conditions='company/identifier = "ACME" AND closedFlag = false'))
-    all_acme = json.loads(await call(tools, "count", entity="tickets", conditions='company/identifier = "ACME"'))
-    assert 0 < open_acme["count"] < all_acme["count"], "some of ACME's tickets are open, not all"
+    # Answers are text written for a model: how many match, then a line per record.
+    notes = await call(tools, "read", path="/service/tickets/20001/notes", page_size=2)
+    assert notes.startswith("notes 1 to 2") or re.match(r"\d+ notes match", notes), notes
+    assert len(listed_ids(notes)) == 2, notes
+    tickets = await call(tools, "get_tickets", page_size=2)
+    assert re.match(r"\d+ tickets match; shown: 1 to 2\.", tickets), tickets
+    first = listed_ids(tickets)[0]
+    ticket = await call(tools, "get_ticket", ticket_id=first)
+    assert ticket.startswith(f"id: {first}\n") and "summary: " in ticket, ticket
+    latest = await call(tools, "get_ticket_notes", ticket_id=20001, order_by="id desc", page_size=1)
+    assert len(listed_ids(latest)) == 1 and "text: " in latest, latest
+    contacts = await call(tools, "get_contacts", conditions='company/identifier = "ACME"', page_size=2)
+    assert contacts.count("company: ACME Corporation (ACME)") == 2, contacts
+    acme = await call(tools, "get_companies", conditions='identifier = "ACME"')
+    assert acme.startswith("1 companies match, all shown.") and "name: ACME Corporation" in acme, acme
+    for method, noun in [("get_configurations", "configurations"), ("get_agreements", "agreements"),
+                         ("get_opportunities", "opportunities"), ("get_projects", "projects"),
+                         ("get_time_entries", "time entries"), ("get_schedule_entries", "schedule entries"),
+                         ("get_members", "members")]:
+        text = await call(tools, method, page_size=3)
+        assert re.match(rf"(\d+ {noun} match|{noun} 1 to 3)", text) and len(listed_ids(text)) == 3, (method, text)
+    this_week = await call(tools, "get_time_entries", conditions="timeStart >= [this week]", page_size=1)
+    assert re.match(r"\d+ time entries match", this_week), this_week
+    open_acme = await call(tools, "count", entity="tickets", conditions='company/identifier = "ACME" AND closedFlag = false')
+    all_acme = await call(tools, "count", entity="tickets", conditions='company/identifier = "ACME"')
+    counted = [int(re.search(r"^count: (\d+)$", text, re.M).group(1)) for text in (open_acme, all_acme)]
+    assert 0 < counted[0] < counted[1], "some of ACME's tickets are open, not all"
 
 
 @pytest.mark.anyio
@@ -177,16 +191,16 @@ async def test_the_api_key_valve_is_sent_and_a_wrong_key_is_explained():
         text = await call(tools, "get_ticket", ticket_id=20001)
         assert text.startswith("Error (HTTP 401, unauthorized)") and "BRIDGE_API_KEY valve" in text, text
         tools.valves.BRIDGE_API_KEY = "k-123"
-        assert json.loads(await call(tools, "get_ticket", ticket_id=20001))["id"] == 20001
+        assert (await call(tools, "get_ticket", ticket_id=20001)).startswith("id: 20001\n")
 
 
 @pytest.mark.anyio
 async def test_a_missing_or_failing_event_emitter_is_harmless(bridge_url):
     tools = MODULE.Tools()
     tools.valves.CONNECTWISE_BRIDGE_URL = bridge_url
-    assert json.loads(await tools.get_ticket(ticket_id=20001))["id"] == 20001
+    assert (await tools.get_ticket(ticket_id=20001)).startswith("id: 20001\n")
 
     async def broken(_event):
         raise RuntimeError("display gone")
 
-    assert json.loads(await tools.get_ticket(ticket_id=20001, __event_emitter__=broken))["id"] == 20001
+    assert (await tools.get_ticket(ticket_id=20001, __event_emitter__=broken)).startswith("id: 20001\n")

@@ -146,6 +146,7 @@ async fn call(
         Ok(answered) if answered.result.is_error == Some(true) => {
             Err(tool_error(answered.result, state.calls.per_request()))
         }
+        Ok(answered) if prefers_text(&parts.headers) => Ok(text_answer(&answered.result)),
         Ok(answered) => Ok(axum::Json(answer(answered.result)).into_response()),
         Err(CallError::Timeout(after)) => Err(ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
@@ -181,6 +182,53 @@ fn unavailable(error: CallError) -> ApiError {
         format!("{error}; try again shortly (GET /health tells its state)"),
     )
     .with_retry_after(Some(1))
+}
+
+/// True when the caller's `Accept` ranks `text/plain` above `application/json`: it asks for
+/// the answer as a model reads it rather than as JSON (the default).
+fn prefers_text(headers: &axum::http::HeaderMap) -> bool {
+    let accept = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let quality = |media: &str| {
+        accept
+            .split(',')
+            .filter_map(|range| {
+                let mut params = range.split(';');
+                let kind = params.next()?.trim();
+                kind.eq_ignore_ascii_case(media).then(|| {
+                    params
+                        .find_map(|p| p.trim().strip_prefix("q="))
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .unwrap_or(1.0)
+                })
+            })
+            .reduce(f32::max)
+    };
+    match (quality("text/plain"), quality("application/json")) {
+        (Some(text), None) => text > 0.0,
+        (Some(text), Some(json)) => text > json,
+        _ => false,
+    }
+}
+
+/// The answer's text content, as the server wrote it for a model.
+fn text_answer(result: &CallToolResult) -> Response {
+    let text: String = result
+        .content
+        .iter()
+        .filter_map(|c| c.as_text())
+        .map(|t| t.text.as_str())
+        .collect();
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }
 
 /// The structured content, or the text parsed as JSON, or `{"text": ...}`.
@@ -291,5 +339,24 @@ mod tests {
         assert!(decode_execute(br#"{"tool_name":"x","extra":1}"#).is_err());
         assert!(decode_arguments(b"  ").unwrap().is_empty());
         assert!(decode_arguments(b"[1]").is_err());
+    }
+
+    #[test]
+    fn text_is_answered_only_to_callers_that_rank_it_first() {
+        let ranks = |accept: Option<&str>| {
+            let mut headers = axum::http::HeaderMap::new();
+            if let Some(accept) = accept {
+                headers.insert(axum::http::header::ACCEPT, accept.parse().unwrap());
+            }
+            prefers_text(&headers)
+        };
+        assert!(ranks(Some("text/plain")));
+        assert!(ranks(Some("Text/Plain; charset=utf-8")));
+        assert!(ranks(Some("application/json;q=0.5, text/plain")));
+        assert!(!ranks(None));
+        assert!(!ranks(Some("*/*")));
+        assert!(!ranks(Some("application/json, text/plain")));
+        assert!(!ranks(Some("text/plain;q=0")));
+        assert!(!ranks(Some("text/plain;q=0.4, application/json;q=0.9")));
     }
 }

@@ -92,6 +92,8 @@ collections! {
     Projects: Project = "/project/projects", Record;
     /// Members.
     Members: Member = "/system/members", Record;
+    /// Schedule entries: who is booked when, for tickets, projects and activities.
+    ScheduleEntries: ScheduleEntry = "/schedule/entries", Record;
 }
 
 children! {

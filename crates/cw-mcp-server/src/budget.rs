@@ -42,15 +42,7 @@ pub fn fit(answer: Value, budget: usize) -> Value {
                 .get("pageSize")
                 .and_then(Value::as_u64)
                 .unwrap_or(total as u64) as usize;
-            let before = (page - 1) * page_size;
-            let resume = if shown > 0 && before.is_multiple_of(shown) {
-                format!(
-                    "page {} with pageSize {shown} continues where this one ends",
-                    before / shown + 2
-                )
-            } else {
-                format!("ask with pageSize {shown}")
-            };
+            let resume = resume(page, page_size, shown);
             map.insert("items".into(), Value::Array(kept));
             map.insert(
                 "truncated".into(),
@@ -73,6 +65,20 @@ pub fn fit(answer: Value, budget: usize) -> Value {
             }
             record
         }
+    }
+}
+
+/// How to ask for what follows the first `shown` records of page `page` (of `page_size`):
+/// the page at `pageSize` `shown` that starts where they end, when there is one.
+pub fn resume(page: usize, page_size: usize, shown: usize) -> String {
+    let before = page.saturating_sub(1) * page_size;
+    if shown > 0 && before.is_multiple_of(shown) {
+        format!(
+            "page {} with pageSize {shown} continues where this one ends",
+            before / shown + 2
+        )
+    } else {
+        format!("ask with pageSize {shown}")
     }
 }
 

@@ -6,8 +6,8 @@ use cw_client::resources::{
     Activities, AgreementAdditions, Agreements, BillingCycles, BoardStatuses, Boards, Children,
     Collection, Companies, CompanySites, CompanyStatuses, CompanyTypes, ConfigurationTypes,
     Configurations, ContactTypes, Contacts, ExpenseEntries, Invoices, Members, Opportunities,
-    Priorities, Projects, Sources, TicketNotes, TicketScheduleEntries, TicketTasks, Tickets,
-    TimeEntries,
+    Priorities, Projects, ScheduleEntries, Sources, TicketNotes, TicketScheduleEntries,
+    TicketTasks, Tickets, TimeEntries,
 };
 
 /// What a tool does, and with which ConnectWise path.
@@ -90,12 +90,14 @@ impl ToolSpec {
             Some("finance") => "finance",
             Some("project") => "project",
             Some("time") | Some("expense") => "time",
+            Some("schedule") => "service",
             _ => "system",
         }
     }
 }
 
-/// A search tool: key fields by default, 25 records a page.
+/// A search tool: key fields by default, 10 records a page, which a small model reads in
+/// about 1,000 tokens (`pageSize` asks for more, up to 1,000).
 const fn search(
     name: &'static str,
     title: &'static str,
@@ -103,7 +105,7 @@ const fn search(
     path: &'static str,
     summary: &'static str,
 ) -> ToolSpec {
-    listing(name, title, description, path, 25, Some(summary))
+    listing(name, title, description, path, 10, Some(summary))
 }
 
 /// A reference list (types, statuses, ...): whole records, 100 a page.
@@ -228,9 +230,9 @@ pub const CATALOG: &[ToolSpec] = &[
     search(
         "connectwise_get_tickets",
         "Search service tickets",
-        "Search service tickets. Useful fields: summary, company/identifier, company/name, status/name, board/name, priority/name, owner/identifier, closedFlag, _info/dateEntered. Examples: company/identifier = \"ACME\" AND closedFlag = false; summary contains \"printer\" AND _info/dateEntered > [2024-01-01]. Sort newest first with orderBy \"_info/dateEntered desc\".",
+        "Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/identifier, closedFlag, _info/dateEntered. Examples: company/name like \"ACME%\" AND closedFlag = false; summary contains \"printer\" AND _info/dateEntered > [7 days ago]. Newest first: orderBy \"_info/dateEntered desc\".",
         Tickets::PATH,
-        "id,summary,board/id,board/name,status/name,company/id,company/identifier,company/name,contact/name,priority/name,owner/identifier,closedFlag,_info/dateEntered,_info/lastUpdated",
+        "id,summary,board/id,board/name,status/name,company/id,company/identifier,company/name,contact/name,priority/name,owner/identifier,closedFlag,_info/dateEntered",
     ),
     get(
         "connectwise_get_ticket",
@@ -307,7 +309,7 @@ pub const CATALOG: &[ToolSpec] = &[
     search(
         "connectwise_get_agreements",
         "Search agreements",
-        "Search agreements (contracts). Useful fields: name, company/identifier, type/name, agreementStatus, cancelledFlag, endDate. Example: company/identifier = \"ACME\" AND agreementStatus = \"Active\".",
+        "Search agreements (contracts). Useful fields: name, company/name, company/identifier, type/name, agreementStatus, cancelledFlag, endDate. Examples: company/name like \"ACME%\" AND agreementStatus = \"Active\"; endDate >= [this month] AND endDate < [next month].",
         Agreements::PATH,
         "id,name,type/name,company/id,company/name,agreementStatus,startDate,endDate,billAmount,cancelledFlag",
     ),
@@ -342,7 +344,7 @@ pub const CATALOG: &[ToolSpec] = &[
     search(
         "connectwise_get_time_entries",
         "Search time entries",
-        "Search time entries. Useful fields: member/identifier, company/identifier, chargeToId (the ticket number), chargeToType, timeStart, actualHours, billableOption. Example: chargeToType = \"ServiceTicket\" AND chargeToId = 12345.",
+        "Search time entries (hours logged). Useful fields: member/identifier, member/name, company/name, chargeToId (the ticket number), chargeToType, timeStart, actualHours, billableOption. Examples: timeStart >= [this week]; chargeToType = \"ServiceTicket\" AND chargeToId = 12345.",
         TimeEntries::PATH,
         "id,company/name,member/identifier,chargeToId,chargeToType,timeStart,timeEnd,actualHours,billableOption,notes",
     ),
@@ -465,6 +467,13 @@ pub const CATALOG: &[ToolSpec] = &[
         ExpenseEntries::PATH,
         "expense_entry_id",
         "expense entry",
+    ),
+    search(
+        "connectwise_get_schedule_entries",
+        "Search schedule entries",
+        "Search schedule entries: who is booked when, on which ticket (objectId). Useful fields: member/identifier, member/name, dateStart, dateEnd, objectId, status/name, doneFlag. Example: member/identifier = \"jsmith\" AND dateStart >= [today] AND dateStart < [tomorrow].",
+        ScheduleEntries::PATH,
+        "id,name,member/identifier,member/name,objectId,dateStart,dateEnd,hours,status/name,where/name,doneFlag",
     ),
     ToolSpec {
         name: "connectwise_count",

@@ -23,15 +23,20 @@ pub struct Options {
     /// In demo mode, date the data as if today were this day (YYYY-MM-DD); default: today.
     #[arg(long, env = "CW_DEMO_DATE")]
     pub demo_date: Option<String>,
-    /// Which tools are listed: compact (the default: the generic tools, which reach every endpoint,
-    /// and the few curated ones most questions need), service, company, sales, finance, project,
-    /// time, system or all, comma-separated. Every tool stays callable by name.
+    /// Which tools are listed: compact (the default, for small models: a search for each common
+    /// entity, counting, and connectwise_read for every other endpoint), service, company, sales,
+    /// finance, project, time, system or all, comma-separated. Every tool stays callable by name.
     #[arg(long, env = "CW_TOOL_PROFILE", default_value = "compact")]
     pub tool_profile: String,
     /// Most characters of JSON in one answer; longer lists keep whole records up to it and say
     /// how to get the rest, longer records have their longest texts cut.
     #[arg(long, env = "CW_ANSWER_BUDGET", default_value_t = crate::budget::DEFAULT_BUDGET as u64, value_parser = clap::value_parser!(u64).range(1_000..=4_000_000))]
     pub answer_budget: u64,
+    /// Most characters of the text a model reads of one answer (a line per record); a longer
+    /// page shows the records that fit and says how to ask for the rest. The JSON (structured
+    /// content, and the bridge's JSON answers) keeps the whole page.
+    #[arg(long, env = "CW_TEXT_BUDGET", default_value_t = crate::render::DEFAULT_TEXT_BUDGET as u64, value_parser = clap::value_parser!(u64).range(500..=4_000_000))]
+    pub text_budget: u64,
     /// Whose ConnectWise credentials each call uses: server (CW_COMPANY_ID, CW_PUBLIC_KEY,
     /// CW_PRIVATE_KEY) or request (each call's own, sent by the bridge from the caller's
     /// X-CW-Company-Id, X-CW-Public-Key, X-CW-Private-Key, X-CW-Client-Id and X-CW-Site headers).

@@ -10,12 +10,14 @@ pub mod budget;
 pub mod catalog;
 pub mod checks;
 pub mod config;
+pub mod dates;
 pub mod discovery;
 pub mod errors;
 pub mod hints;
 pub mod lookup;
 pub mod profiles;
 pub mod reads;
+pub mod render;
 pub mod schema;
 pub mod server;
 pub mod shape;
@@ -38,7 +40,7 @@ pub async fn run(options: Options) -> ExitCode {
         }
     };
     // Demo mode keeps the simulator alive for as long as the server runs.
-    let (config, _simulator) = if options.demo {
+    let (config, _simulator, clock) = if options.demo {
         let now = match cw_sim::demo_now(options.demo_date.as_deref()) {
             Ok(now) => now,
             Err(problem) => {
@@ -68,7 +70,7 @@ pub async fn run(options: Options) -> ExitCode {
                 config.public_key = demo.public_key;
                 config.private_key = demo.private_key;
                 config.client_id = demo.client_id;
-                (config, Some(sim))
+                (config, Some(sim), dates::Clock::starting_at(now))
             }
             Err(error) => {
                 eprintln!("error: could not start the demo simulator: {error}");
@@ -83,7 +85,7 @@ pub async fn run(options: Options) -> ExitCode {
             Config::from_lookup(lookup)
         };
         match config {
-            Ok(config) => (config, None),
+            Ok(config) => (config, None, dates::Clock::system()),
             Err(error @ ConfigError::MissingCredentials(_)) => {
                 eprintln!(
                     "error: {error}.\nSee .env.example, or try the demo without credentials: cw-mcp-server --demo (or CW_DEMO=true)"
@@ -122,7 +124,9 @@ pub async fn run(options: Options) -> ExitCode {
     };
     tracing::info!(api = %client.base_url(), tools = catalog::CATALOG.len(), profile = %options.tool_profile, credentials = %options.credentials, "cw-mcp-server ready on stdio");
     let server =
-        ConnectWiseServer::with_access(client, &profile, options.answer_budget as usize, access);
+        ConnectWiseServer::with_access(client, &profile, options.answer_budget as usize, access)
+            .with_clock(clock)
+            .with_text_budget(options.text_budget as usize);
     let service = match server.serve(rmcp::transport::io::stdio_pipes()).await {
         Ok(service) => service,
         Err(error) => {

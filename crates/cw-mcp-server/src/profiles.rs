@@ -1,6 +1,6 @@
 //! Which tools are listed, chosen by the operator (`CW_TOOL_PROFILE`): a compact
-//! default that reaches every endpoint through the generic tools, curated sets by
-//! module, or all. Listing is only what a model is shown: every tool stays
+//! default for small models (a search for each common entity, and `connectwise_read`
+//! for every other endpoint), curated sets by module beside the generic tools, or all. Listing is only what a model is shown: every tool stays
 //! callable by name under every profile.
 
 use crate::catalog::ToolSpec;
@@ -10,13 +10,25 @@ pub const NAMES: &[&str] = &[
     "compact", "service", "company", "sales", "finance", "project", "time", "system", "all",
 ];
 
-/// The curated tools the compact profile lists beside the generic ones: those most questions need.
+/// What the compact profile lists: one search for each entity technicians ask about most,
+/// the records they open most, counting, and `connectwise_read` for the rest. A small model
+/// picks a tool by its name, so every common entity has one; finding and describing
+/// endpoints stay callable by name.
 const COMPACT: &[&str] = &[
     "connectwise_get_tickets",
     "connectwise_get_ticket",
+    "connectwise_get_ticket_notes",
     "connectwise_get_companies",
     "connectwise_get_contacts",
+    "connectwise_get_configurations",
+    "connectwise_get_agreements",
+    "connectwise_get_opportunities",
+    "connectwise_get_projects",
+    "connectwise_get_time_entries",
+    "connectwise_get_schedule_entries",
+    "connectwise_get_members",
     "connectwise_count",
+    "connectwise_read",
 ];
 
 /// A profile: one or more of [`NAMES`].
@@ -45,15 +57,29 @@ impl Profile {
         Ok(Self(parts))
     }
 
-    /// True when the profile lists `tool`. The generic tools are in every profile.
+    /// True when the profile's list is meant for small models: searches list only the
+    /// arguments that find and page records ([`crate::schema::lean_input_schema`]).
+    pub fn lean(&self) -> bool {
+        self.0.contains(&"compact")
+    }
+
+    /// The input schema this profile lists for `tool`.
+    pub fn listed_schema(&self, tool: &ToolSpec) -> serde_json::Map<String, serde_json::Value> {
+        if self.lean() {
+            crate::schema::lean_input_schema(tool)
+        } else {
+            crate::schema::input_schema(tool)
+        }
+    }
+
+    /// True when the profile lists `tool`. A module's profile lists the generic tools too.
     pub fn lists(&self, tool: &ToolSpec) -> bool {
         let module = tool.module();
-        module == "generic"
-            || self.0.iter().any(|part| match *part {
-                "all" => true,
-                "compact" => COMPACT.contains(&tool.name),
-                name => name == module,
-            })
+        self.0.iter().any(|part| match *part {
+            "all" => true,
+            "compact" => COMPACT.contains(&tool.name),
+            name => module == "generic" || name == module,
+        })
     }
 }
 
@@ -66,7 +92,7 @@ pub fn openwebui_bytes(profile: &Profile) -> usize {
         .map(|t| {
             serde_json::json!({
                 "name": t.name, "description": t.description,
-                "parameters": crate::schema::input_schema(t),
+                "parameters": profile.listed_schema(t),
             })
         })
         .collect();
@@ -114,8 +140,9 @@ mod tests {
     #[test]
     fn profiles_list_their_tools_and_the_generic_ones() {
         let compact = listed("compact");
-        assert_eq!(compact.len(), COMPACT.len() + 3);
+        assert_eq!(compact.len(), COMPACT.len());
         assert!(compact.contains(&"connectwise_read"));
+        assert!(listed("service").contains(&"connectwise_find_endpoints"));
         assert_eq!(listed(""), compact);
         assert_eq!(listed("all").len(), CATALOG.len());
         let service = listed("service");

@@ -170,7 +170,14 @@ pub async fn read(
                 .await
                 .map_err(|e| failure(e, Box::new(missing)))?;
             let empty = page.items.is_empty();
+            let total = match page.has_more {
+                true => total(client, target, args).await,
+                false => None,
+            };
             let mut answer = envelope(page);
+            if let Some(total) = total {
+                answer["total"] = json!(total);
+            }
             if empty
                 && let Some(conditions) = conditions_text
                 && let Some(hint) = hints::empty_answer(client, target, conditions).await
@@ -212,6 +219,21 @@ pub async fn read(
     Ok(answer)
 }
 
+/// How many records match in all, for a page that has more after it: one `/count` request
+/// where ConnectWise's document has one for the collection. `None` when it has none or the
+/// count fails (the page is answered all the same).
+async fn total(client: &Client, target: &Target, args: &Args<'_>) -> Option<u64> {
+    let count = target.path.count();
+    let countable = catalog()
+        .route(count.as_str())
+        .is_some_and(|(endpoint, _)| endpoint.kind == Kind::Count);
+    if !countable {
+        return None;
+    }
+    let query = with_conditions(args, Query::new()).ok()?;
+    client.count_at(&target.path, &query).await.ok()
+}
+
 /// The query of a page: paging, conditions, `orderBy` and `fields` (the tool's key fields
 /// when none are named; `"*"` asks for whole records).
 fn query(args: &Args<'_>, defaults: Defaults<'_>) -> Result<Query, ToolFailure> {
@@ -245,7 +267,7 @@ pub fn with_conditions(args: &Args<'_>, mut query: Query) -> Result<Query, ToolF
     Ok(query)
 }
 
-/// `{"items", "page", "pageSize", "hasMore", "nextPage"}`.
+/// `{"items", "page", "pageSize", "hasMore", "nextPage"}`; `total` is added by the caller.
 fn envelope(page: Page<Value>) -> Value {
     let mut answer = json!({
         "items": page.items.into_iter().map(shape::record).collect::<Vec<_>>(),

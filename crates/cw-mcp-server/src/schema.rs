@@ -8,7 +8,7 @@ use cw_client::MAX_PAGE_SIZE;
 use crate::args::{Arg, arguments, required};
 use crate::catalog::{ToolKind, ToolSpec, countable};
 
-const CONDITIONS: &str = "ConnectWise conditions, e.g. company/identifier = \"ACME\" AND closedFlag = false. Quote text with double quotes, dates in brackets [2024-01-31], operators = != < <= > >= contains like in, nested fields with /.";
+const CONDITIONS: &str = "ConnectWise conditions, e.g. company/name like \"ACME%\" AND closedFlag = false. Text in double quotes; dates in brackets: [2026-01-31], [today], [this week], [this month], [7 days ago]; operators = != < <= > >= contains like in; nested fields with /.";
 const ORDER_BY: &str =
     "Sort order: a field and asc or desc, comma-separated, e.g. \"_info/dateEntered desc\".";
 const FIELDS: &str = "Only return these fields, comma-separated, e.g. \"id,summary,status/name\"; \"*\" or nothing returns complete records.";
@@ -71,9 +71,52 @@ fn property(arg: Arg, spec: &ToolSpec) -> Value {
     }
 }
 
-/// The tool's input schema.
+/// The short form a lean list gives an argument: the same type and bounds, with the
+/// description only where the tool's own description does not already say it.
+fn lean_property(arg: Arg, spec: &ToolSpec) -> Value {
+    match arg {
+        Arg::Conditions => json!({"type": "string", "description": LEAN_CONDITIONS}),
+        Arg::OrderBy => json!({"type": "string", "description": "e.g. \"_info/dateEntered desc\""}),
+        Arg::Page => json!({"type": "integer", "minimum": 1}),
+        Arg::PageSize => {
+            let mut full = property(arg, spec);
+            if let Some(map) = full.as_object_mut() {
+                map.remove("description");
+            }
+            full
+        }
+        Arg::Id(_) => json!({"type": "integer", "minimum": 1}),
+        other => property(other, spec),
+    }
+}
+
+const LEAN_CONDITIONS: &str = "Conditions as in the examples. Dates: [2026-01-31], [today], [this week], [this month], [7 days ago].";
+
+/// The tool's input schema, every argument named.
 pub fn input_schema(spec: &ToolSpec) -> Map<String, Value> {
-    let properties: Map<String, Value> = arguments(spec)
+    schema_of(spec, arguments(spec), property)
+}
+
+/// The arguments a small model is shown of a list: what it needs to find records and page
+/// through them. The rest (fields, childConditions, customFieldConditions) are still taken.
+const LEAN: &[Arg] = &[Arg::Conditions, Arg::OrderBy, Arg::Page, Arg::PageSize];
+
+/// The input schema a lean profile lists: the arguments in [`LEAN`] beside what a tool
+/// cannot do without (an id, an entity, a path, a query), in their short form, so that the
+/// tool list stays small and a small model does not ask for whole records.
+pub fn lean_input_schema(spec: &ToolSpec) -> Map<String, Value> {
+    let kept = |arg: &Arg| {
+        matches!(arg, Arg::Id(_) | Arg::Entity | Arg::Path | Arg::Query) || LEAN.contains(arg)
+    };
+    schema_of(spec, arguments(spec).filter(kept), lean_property)
+}
+
+fn schema_of(
+    spec: &ToolSpec,
+    arguments: impl Iterator<Item = Arg>,
+    property: fn(Arg, &ToolSpec) -> Value,
+) -> Map<String, Value> {
+    let properties: Map<String, Value> = arguments
         .map(|arg| (arg.name().to_owned(), property(arg, spec)))
         .collect();
     let mut schema = Map::new();
@@ -96,6 +139,9 @@ pub fn output_schema(spec: &ToolSpec) -> Map<String, Value> {
                 "pageSize": {"type": "integer"},
                 "hasMore": {"type": "boolean", "description": "True when another page follows."},
                 "nextPage": {"type": "integer", "description": "The page to ask for next, when hasMore."},
+                "total": {"type": "integer", "description": "How many records match in all, when more pages follow."},
+                "truncated": {"type": "string", "description": "What was left out to fit the answer budget, and how to get it."},
+                "hint": {"type": "string", "description": "Why nothing matched, when a compared name or identifier is in no record."},
             },
             "required": ["items", "page", "pageSize", "hasMore"],
         }),

@@ -21,11 +21,12 @@ use serde_json::{Map, Value, json};
 use crate::access::Access;
 use crate::args::{self, Arg, Args, IdOrName};
 use crate::catalog::{CATALOG, ToolKind, ToolSpec, countable, find};
+use crate::dates::{self, Clock};
 use crate::errors::ToolFailure;
 use crate::profiles::Profile;
 use crate::reads::{self, Defaults, Target};
-use crate::schema::{input_schema, output_schema};
-use crate::{budget, discovery, lookup, shape};
+use crate::schema::output_schema;
+use crate::{budget, discovery, lookup, render, shape};
 
 /// What the server tells clients about using it.
 pub const INSTRUCTIONS: &str = "\
@@ -35,7 +36,7 @@ Conditions syntax: field operator value, joined with AND / OR and grouped with p
 - Operators: = != < <= > >= contains like in, and not contains / not like / not in.
 - Text in double quotes: company/identifier = \"ACME\". like takes % wildcards: name like \"%Dental%\".
 - Numbers and true/false/null bare: closedFlag = false, id in (12, 15).
-- Dates in brackets, UTC: _info/dateEntered > [2024-01-31] or [2024-01-31T18:00:00Z].
+- Dates in brackets, UTC: _info/dateEntered > [2024-01-31] or [2024-01-31T18:00:00Z]; relative days are understood: [today], [yesterday], [this week], [last week], [this month], [7 days ago], [in 3 days].
 - Nested fields with /: status/name, board/name, owner/identifier.
 Search tools answer with each record's key fields; name others in fields (\"id,summary,budgetHours\"), use fields \"*\" for complete records, or get one record by id.
 Keep pageSize small; connectwise_count answers \"how many\".
@@ -52,6 +53,8 @@ pub struct ConnectWiseServer {
     access: Arc<Access>,
     listed: Arc<[Tool]>,
     answer_budget: usize,
+    text_budget: usize,
+    clock: Clock,
 }
 
 impl ConnectWiseServer {
@@ -75,11 +78,25 @@ impl ConnectWiseServer {
             listed: CATALOG
                 .iter()
                 .filter(|t| profile.lists(t) && access.allows_tool(t.name))
-                .map(tool)
+                .map(|t| tool(t, profile.listed_schema(t)))
                 .collect(),
             access: Arc::new(access),
             answer_budget,
+            text_budget: render::DEFAULT_TEXT_BUDGET,
+            clock: Clock::system(),
         }
+    }
+
+    /// The server with answers' text cut to about `text_budget` characters.
+    pub fn with_text_budget(mut self, text_budget: usize) -> Self {
+        self.text_budget = text_budget;
+        self
+    }
+
+    /// The server with `clock` as what "today" is in relative dates (`[this week]`).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Runs one tool call with the server's credentials; failures come back as tool errors.
@@ -154,19 +171,14 @@ impl ConnectWiseServer {
         match outcome {
             Ok(value) => {
                 let value = budget::fit(value, self.answer_budget);
-                let text = value.to_string();
-                if text.len() > MAX_ANSWER_BYTES {
+                if value.to_string().len() > MAX_ANSWER_BYTES {
                     return ToolFailure::invalid(
                         "the answer is too large even after cutting: ask for fewer records (pageSize) or fewer fields (fields)",
                     )
                     .into_result();
                 }
-                tracing::debug!(
-                    tool = spec.name,
-                    elapsed_ms,
-                    bytes = text.len(),
-                    "tool call answered"
-                );
+                tracing::debug!(tool = spec.name, elapsed_ms, "tool call answered");
+                let text = render::text(&value, &records_noun(spec), self.text_budget);
                 let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
                 result.structured_content = Some(value);
                 result
@@ -189,7 +201,8 @@ impl ConnectWiseServer {
         arguments: &Map<String, Value>,
         client: &Client,
     ) -> Result<Value, ToolFailure> {
-        let args = Args::new(arguments, args::arguments(spec))?;
+        let arguments = dates::resolve_arguments(arguments, self.clock.today());
+        let args = Args::new(&arguments, args::arguments(spec))?;
         match spec.kind {
             ToolKind::Search {
                 path,
@@ -322,18 +335,31 @@ async fn record_id(
     }
 }
 
+/// What a tool's list answer holds, for its text: `tickets`, `time entries`, `notes`.
+fn records_noun(spec: &ToolSpec) -> String {
+    match spec.kind {
+        ToolKind::Search { .. } => spec
+            .name
+            .strip_prefix("connectwise_get_")
+            .unwrap_or("records")
+            .replace('_', " "),
+        ToolKind::Children { child, .. } => child.replace("entries", " entries"),
+        _ => "records".to_owned(),
+    }
+}
+
 fn countable_names() -> String {
     countable().map(|(n, _)| n).collect::<Vec<_>>().join(", ")
 }
 
-/// The announced form of a catalog entry.
-fn tool(spec: &ToolSpec) -> Tool {
+/// The announced form of a catalog entry, with the input schema its profile lists.
+fn tool(spec: &ToolSpec, input_schema: Map<String, Value>) -> Tool {
     let annotations = ToolAnnotations::with_title(spec.title)
         .read_only(true)
         .destructive(false)
         .idempotent(true)
         .open_world(true);
-    Tool::new(spec.name, spec.description, Arc::new(input_schema(spec)))
+    Tool::new(spec.name, spec.description, Arc::new(input_schema))
         .with_title(spec.title)
         .with_raw_output_schema(Arc::new(output_schema(spec)))
         .with_annotations(annotations)

@@ -1,0 +1,223 @@
+//! Relative dates in conditions: a model does not know what day it is, so it may write
+//! `timeStart >= [this week]` or `_info/dateEntered > [7 days ago]`, and the server puts
+//! the day in before ConnectWise sees the conditions (which take only real dates). Days
+//! are UTC midnights; weeks start on Monday.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use serde_json::{Map, Value};
+
+use crate::args::Arg;
+
+/// What "now" is: the system's clock, or, in demo mode, the demo's day.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clock {
+    /// Seconds added to the system's time.
+    offset_secs: i64,
+}
+
+impl Clock {
+    /// The system's clock.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    /// A clock that reads `now` (Unix seconds) at this moment and runs on from there.
+    pub fn starting_at(now: i64) -> Self {
+        Self {
+            offset_secs: now - Utc::now().timestamp(),
+        }
+    }
+
+    /// Today's UTC day.
+    pub fn today(&self) -> NaiveDate {
+        DateTime::from_timestamp(Utc::now().timestamp() + self.offset_secs, 0)
+            .unwrap_or_default()
+            .date_naive()
+    }
+}
+
+/// What the words that stand for days mean, as the parameter descriptions say it.
+pub const SUMMARY: &str = "[today], [yesterday], [tomorrow], [this week], [last week], [next week], [this month], [last month], [next month], [this year], [7 days ago], [in 3 days]";
+
+/// `conditions` with every bracketed relative date (`[today]`, `[this week]`, `[3 days ago]`)
+/// written as the day it means, `[2026-11-30]`. Quoted text is left alone; a bracket that is
+/// neither a date nor a relative one is left for the grammar to refuse.
+pub fn resolve(conditions: &str, today: NaiveDate) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut quote = None;
+    for (at, ch) in conditions.char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(ch),
+            (None, '[') if at >= copied => {
+                let Some(close) = conditions[at..].find(']').map(|c| at + c) else {
+                    break;
+                };
+                if let Some(day) = relative(&conditions[at + 1..close], today) {
+                    out.push_str(&conditions[copied..at]);
+                    out.push_str(&format!("[{}]", day.format("%Y-%m-%d")));
+                    copied = close + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(conditions);
+    }
+    out.push_str(&conditions[copied..]);
+    Cow::Owned(out)
+}
+
+/// A call's arguments with relative dates resolved in each conditions argument (under
+/// either of its names); borrowed when there are none.
+pub fn resolve_arguments(
+    arguments: &Map<String, Value>,
+    today: NaiveDate,
+) -> Cow<'_, Map<String, Value>> {
+    let mut resolved = Cow::Borrowed(arguments);
+    for (key, value) in arguments {
+        let conditions = [
+            Arg::Conditions,
+            Arg::ChildConditions,
+            Arg::CustomFieldConditions,
+        ]
+        .iter()
+        .any(|arg| arg.name() == key || arg.twin() == Some(key.as_str()));
+        if let (true, Value::String(text)) = (conditions, value)
+            && let Cow::Owned(text) = resolve(text, today)
+        {
+            resolved.to_mut().insert(key.clone(), Value::String(text));
+        }
+    }
+    resolved
+}
+
+/// The day a phrase means: `today`, `this week` (its Monday), `last month` (its first
+/// day), `3 days ago`, `in 2 weeks`, `last 7 days` (7 days ago), `next 30 days` (in 30 days).
+fn relative(phrase: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let words: Vec<String> = phrase
+        .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let monday = today - Days::new(today.weekday().num_days_from_monday().into());
+    let month = today.with_day(1)?;
+    match words.as_slice() {
+        ["today" | "now"] => Some(today),
+        ["yesterday"] => today.checked_sub_days(Days::new(1)),
+        ["tomorrow"] => today.checked_add_days(Days::new(1)),
+        ["this" | "current", "week"] | ["week", "start"] | ["start", "of", "week"] => Some(monday),
+        ["last" | "previous", "week"] => monday.checked_sub_days(Days::new(7)),
+        ["next", "week"] => monday.checked_add_days(Days::new(7)),
+        ["this" | "current", "month"] | ["month", "start"] | ["start", "of", "month"] => {
+            Some(month)
+        }
+        ["last" | "previous", "month"] => month.checked_sub_months(Months::new(1)),
+        ["next", "month"] => month.checked_add_months(Months::new(1)),
+        ["this" | "current", "year"] | ["year", "start"] | ["start", "of", "year"] => {
+            today.with_ordinal(1)
+        }
+        ["last" | "previous", "year"] => NaiveDate::from_ymd_opt(today.year() - 1, 1, 1),
+        ["next", "year"] => NaiveDate::from_ymd_opt(today.year() + 1, 1, 1),
+        [n, unit, "ago"] | ["last" | "past", n, unit] => shift(today, n, unit, false),
+        ["in", n, unit] | [n, unit, "from", "now"] | ["next", n, unit] => {
+            shift(today, n, unit, true)
+        }
+        _ => None,
+    }
+}
+
+/// `today` moved by `n` days, weeks, months or years, forward or back.
+fn shift(today: NaiveDate, n: &str, unit: &str, forward: bool) -> Option<NaiveDate> {
+    let n: u32 = n.parse().ok().filter(|n| *n <= 10_000)?;
+    let unit = unit.strip_suffix('s').unwrap_or(unit);
+    let (days, months) = match unit {
+        "day" => (n, 0),
+        "week" => (n.checked_mul(7)?, 0),
+        "month" => (0, n),
+        "year" => (0, n.checked_mul(12)?),
+        _ => return None,
+    };
+    if forward {
+        today
+            .checked_add_days(Days::new(days.into()))?
+            .checked_add_months(Months::new(months))
+    } else {
+        today
+            .checked_sub_days(Days::new(days.into()))?
+            .checked_sub_months(Months::new(months))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn relative_days_become_dates() {
+        // A Tuesday.
+        let today = day("2026-12-01");
+        let cases = [
+            ("timeStart >= [today]", "timeStart >= [2026-12-01]"),
+            (
+                "x > [Yesterday] AND y < [tomorrow]",
+                "x > [2026-11-30] AND y < [2026-12-02]",
+            ),
+            (
+                "x >= [this week] AND x < [next week]",
+                "x >= [2026-11-30] AND x < [2026-12-07]",
+            ),
+            ("x >= [last_week]", "x >= [2026-11-23]"),
+            (
+                "x >= [this month] AND x < [next month]",
+                "x >= [2026-12-01] AND x < [2027-01-01]",
+            ),
+            ("x >= [last month]", "x >= [2026-11-01]"),
+            ("x >= [7 days ago]", "x >= [2026-11-24]"),
+            ("x >= [last 30 days]", "x >= [2026-11-01]"),
+            ("x <= [in 2 weeks]", "x <= [2026-12-15]"),
+            ("x >= [this year]", "x >= [2026-01-01]"),
+            ("x >= [1 month ago]", "x >= [2026-11-01]"),
+        ];
+        for (given, expected) in cases {
+            assert_eq!(resolve(given, today), expected, "{given}");
+        }
+    }
+
+    #[test]
+    fn everything_else_is_left_as_it_is() {
+        let today = day("2026-12-01");
+        for text in [
+            "summary contains \"[today]\" AND x > [2026-01-01]",
+            "x > [2024-01-31T18:00:00Z]",
+            "x > [someday]",
+            "x > [today",
+            "name = 'it''s [today]'",
+            "x > [99999999 days ago]",
+        ] {
+            assert_eq!(resolve(text, today), text);
+        }
+        assert!(matches!(resolve("x = 1", today), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn the_clock_can_start_at_the_demo_day() {
+        let noon = day("2026-11-24")
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp();
+        assert_eq!(Clock::starting_at(noon).today(), day("2026-11-24"));
+        assert_eq!(Clock::system().today(), Utc::now().date_naive());
+    }
+}
