@@ -47,7 +47,10 @@ DEMO = {"CW_COMPANY_ID": "demo", "CW_PUBLIC_KEY": "demo-public", "CW_PRIVATE_KEY
         "CW_CLIENT_ID": "6f0d0a4e-8c1b-4e1f-9d2a-1b2c3d4e5f60"}
 OPENWEBUI_WAYS = {"mcp": "mcp-streamable-http", "tool": "python-tool", "openapi": "openapi-tool-server"}
 MAX_ROUNDS = 5
-QUESTION_TIMEOUT = 600
+# A technician's answer is a few lines; a model that writes more than this has run away.
+MAX_ANSWER_TOKENS = 1024
+# A question not answered by then is not answered: nobody waits longer at a chat.
+QUESTION_TIMEOUT = 300
 
 
 # ---------------------------------------------------------------- processes
@@ -95,7 +98,7 @@ def llama_server():
     port = free_port()
     command = [server, "-m", model, "--jinja", "--chat-template-file", str(HERE / "chat-template.jinja"),
                "--host", "127.0.0.1", "--port", str(port), "-c", "32768", "-np", "1", "-t", "2",
-               "--temp", "0", "--seed", "1", "--metrics", "--alias", MODEL_ID]
+               "--temp", "0", "--seed", "1", "-n", str(MAX_ANSWER_TOKENS), "--metrics", "--alias", MODEL_ID]
     with running(command) as (process, _):
         url = f"http://127.0.0.1:{port}"
         wait_for(f"{url}/health", "llama-server", process, 300)
@@ -248,6 +251,7 @@ async def ask_direct(stack, question):
     from mcp import Client
 
     turns, prompt_tokens = 0, 0
+    deadline = time.monotonic() + QUESTION_TIMEOUT
     async with Client(f"{stack.bridge}/mcp") as client:
         listed = (await client.list_tools()).tools
         tools = [{"type": "function", "function": {"name": t.name, "description": t.description,
@@ -255,8 +259,14 @@ async def ask_direct(stack, question):
         messages = [{"role": "user", "content": question}]
         async with httpx.AsyncClient(timeout=QUESTION_TIMEOUT) as http:
             for _ in range(MAX_ROUNDS):
-                reply = (await http.post(f"{stack.llama}/v1/chat/completions", json={
-                    "model": MODEL_ID, "messages": messages, "tools": tools, "temperature": 0})).json()
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return f"(no answer within {QUESTION_TIMEOUT} s)", turns, prompt_tokens
+                try:
+                    reply = (await http.post(f"{stack.llama}/v1/chat/completions", timeout=left, json={
+                        "model": MODEL_ID, "messages": messages, "tools": tools, "temperature": 0})).json()
+                except httpx.TimeoutException:
+                    return f"(no answer within {QUESTION_TIMEOUT} s)", turns, prompt_tokens
                 turns += 1
                 prompt_tokens += reply["usage"]["prompt_tokens"]
                 message = reply["choices"][0]["message"]
@@ -278,8 +288,15 @@ async def ask_direct(stack, question):
 
 def ask_openwebui(openwebui, way, question):
     url, headers = openwebui
-    _, message = chat(url, headers, WAYS[OPENWEBUI_WAYS[way]], question, model=MODEL_ID, timeout=QUESTION_TIMEOUT)
-    return message.get("content") or "", None, None
+    try:
+        _, message = chat(url, headers, WAYS[OPENWEBUI_WAYS[way]], question, model=MODEL_ID,
+                          timeout=QUESTION_TIMEOUT)
+    except AssertionError as unanswered:
+        return f"(no answer within {QUESTION_TIMEOUT} s: {unanswered})"[:300], None, None
+    # OpenWebUI keeps each tool call and its result in the message, in <details> blocks: the
+    # answer judged is what the model wrote around them.
+    answer = re.sub(r"<details\b.*?</details>", "", message.get("content") or "", flags=re.S)
+    return answer.strip(), None, None
 
 
 def ask(stack, way, question, openwebui=None):

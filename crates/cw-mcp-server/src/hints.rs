@@ -45,6 +45,19 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
             .filter(|w| !in_use.iter().any(|v| v.eq_ignore_ascii_case(w)))
             .collect();
         for value in missing {
+            if field == "status/name"
+                && ["open", "closed"]
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(value))
+                && has_closed_flag(target)
+            {
+                hints.push(format!(
+                    "No status is named \"{value}\": for {} records compare closedFlag = {} instead.",
+                    value.to_ascii_lowercase(),
+                    value.eq_ignore_ascii_case("closed")
+                ));
+                continue;
+            }
             let near = nearest(value, in_use.iter().map(String::as_str), 3);
             let listed: Vec<&str> = in_use.iter().map(String::as_str).take(SHOWN).collect();
             let near = if near.is_empty() {
@@ -60,6 +73,14 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
         }
     }
     (!hints.is_empty()).then(|| hints.join(" "))
+}
+
+/// True when the target's records have a `closedFlag` (tickets, projects, ...).
+fn has_closed_flag(target: &Target) -> bool {
+    target
+        .endpoint
+        .and_then(|e| e.schema.as_deref())
+        .is_some_and(|schema| cw_catalog::catalog().field(schema, "closedFlag").is_some())
 }
 
 /// The distinct values of `field` among the records at the target's path.

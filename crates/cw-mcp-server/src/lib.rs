@@ -21,6 +21,7 @@ pub mod render;
 pub mod schema;
 pub mod server;
 pub mod shape;
+pub mod shorthand;
 
 use std::process::ExitCode;
 

@@ -3,6 +3,8 @@
 //! against the endpoint's schema, and an answer shaped by the endpoint's kind:
 //! a page envelope, a record, or a count.
 
+use std::borrow::Cow;
+
 use cw_catalog::{Endpoint, Kind, catalog, nearest};
 use cw_client::{ApiPath, Client, Error, Page, Query};
 use serde_json::{Value, json};
@@ -11,7 +13,7 @@ use crate::args::{Arg, Args};
 use crate::checks::check_query;
 use crate::errors::{ToolFailure, conditions_message};
 use crate::hints;
-use crate::shape;
+use crate::{shape, shorthand};
 
 /// Where a read goes.
 #[derive(Debug, Clone)]
@@ -148,8 +150,19 @@ pub async fn read(
 ) -> Result<Value, ToolFailure> {
     let fields = args.string(Arg::Fields)?;
     let order_by = args.string(Arg::OrderBy)?;
-    let conditions_text = args.string(Arg::Conditions)?;
-    if let Some(schema) = target.endpoint.and_then(|e| e.schema.as_deref()) {
+    // A count's conditions are about the records of the collection it counts.
+    let schema = match target.kind {
+        Kind::Count => catalog()
+            .route(target.path.as_str().trim_end_matches("/count"))
+            .and_then(|(endpoint, _)| endpoint.schema.as_deref()),
+        _ => target.endpoint.and_then(|e| e.schema.as_deref()),
+    };
+    let conditions_text = match (args.string(Arg::Conditions)?, schema) {
+        (Some(text), Some(schema)) => Some(shorthand::expand(catalog(), schema, text)),
+        (text, _) => text.map(Cow::Borrowed),
+    };
+    let conditions_text = conditions_text.as_deref();
+    if let Some(schema) = schema {
         check_query(catalog(), schema, fields, order_by, conditions_text)
             .map_err(ToolFailure::invalid)?;
     }
@@ -164,14 +177,14 @@ pub async fn read(
     };
     let mut answer = match target.kind {
         Kind::Collection => {
-            let query = query(args, defaults)?;
+            let query = query(args, conditions_text, defaults)?;
             let page = client
                 .list_values(&target.path, &query)
                 .await
                 .map_err(|e| failure(e, Box::new(missing)))?;
             let empty = page.items.is_empty();
             let total = match page.has_more {
-                true => total(client, target, args).await,
+                true => total(client, target, args, conditions_text).await,
                 false => None,
             };
             let mut answer = envelope(page);
@@ -189,7 +202,7 @@ pub async fn read(
         Kind::Count => {
             let collection = target.path.as_str().trim_end_matches("/count");
             let collection = ApiPath::checked(collection).map_err(ToolFailure::invalid)?;
-            let query = with_conditions(args, Query::new())?;
+            let query = with_conditions(args, conditions_text, Query::new())?;
             let count = client
                 .count_at(&collection, &query)
                 .await
@@ -222,7 +235,12 @@ pub async fn read(
 /// How many records match in all, for a page that has more after it: one `/count` request
 /// where ConnectWise's document has one for the collection. `None` when it has none or the
 /// count fails (the page is answered all the same).
-async fn total(client: &Client, target: &Target, args: &Args<'_>) -> Option<u64> {
+async fn total(
+    client: &Client,
+    target: &Target,
+    args: &Args<'_>,
+    conditions: Option<&str>,
+) -> Option<u64> {
     let count = target.path.count();
     let countable = catalog()
         .route(count.as_str())
@@ -230,18 +248,26 @@ async fn total(client: &Client, target: &Target, args: &Args<'_>) -> Option<u64>
     if !countable {
         return None;
     }
-    let query = with_conditions(args, Query::new()).ok()?;
+    let query = with_conditions(args, conditions, Query::new()).ok()?;
     client.count_at(&target.path, &query).await.ok()
 }
 
 /// The query of a page: paging, conditions, `orderBy` and `fields` (the tool's key fields
 /// when none are named; `"*"` asks for whole records).
-fn query(args: &Args<'_>, defaults: Defaults<'_>) -> Result<Query, ToolFailure> {
+fn query(
+    args: &Args<'_>,
+    conditions: Option<&str>,
+    defaults: Defaults<'_>,
+) -> Result<Query, ToolFailure> {
     let page = args.integer(Arg::Page, 1, i32::MAX as u64)?.unwrap_or(1) as u32;
     let page_size = args
         .integer(Arg::PageSize, 1, cw_client::MAX_PAGE_SIZE as u64)?
         .unwrap_or(defaults.page_size.into()) as u32;
-    let mut query = with_conditions(args, Query::new().page(page).page_size(page_size))?;
+    let mut query = with_conditions(
+        args,
+        conditions,
+        Query::new().page(page).page_size(page_size),
+    )?;
     if let Some(order_by) = args.string(Arg::OrderBy)? {
         query = query.order_by(order_by);
     }
@@ -253,9 +279,14 @@ fn query(args: &Args<'_>, defaults: Defaults<'_>) -> Result<Query, ToolFailure> 
     Ok(query)
 }
 
-/// Adds `conditions`, `childConditions` and `customFieldConditions`, when given.
-pub fn with_conditions(args: &Args<'_>, mut query: Query) -> Result<Query, ToolFailure> {
-    if let Some(c) = args.string(Arg::Conditions)? {
+/// Adds `conditions` (as read, shorthand written out), and `childConditions` and
+/// `customFieldConditions` when given.
+fn with_conditions(
+    args: &Args<'_>,
+    conditions: Option<&str>,
+    mut query: Query,
+) -> Result<Query, ToolFailure> {
+    if let Some(c) = conditions {
         query = query.conditions(c);
     }
     if let Some(c) = args.string(Arg::ChildConditions)? {
