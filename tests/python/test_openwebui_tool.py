@@ -129,10 +129,10 @@ async def test_every_method_answers_from_the_bridge(bridge_url):
     tools.valves.CONNECTWISE_BRIDGE_URL = bridge_url
     # Answers are text written for a model: how many match, then a line per record.
     notes = await call(tools, "read", path="/service/tickets/20001/notes", page_size=2)
-    assert notes.startswith("notes 1 to 2") or re.match(r"\d+ notes match", notes), notes
+    assert notes.startswith("Here are records 1 to 2"), notes
     assert len(listed_ids(notes)) == 2, notes
     tickets = await call(tools, "get_tickets", page_size=2)
-    assert re.match(r"\d+ tickets match; shown: 1 to 2\.", tickets), tickets
+    assert re.match(r"Here are tickets 1 to 2 of the \d+ that match:\n", tickets), tickets
     first = listed_ids(tickets)[0]
     ticket = await call(tools, "get_ticket", ticket_id=first)
     assert ticket.startswith(f"id: {first}\n") and "summary: " in ticket, ticket
@@ -141,15 +141,15 @@ async def test_every_method_answers_from_the_bridge(bridge_url):
     contacts = await call(tools, "get_contacts", conditions='company/identifier = "ACME"', page_size=2)
     assert contacts.count("company: ACME Corporation (ACME)") == 2, contacts
     acme = await call(tools, "get_companies", conditions='identifier = "ACME"')
-    assert acme.startswith("1 companies match, all shown.") and "name: ACME Corporation" in acme, acme
+    assert acme.startswith("Here is the only match:\n") and "name: ACME Corporation" in acme, acme
     for method, noun in [("get_configurations", "configurations"), ("get_agreements", "agreements"),
                          ("get_opportunities", "opportunities"), ("get_projects", "projects"),
                          ("get_time_entries", "time entries"), ("get_schedule_entries", "schedule entries"),
                          ("get_members", "members")]:
         text = await call(tools, method, page_size=3)
-        assert re.match(rf"(\d+ {noun} match|{noun} 1 to 3)", text) and len(listed_ids(text)) == 3, (method, text)
+        assert text.startswith(f"Here are {noun} 1 to 3") and len(listed_ids(text)) == 3, (method, text)
     this_week = await call(tools, "get_time_entries", conditions="timeStart >= [this week]", page_size=1)
-    assert re.match(r"\d+ time entries match", this_week), this_week
+    assert re.match(r"Here are time entries 1 to 1 of the \d+ that match:", this_week), this_week
     open_acme = await call(tools, "count", entity="tickets", conditions='company/identifier = "ACME" AND closedFlag = false')
     all_acme = await call(tools, "count", entity="tickets", conditions='company/identifier = "ACME"')
     counted = [int(re.search(r"^count: (\d+)$", text, re.M).group(1)) for text in (open_acme, all_acme)]

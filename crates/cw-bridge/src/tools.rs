@@ -215,18 +215,12 @@ fn prefers_text(headers: &axum::http::HeaderMap) -> bool {
 
 /// The answer's text content, as the server wrote it for a model.
 fn text_answer(result: &CallToolResult) -> Response {
-    let text: String = result
-        .content
-        .iter()
-        .filter_map(|c| c.as_text())
-        .map(|t| t.text.as_str())
-        .collect();
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; charset=utf-8",
         )],
-        text,
+        text_of(result),
     )
         .into_response()
 }
@@ -236,13 +230,18 @@ fn answer(result: CallToolResult) -> Value {
     if let Some(structured) = result.structured_content {
         return structured;
     }
-    let text: String = result
+    let text = text_of(&result);
+    serde_json::from_str(&text).unwrap_or_else(|_| json!({"text": text}))
+}
+
+/// The result's text content, its blocks joined.
+fn text_of(result: &CallToolResult) -> String {
+    result
         .content
         .iter()
         .filter_map(|c| c.as_text())
         .map(|t| t.text.as_str())
-        .collect();
-    serde_json::from_str(&text).unwrap_or_else(|_| json!({"text": text}))
+        .collect()
 }
 
 /// A tool error as an HTTP error, its status and code from the failure's kind. In

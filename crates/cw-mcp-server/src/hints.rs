@@ -2,7 +2,9 @@
 //! compare a name or identifier (`status/name = "Open"`, `company/identifier =
 //! "ACME Corp"`) with a value no record has. The values really in use are read
 //! once, only for an empty answer, and the nearest are named, so that the
-//! model's next call is right.
+//! model's next call is right. Where the mistake has one plain fix (the one value
+//! in use that starts with the text, `closedFlag` for an "Open" status), the hint
+//! also gives the conditions to read instead, and the read takes them itself.
 
 use cw_catalog::nearest::nearest;
 use cw_client::conditions::{self, Operator, Value};
@@ -16,11 +18,23 @@ const SAMPLE: u32 = 1000;
 /// How many values a hint names.
 const SHOWN: usize = 12;
 
+/// Why an answer is empty, and the conditions that mean what was asked, when they are plain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    /// What no record has, and the values in use.
+    pub text: String,
+    /// The conditions with every mistaken comparison fixed, when each has one plain fix.
+    pub instead: Option<String>,
+}
+
 /// A hint for an empty page of `target` asked with `conditions`, when one of its name or
 /// identifier comparisons matches no value in use.
-pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) -> Option<String> {
+pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) -> Option<Hint> {
     let expr = conditions::parse(conditions).ok()?;
     let mut hints = Vec::new();
+    // Each mistaken comparison's fix, as (what was written, what to write), or None once
+    // one of them has no plain fix.
+    let mut fixes = Some(Vec::new());
     for comparison in expr.comparisons() {
         let field = comparison.field.dotted();
         let named =
@@ -51,12 +65,31 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
                     .any(|s| s.eq_ignore_ascii_case(value))
                 && has_closed_flag(target)
             {
+                let closed = value.eq_ignore_ascii_case("closed");
                 hints.push(format!(
-                    "No status is named \"{value}\": for {} records compare closedFlag = {} instead.",
+                    "No status is named \"{value}\": for {} records compare closedFlag = {closed} instead.",
                     value.to_ascii_lowercase(),
-                    value.eq_ignore_ascii_case("closed")
                 ));
+                if let (Some(fixes), Operator::Eq) = (&mut fixes, comparison.op) {
+                    fixes.push((comparison.to_string(), format!("closedFlag = {closed}")));
+                } else {
+                    fixes = None;
+                }
                 continue;
+            }
+            // The one value in use that the text starts (or is) a part of: "ACME" for "ACME Corporation".
+            let lower = value.to_lowercase();
+            let starting: Vec<&String> = in_use
+                .iter()
+                .filter(|v| v.to_lowercase().starts_with(&lower))
+                .collect();
+            match (&mut fixes, starting.as_slice(), comparison.op) {
+                (Some(fixes), [only], Operator::Eq) => {
+                    let mut fixed = comparison.clone();
+                    fixed.value = Value::Text(conditions::Text::new(only.as_str()).ok()?);
+                    fixes.push((comparison.to_string(), fixed.to_string()));
+                }
+                _ => fixes = None,
             }
             let near = nearest(value, in_use.iter().map(String::as_str), 3);
             let listed: Vec<&str> = in_use.iter().map(String::as_str).take(SHOWN).collect();
@@ -72,7 +105,20 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
             ));
         }
     }
-    (!hints.is_empty()).then(|| hints.join(" "))
+    if hints.is_empty() {
+        return None;
+    }
+    let instead = fixes.filter(|f| !f.is_empty()).and_then(|fixes| {
+        let mut text = expr.to_string();
+        for (written, fixed) in fixes {
+            text = text.replacen(&written, &fixed, 1);
+        }
+        (text != expr.to_string()).then_some(text)
+    });
+    Some(Hint {
+        text: hints.join(" "),
+        instead,
+    })
 }
 
 /// True when the target's records have a `closedFlag` (tickets, projects, ...).

@@ -177,25 +177,35 @@ pub async fn read(
     };
     let mut answer = match target.kind {
         Kind::Collection => {
-            let query = query(args, conditions_text, defaults)?;
-            let page = client
-                .list_values(&target.path, &query)
+            let first = query(args, conditions_text, defaults)?;
+            let mut answer = page(client, target, args, first, conditions_text)
                 .await
                 .map_err(|e| failure(e, Box::new(missing)))?;
-            let empty = page.items.is_empty();
-            let total = match page.has_more {
-                true => total(client, target, args, conditions_text).await,
-                false => None,
-            };
-            let mut answer = envelope(page);
-            if let Some(total) = total {
-                answer["total"] = json!(total);
-            }
-            if empty
+            if is_empty(&answer)
                 && let Some(conditions) = conditions_text
                 && let Some(hint) = hints::empty_answer(client, target, conditions).await
             {
-                answer["hint"] = json!(hint);
+                // One more read, of what was plainly meant, when the hint knows it.
+                let retry = hint.instead.as_deref().and_then(|instead| {
+                    Some((instead, query(args, Some(instead), defaults).ok()?))
+                });
+                let retried = match retry {
+                    Some((instead, query)) => page(client, target, args, query, Some(instead))
+                        .await
+                        .ok()
+                        .filter(|answer| !is_empty(answer)),
+                    None => None,
+                };
+                match (retried, hint.instead) {
+                    (Some(retried), Some(instead)) => {
+                        answer = retried;
+                        answer["hint"] = json!(format!(
+                            "{} Shown instead: the records where {instead}.",
+                            hint.text
+                        ));
+                    }
+                    _ => answer["hint"] = json!(hint.text),
+                }
             }
             answer
         }
@@ -230,6 +240,31 @@ pub async fn read(
         );
     }
     Ok(answer)
+}
+
+/// One page of the target read with `query` (whose conditions are `conditions`), in its
+/// envelope, with how many match in all when more pages follow.
+async fn page(
+    client: &Client,
+    target: &Target,
+    args: &Args<'_>,
+    query: Query,
+    conditions: Option<&str>,
+) -> Result<Value, Error> {
+    let page = client.list_values(&target.path, &query).await?;
+    let total = match page.has_more {
+        true => total(client, target, args, conditions).await,
+        false => None,
+    };
+    let mut answer = envelope(page);
+    if let Some(total) = total {
+        answer["total"] = json!(total);
+    }
+    Ok(answer)
+}
+
+fn is_empty(answer: &Value) -> bool {
+    answer["items"].as_array().is_none_or(Vec::is_empty)
 }
 
 /// How many records match in all, for a page that has more after it: one `/count` request

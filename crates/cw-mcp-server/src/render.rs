@@ -54,8 +54,27 @@ fn list(map: &Map<String, Value>, noun: &str, budget: usize) -> String {
         .and_then(Value::as_u64)
         .unwrap_or(items.len() as u64);
     let more = map.get("hasMore").and_then(Value::as_bool).unwrap_or(false);
+    // The records that fit the budget, a line each.
+    let mut lines = String::new();
+    let mut shown = 0;
+    for item in items {
+        let line = match item {
+            Value::Object(record) => one_line(record),
+            other => scalar(other, LINE_FIELD_CHARS).unwrap_or_default(),
+        };
+        if shown > 0 && lines.len() + line.len() + 3 > budget {
+            break;
+        }
+        lines.push_str(&format!("- {line}\n"));
+        shown += 1;
+    }
+    let cut = shown < items.len();
     let first = (page - 1) * size + 1;
-    let last = first + items.len() as u64 - 1;
+    let last = first + shown as u64 - 1;
+    // The records lead and the count stays in their sentence: a small model that reads
+    // "20 companies match" first tends to answer with the number alone. The next page is
+    // not offered: a small model offered it reads every page before it answers (the
+    // `page` argument and the JSON's `nextPage` are there for those that need it).
     let mut out = if items.is_empty() {
         if page > 1 {
             format!("No {noun} on page {page}: there are fewer pages.")
@@ -63,34 +82,21 @@ fn list(map: &Map<String, Value>, noun: &str, budget: usize) -> String {
             format!("No {noun} match.")
         }
     } else if let Some(total) = map.get("total").and_then(Value::as_u64) {
-        format!("{total} {noun} match; shown: {first} to {last}.")
-    } else if more {
-        format!("{noun} {first} to {last} of more.")
-    } else if page == 1 {
-        format!("{} {noun} match, all shown.", items.len())
+        format!("Here are {noun} {first} to {last} of the {total} that match:")
+    } else if more || cut {
+        format!("Here are {noun} {first} to {last}; more match:")
+    } else if page > 1 {
+        format!("Here are {noun} {first} to {last}, the last that match:")
+    } else if shown == 1 {
+        "Here is the only match:".to_owned()
     } else {
-        format!("{noun} {first} to {last}, the last of them.")
+        format!("Here are all {shown} {noun} that match:")
     };
-    if more && let Some(next) = map.get("nextPage") {
-        out.push_str(&format!(" The next ones: page {next}."));
-    }
     out.push('\n');
-    let mut shown = 0;
-    for item in items {
-        let line = match item {
-            Value::Object(record) => one_line(record),
-            other => scalar(other, LINE_FIELD_CHARS).unwrap_or_default(),
-        };
-        if shown > 0 && out.len() + line.len() + 3 > budget {
-            break;
-        }
-        out.push_str(&format!("- {line}\n"));
-        shown += 1;
-    }
-    if shown < items.len() {
+    out.push_str(&lines);
+    if cut {
         out.push_str(&format!(
-            "Only {shown} of this page's {} records are shown, to keep the answer short; for the rest: {}.\n",
-            items.len(),
+            "The rest of this page was left out to keep the answer short; for the next ones: {}.\n",
             crate::budget::resume(page as usize, size as usize, shown)
         ));
     }
@@ -119,11 +125,7 @@ fn one_line(record: &Map<String, Value>) -> String {
 /// by their own names).
 fn flatten(record: &Map<String, Value>, prefix: &str, out: &mut Vec<(String, String)>) {
     for (key, value) in record {
-        let name = if prefix.is_empty() || prefix == "_info" {
-            key.clone()
-        } else {
-            format!("{prefix}/{key}")
-        };
+        let name = field_name(prefix, key);
         match value {
             Value::Object(inner) if reference(inner).is_none() => flatten(inner, &name, out),
             _ => {
@@ -135,14 +137,19 @@ fn flatten(record: &Map<String, Value>, prefix: &str, out: &mut Vec<(String, Str
     }
 }
 
+/// A nested field's name: `address/city`; the record's `_info` dates by their own names.
+fn field_name(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() || prefix == "_info" {
+        key.to_owned()
+    } else {
+        format!("{prefix}/{key}")
+    }
+}
+
 /// A record over several lines, `field: value` each; lists of records are indented lines.
 fn record_lines(record: &Map<String, Value>, prefix: &str, out: &mut String) {
     for (key, value) in record {
-        let name = if prefix.is_empty() || prefix == "_info" {
-            key.clone()
-        } else {
-            format!("{prefix}/{key}")
-        };
+        let name = field_name(prefix, key);
         match value {
             Value::Object(inner) if reference(inner).is_none() => record_lines(inner, &name, out),
             Value::Array(items) if items.iter().any(Value::is_object) => {
@@ -272,7 +279,7 @@ mod tests {
         });
         assert_eq!(
             text(&answer, "tickets", DEFAULT_TEXT_BUDGET),
-            "22 tickets match; shown: 1 to 2. The next ones: page 2.\n\
+            "Here are tickets 1 to 2 of the 22 that match:\n\
              - id: 20001; summary: Email bouncing; status: New; company: ACME Corporation (ACME); owner: twilson; closedFlag: false; dateEntered: 2026-11-29 15:30\n\
              - id: 20002; summary: Monitor flickering; status: In Progress\n"
         );
@@ -285,7 +292,7 @@ mod tests {
         let all = json!({"items": [{"id": 1, "name": "Service Desk"}], "page": 1, "pageSize": 25, "hasMore": false});
         assert_eq!(
             text(&all, "records", DEFAULT_TEXT_BUDGET),
-            "1 records match, all shown.\n- id: 1; name: Service Desk\n"
+            "Here is the only match:\n- id: 1; name: Service Desk\n"
         );
     }
 
@@ -318,24 +325,26 @@ mod tests {
 
     #[test]
     fn a_page_over_the_budget_shows_what_fits_and_says_how_to_get_the_rest() {
-        let items: Vec<Value> = (1..=10)
+        let items: Vec<Value> = (11..=20)
             .map(|id| json!({"id": id, "summary": "x".repeat(50)}))
             .collect();
         let answer = json!({"items": items, "page": 2, "pageSize": 10, "hasMore": true, "nextPage": 3, "total": 40});
         let shown = text(&answer, "tickets", 300);
-        assert!(shown.len() <= 300 + 200, "{shown}");
-        assert!(
-            shown.starts_with("40 tickets match; shown: 11 to 20."),
-            "{shown}"
-        );
+        let x = "x".repeat(50);
         assert_eq!(
-            shown.matches("\n- id: ").count() + usize::from(shown.starts_with("- ")),
-            3,
-            "{shown}"
+            shown,
+            format!(
+                "Here are tickets 11 to 14 of the 40 that match:\n\
+                 - id: 11; summary: {x}\n- id: 12; summary: {x}\n- id: 13; summary: {x}\n- id: 14; summary: {x}\n\
+                 The rest of this page was left out to keep the answer short; for the next ones: ask with pageSize 4.\n"
+            )
         );
+        let five =
+            json!({"items": items[..5], "page": 1, "pageSize": 5, "hasMore": true, "nextPage": 2});
         assert!(
-            shown.ends_with("Only 3 of this page's 10 records are shown, to keep the answer short; for the rest: ask with pageSize 3.\n"),
-            "{shown}"
+            text(&five, "tickets", 300).contains(
+                "for the next ones: page 2 with pageSize 4 continues where this one ends."
+            )
         );
         let record = json!({"id": 1, "text": "y".repeat(1000)});
         let cut = text(&record, "records", 100);
