@@ -39,13 +39,14 @@ async fn every_route_answers_as_the_contract_says() {
     assert_eq!(health["mode"], "live");
     assert_eq!(health["child"]["state"], "running");
     assert_eq!(health["child"]["restarts"], 0);
-    // The compact profile by default: the generic tools and the few curated ones most need.
-    assert!(health["version"].is_string() && health["tools"].as_u64().unwrap() == 8);
+    // The compact profile by default: a search for each common entity, a ticket and its
+    // notes, counting and the generic read.
+    assert!(health["version"].is_string() && health["tools"].as_u64().unwrap() == 14);
 
     let (status, tools) = bridge.get("/v1/tools").await;
     assert_eq!(status, StatusCode::OK);
     let tools = tools["tools"].as_array().unwrap();
-    assert_eq!(tools.len(), 8);
+    assert_eq!(tools.len(), 14);
     assert!(tools.iter().any(|t| t["name"] == "connectwise_read"));
     assert!(
         tools
@@ -59,6 +60,28 @@ async fn every_route_answers_as_the_contract_says() {
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["items"][0]["identifier"], "ACME");
     assert_eq!(answer["items"].as_array().unwrap().len(), 1);
+
+    // The same answer as the text written for a model, to a caller that asks for it first.
+    let text = bridge
+        .http
+        .post(format!("{}/v1/tools/execute", bridge.url))
+        .header("Accept", "text/plain")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text.status(), StatusCode::OK);
+    assert!(
+        text.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = text.text().await.unwrap();
+    assert!(
+        text.starts_with("Here is the only match:\n- id: ") && text.contains("identifier: ACME;"),
+        "{text}"
+    );
 
     // Names without the prefix, snake_case twins, and the per-tool route.
     let (status, answer) = bridge

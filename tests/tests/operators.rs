@@ -447,7 +447,9 @@ async fn metrics_count_a_known_sequence_and_pass_promtool() {
         r#"cw_bridge_tool_calls_total{outcome="ok",surface="execute",tool="connectwise_get_tickets"} 3"#,
         r#"cw_bridge_tool_calls_total{outcome="not_found",surface="execute",tool="connectwise_get_ticket"} 1"#,
         r#"cw_bridge_tool_call_duration_seconds_count{tool="connectwise_get_tickets"} 3"#,
-        r#"cw_bridge_connectwise_requests_total{status="200"} 4"#,
+        // Each search of one record also counts how many match in all: 3 pages, 3 counts
+        // and one list of boards (the second is the cache's).
+        r#"cw_bridge_connectwise_requests_total{status="200"} 7"#,
         r#"cw_bridge_connectwise_requests_total{status="404"} 1"#,
         "cw_bridge_cache_hits_total 1",
         "cw_bridge_child_restarts_total 0",

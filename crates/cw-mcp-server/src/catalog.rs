@@ -245,7 +245,7 @@ pub const CATALOG: &[ToolSpec] = &[
     children::<TicketNotes>(
         "connectwise_get_ticket_notes",
         "List a ticket's notes",
-        "List the notes (discussion, internal analysis, resolution) of a ticket, oldest first. Filter with conditions such as internalAnalysisFlag = false.",
+        "List the notes (discussion, internal analysis, resolution) of a ticket, oldest first; the latest first with orderBy \"id desc\". Filter with conditions such as internalAnalysisFlag = false.",
         "ticket_id",
         "ticket",
         25,

@@ -81,9 +81,13 @@ fn list(map: &Map<String, Value>, noun: &str, budget: usize) -> String {
         } else {
             format!("No {noun} match.")
         }
-    } else if let Some(total) = map.get("total").and_then(Value::as_u64) {
+    } else if let Some(total) = map
+        .get("total")
+        .and_then(Value::as_u64)
+        .or((!more && cut).then(|| (page - 1) * size + items.len() as u64))
+    {
         format!("Here are {noun} {first} to {last} of the {total} that match:")
-    } else if more || cut {
+    } else if more {
         format!("Here are {noun} {first} to {last}; more match:")
     } else if page > 1 {
         format!("Here are {noun} {first} to {last}, the last that match:")

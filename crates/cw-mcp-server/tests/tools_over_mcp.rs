@@ -77,15 +77,28 @@ impl Harness {
             .expect("text content")
             .text
             .clone();
-        // The text is written for a model: every record the JSON holds is named by its id.
+        // The text is written for a model: it names the records the JSON holds by their ids,
+        // in order, as many as fit its budget, and says when it left the rest out.
         let ids: Vec<&Value> = match structured.get("items").and_then(Value::as_array) {
             Some(items) => items.iter().filter_map(|item| item.get("id")).collect(),
             None => structured.get("id").into_iter().collect(),
         };
-        for id in ids {
+        let named = ids
+            .iter()
+            .take_while(|id| text.contains(&format!("id: {id}")))
+            .count();
+        assert!(
+            named > 0 || ids.is_empty(),
+            "{name}: no record named: {text}"
+        );
+        if named < ids.len() {
             assert!(
-                text.contains(&format!("id: {id}")),
-                "{name}: the text names record {id}: {text}"
+                text.contains("left out to keep the answer short")
+                    && !ids[named..]
+                        .iter()
+                        .any(|id| text.contains(&format!("- id: {id};"))),
+                "{name}: the text names records 1 to {named} of {} and says so: {text}",
+                ids.len()
             );
         }
         assert!(
@@ -760,14 +773,69 @@ async fn mistakes_models_make_come_back_with_the_fix() {
     let answer = h
         .ok(
             "connectwise_get_tickets",
-            json!({"conditions": "status/name = \"Open\"", "pageSize": "5"}),
+            json!({"conditions": "status/name = \"Pending\"", "pageSize": "5"}),
         )
         .await;
     assert_eq!(answer["items"], json!([]));
     assert_eq!(
         answer["hint"],
-        "No record here has status/name = \"Open\". Values in use: \"Closed\", \"In Progress\", \"New\", \"Resolved\", \"Scheduled\", \"Waiting on Client\"."
+        "No record here has status/name = \"Pending\". Values in use: \"Closed\", \"In Progress\", \"New\", \"Resolved\", \"Scheduled\", \"Waiting on Client\"."
     );
+    // Where the mistake has one plain fix, the answer is read with it, and says so.
+    let answer = h
+        .ok(
+            "connectwise_get_tickets",
+            json!({"conditions": "status/name = \"Open\"", "pageSize": "5"}),
+        )
+        .await;
+    let items = answer["items"].as_array().unwrap();
+    assert!(items.len() == 5 && items.iter().all(|t| t["closedFlag"] == false));
+    assert_eq!(
+        answer["hint"],
+        "No status is named \"Open\": for open records compare closedFlag = false instead. Shown instead: the records where closedFlag = false."
+    );
+    let answer = h
+        .ok(
+            "connectwise_get_tickets",
+            json!({"conditions": "company/name = \"acme\" AND closedFlag = false", "pageSize": 3}),
+        )
+        .await;
+    let items = answer["items"].as_array().unwrap();
+    assert!(
+        !items.is_empty()
+            && items
+                .iter()
+                .all(|t| t["company"]["name"] == "ACME Corporation")
+    );
+    assert!(
+        answer["hint"]
+            .as_str()
+            .unwrap()
+            .ends_with("Shown instead: the records where company/name = \"ACME Corporation\" AND closedFlag = false."),
+        "{answer}"
+    );
+    // A reference compared whole, and a bare "open" status, read as they are meant.
+    let meant = h
+        .ok(
+            "connectwise_get_tickets",
+            json!({"conditions": "company/identifier = \"ACME\" AND closedFlag = false", "pageSize": 50}),
+        )
+        .await;
+    let shorthand = h
+        .ok(
+            "connectwise_get_tickets",
+            json!({"conditions": "company = 'ACME' AND status = 'open'", "pageSize": 50}),
+        )
+        .await;
+    assert!(!meant["items"].as_array().unwrap().is_empty());
+    assert_eq!(shorthand["items"], meant["items"]);
+    let count = h
+        .ok(
+            "connectwise_count",
+            json!({"entity": "tickets", "conditions": "company = 'ACME' AND status = 'open'"}),
+        )
+        .await;
+    assert_eq!(count["count"], meant["items"].as_array().unwrap().len());
     let answer = h
         .ok(
             "connectwise_get_companies",
