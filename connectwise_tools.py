@@ -115,7 +115,7 @@ class Tools:
                           __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                           __metadata__: Optional[dict] = None) -> str:
         """
-        Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/identifier, closedFlag, _info/dateEntered. Examples: company/name like "ACME%" AND closedFlag = false; summary contains "printer" AND _info/dateEntered > [7 days ago].
+        Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like "ACME%" AND closedFlag = false. Or: summary contains "printer" AND _info/dateEntered > [7 days ago].
         :param conditions: Conditions as in the examples. Dates: [2026-01-31], [today], [this week], [this month], [7 days ago].
         :param order_by: e.g. "_info/dateEntered desc" for newest first.
         :param page: Page number, starting at 1.
@@ -151,7 +151,7 @@ class Tools:
                             __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                             __metadata__: Optional[dict] = None) -> str:
         """
-        Search companies (customers, prospects, vendors). Useful fields: identifier, name, status/name, types/name, city, state. Examples: identifier = "ACME"; name like "%Dental%".
+        Search companies (customers, prospects, vendors). Useful fields: identifier, name, status/name, types/name, city, state. Example: identifier = "ACME". Or: name like "%Dental%".
         :param conditions: Conditions as in the examples.
         :param order_by: e.g. "name asc".
         :param page: Page number, starting at 1.
@@ -190,7 +190,7 @@ class Tools:
                              __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                              __metadata__: Optional[dict] = None) -> str:
         """
-        Search agreements (contracts). Useful fields: name, company/name, type/name, agreementStatus, endDate. Examples: company/name like "ACME%"; endDate >= [this month] AND endDate < [next month].
+        Search agreements (contracts). Useful fields: name, company/name, type/name, agreementStatus, endDate. Example: company/name like "ACME%". Or: endDate >= [this month] AND endDate < [next month].
         :param conditions: Conditions as in the examples.
         :param order_by: e.g. "endDate asc".
         :param page: Page number, starting at 1.
@@ -229,7 +229,7 @@ class Tools:
                                __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                                __metadata__: Optional[dict] = None) -> str:
         """
-        Search time entries (hours logged). Useful fields: member/name, member/identifier, company/name, chargeToId (the ticket number), timeStart, actualHours. Examples: timeStart >= [this week]; chargeToId = 12345.
+        Search time entries (hours logged). Useful fields: member/name, member/identifier, company/name, chargeToId (the ticket number), timeStart, actualHours. Example: timeStart >= [this week]. Or: chargeToId = 12345.
         :param conditions: Conditions as in the examples. Dates: [today], [this week], [this month], [7 days ago].
         :param order_by: e.g. "timeStart desc".
         :param page: Page number, starting at 1.

@@ -94,6 +94,30 @@ impl ToolSpec {
             _ => "system",
         }
     }
+
+    /// The key fields of the tool's records: a search's own, and for a get-by-id those of
+    /// the search on its path; empty where there are none.
+    pub fn key_fields(&self) -> &'static str {
+        let path = match self.kind {
+            ToolKind::Search {
+                summary: Some(summary),
+                ..
+            } => return summary,
+            ToolKind::Get { path, .. } => path,
+            _ => return "",
+        };
+        CATALOG
+            .iter()
+            .find_map(|tool| match tool.kind {
+                ToolKind::Search {
+                    path: searched,
+                    summary: Some(summary),
+                    ..
+                } if searched == path => Some(summary),
+                _ => None,
+            })
+            .unwrap_or("")
+    }
 }
 
 /// A search tool: key fields by default, 10 records a page, which a small model reads in
@@ -195,7 +219,7 @@ pub const CATALOG: &[ToolSpec] = &[
     search(
         "connectwise_get_companies",
         "Search companies",
-        "Search companies (customers, prospects, vendors). Useful fields: identifier, name, status/name, types/name, city, state, deletedFlag. Examples: identifier = \"ACME\"; name like \"%Dental%\" AND status/name = \"Active\".",
+        "Search companies (customers, prospects, vendors). Useful fields: identifier, name, status/name, types/name, city, state, deletedFlag. Example: identifier = \"ACME\". Or: name like \"%Dental%\" AND status/name = \"Active\".",
         Companies::PATH,
         "id,identifier,name,status/name,types/name,phoneNumber,city,state,website",
     ),
@@ -230,7 +254,7 @@ pub const CATALOG: &[ToolSpec] = &[
     search(
         "connectwise_get_tickets",
         "Search service tickets",
-        "Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/identifier, closedFlag, _info/dateEntered. Examples: company/name like \"ACME%\" AND closedFlag = false; summary contains \"printer\" AND _info/dateEntered > [7 days ago]. Newest first: orderBy \"_info/dateEntered desc\".",
+        "Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like \"ACME%\" AND closedFlag = false. Or: summary contains \"printer\" AND _info/dateEntered > [7 days ago]. Newest first: orderBy \"_info/dateEntered desc\".",
         Tickets::PATH,
         "id,summary,board/id,board/name,status/name,company/id,company/identifier,company/name,contact/name,priority/name,owner/identifier,closedFlag,_info/dateEntered",
     ),
@@ -309,7 +333,7 @@ pub const CATALOG: &[ToolSpec] = &[
     search(
         "connectwise_get_agreements",
         "Search agreements",
-        "Search agreements (contracts). Useful fields: name, company/name, company/identifier, type/name, agreementStatus, cancelledFlag, endDate. Examples: company/name like \"ACME%\" AND agreementStatus = \"Active\"; endDate >= [this month] AND endDate < [next month].",
+        "Search agreements (contracts). Useful fields: name, company/name, company/identifier, type/name, agreementStatus, cancelledFlag, endDate. Example: company/name like \"ACME%\" AND agreementStatus = \"Active\". Or: endDate >= [this month] AND endDate < [next month].",
         Agreements::PATH,
         "id,name,type/name,company/id,company/name,agreementStatus,startDate,endDate,billAmount,cancelledFlag",
     ),
@@ -344,7 +368,7 @@ pub const CATALOG: &[ToolSpec] = &[
     search(
         "connectwise_get_time_entries",
         "Search time entries",
-        "Search time entries (hours logged). Useful fields: member/identifier, member/name, company/name, chargeToId (the ticket number), chargeToType, timeStart, actualHours, billableOption. Examples: timeStart >= [this week]; chargeToType = \"ServiceTicket\" AND chargeToId = 12345.",
+        "Search time entries (hours logged). Useful fields: member/identifier, member/name, company/name, chargeToId (the ticket number), chargeToType, timeStart, actualHours, billableOption. Example: timeStart >= [this week]. Or: chargeToType = \"ServiceTicket\" AND chargeToId = 12345.",
         TimeEntries::PATH,
         "id,company/name,member/identifier,chargeToId,chargeToType,timeStart,timeEnd,actualHours,billableOption,notes",
     ),

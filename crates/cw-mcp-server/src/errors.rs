@@ -112,10 +112,18 @@ pub fn conditions_message(
     text: &str,
     error: &cw_client::conditions::ParseError,
 ) -> String {
-    let column = text[..error.position.min(text.len())].chars().count();
+    let at = error.position.min(text.len());
+    let column = text[..at].chars().count();
     let single_line = text.replace(['\n', '\r', '\t'], " ");
+    // What models write between two comparisons instead of AND.
+    let rest = text[at..].trim_start();
+    let joiner = [";", ",", "&&", "&", "||"]
+        .iter()
+        .find(|j| rest.starts_with(*j))
+        .map(|j| format!(" Join two comparisons with AND (or OR), not `{j}`."))
+        .unwrap_or_default();
     format!(
-        "`{parameter}` has a syntax error at character {}: expected {}, found {}.\n  {single_line}\n  {}^\nExample: status/name = \"Open\" AND company/identifier = \"ACME\"",
+        "`{parameter}` has a syntax error at character {}: expected {}, found {}.{joiner}\n  {single_line}\n  {}^\nExample: closedFlag = false AND company/identifier = \"ACME\"",
         column + 1,
         error.expected,
         error.found,

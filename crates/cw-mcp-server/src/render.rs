@@ -14,16 +14,26 @@ const LINE_FIELD_CHARS: usize = 160;
 /// The default text budget, in characters: about 1,500 tokens of this text.
 pub const DEFAULT_TEXT_BUDGET: usize = 4_000;
 
-/// The text of a tool's answer in at most about `budget` characters; `noun` names the
-/// records of a list (`tickets`).
-pub fn text(answer: &Value, noun: &str, budget: usize) -> String {
+/// How a tool's answer is written: what its records are called, and which of a record's
+/// fields come first.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape<'a> {
+    /// What the records of a list are (`tickets`).
+    pub noun: &'a str,
+    /// The key fields, comma-separated as in `fields` (`id,summary,status/name`): a record
+    /// gives them first, so that a small model finds the owner before the billing flags.
+    pub key_fields: &'a str,
+}
+
+/// The text of a tool's answer in at most about `budget` characters.
+pub fn text(answer: &Value, shape: Shape<'_>, budget: usize) -> String {
     match answer {
         Value::Object(map) if map.get("items").is_some_and(Value::is_array) => {
-            list(map, noun, budget)
+            list(map, shape.noun, budget)
         }
         Value::Object(map) => {
             let mut out = String::new();
-            record_lines(map, "", &mut out);
+            record_lines(&key_fields_first(map, shape.key_fields), "", &mut out);
             if out.len() > budget {
                 let at = (0..=budget)
                     .rev()
@@ -139,6 +149,23 @@ fn flatten(record: &Map<String, Value>, prefix: &str, out: &mut Vec<(String, Str
             }
         }
     }
+}
+
+/// The record with its key fields' top-level keys first, in their order, then the rest.
+fn key_fields_first(record: &Map<String, Value>, key_fields: &str) -> Map<String, Value> {
+    let mut ordered = Map::with_capacity(record.len());
+    for key in key_fields
+        .split(',')
+        .filter_map(|f| f.trim().split('/').next())
+    {
+        if let Some(value) = record.get(key) {
+            ordered.entry(key).or_insert_with(|| value.clone());
+        }
+    }
+    for (key, value) in record {
+        ordered.entry(key.as_str()).or_insert_with(|| value.clone());
+    }
+    ordered
 }
 
 /// A nested field's name: `address/city`; the record's `_info` dates by their own names.
@@ -269,6 +296,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn shape(noun: &str) -> Shape<'_> {
+        Shape {
+            noun,
+            key_fields: "",
+        }
+    }
+
     #[test]
     fn a_list_says_how_many_match_and_gives_a_line_per_record() {
         let answer = json!({
@@ -282,7 +316,7 @@ mod tests {
             "page": 1, "pageSize": 2, "hasMore": true, "nextPage": 2, "total": 22
         });
         assert_eq!(
-            text(&answer, "tickets", DEFAULT_TEXT_BUDGET),
+            text(&answer, shape("tickets"), DEFAULT_TEXT_BUDGET),
             "Here are tickets 1 to 2 of the 22 that match:\n\
              - id: 20001; summary: Email bouncing; status: New; company: ACME Corporation (ACME); owner: twilson; closedFlag: false; dateEntered: 2026-11-29 15:30\n\
              - id: 20002; summary: Monitor flickering; status: In Progress\n"
@@ -290,12 +324,12 @@ mod tests {
         let empty = json!({"items": [], "page": 1, "pageSize": 25, "hasMore": false,
                            "hint": "No record here has status/name = \"Open\"."});
         assert_eq!(
-            text(&empty, "tickets", DEFAULT_TEXT_BUDGET),
+            text(&empty, shape("tickets"), DEFAULT_TEXT_BUDGET),
             "No tickets match.\nNo record here has status/name = \"Open\".\n"
         );
         let all = json!({"items": [{"id": 1, "name": "Service Desk"}], "page": 1, "pageSize": 25, "hasMore": false});
         assert_eq!(
-            text(&all, "records", DEFAULT_TEXT_BUDGET),
+            text(&all, shape("records"), DEFAULT_TEXT_BUDGET),
             "Here is the only match:\n- id: 1; name: Service Desk\n"
         );
     }
@@ -311,7 +345,7 @@ mod tests {
             "_info": {"lastUpdated": "2026-12-01T00:00:00Z"}, "title": ""
         });
         assert_eq!(
-            text(&record, "records", DEFAULT_TEXT_BUDGET),
+            text(&record, shape("records"), DEFAULT_TEXT_BUDGET),
             "id: 252\nfirstName: David\ncompany: ACME Corporation (ACME)\ncommunicationItems:\n  - type: Email; value: david.clark@acme.example\n\
              ticket: #20990 VPN disconnects\nstatus: Closed\naddress/line1: 1 Main St\naddress/city: Springfield\nlastUpdated: 2026-12-01\n"
         );
@@ -322,9 +356,10 @@ mod tests {
         let long = "x".repeat(300);
         let answer = json!({"items": [{"id": 1, "text": long}], "page": 1, "pageSize": 25, "hasMore": false});
         assert!(
-            text(&answer, "notes", DEFAULT_TEXT_BUDGET).contains(&format!("{}…", "x".repeat(160)))
+            text(&answer, shape("notes"), DEFAULT_TEXT_BUDGET)
+                .contains(&format!("{}…", "x".repeat(160)))
         );
-        assert!(text(&json!({"text": long}), "notes", DEFAULT_TEXT_BUDGET).contains(&long));
+        assert!(text(&json!({"text": long}), shape("notes"), DEFAULT_TEXT_BUDGET).contains(&long));
     }
 
     #[test]
@@ -333,7 +368,7 @@ mod tests {
             .map(|id| json!({"id": id, "summary": "x".repeat(50)}))
             .collect();
         let answer = json!({"items": items, "page": 2, "pageSize": 10, "hasMore": true, "nextPage": 3, "total": 40});
-        let shown = text(&answer, "tickets", 300);
+        let shown = text(&answer, shape("tickets"), 300);
         let x = "x".repeat(50);
         assert_eq!(
             shown,
@@ -346,12 +381,21 @@ mod tests {
         let five =
             json!({"items": items[..5], "page": 1, "pageSize": 5, "hasMore": true, "nextPage": 2});
         assert!(
-            text(&five, "tickets", 300).contains(
+            text(&five, shape("tickets"), 300).contains(
                 "for the next ones: page 2 with pageSize 4 continues where this one ends."
             )
         );
+        let ticket = json!({"id": 7, "billTime": "Billable", "summary": "VPN", "owner": {"identifier": "ann", "name": "Ann"}});
+        let first = Shape {
+            noun: "tickets",
+            key_fields: "id,summary,owner/identifier",
+        };
+        assert_eq!(
+            text(&ticket, first, DEFAULT_TEXT_BUDGET),
+            "id: 7\nsummary: VPN\nowner: Ann (ann)\nbillTime: Billable\n"
+        );
         let record = json!({"id": 1, "text": "y".repeat(1000)});
-        let cut = text(&record, "records", 100);
+        let cut = text(&record, shape("records"), 100);
         assert!(
             cut.len() < 200 && cut.contains("more characters of this record were left out"),
             "{cut}"

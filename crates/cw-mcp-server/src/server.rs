@@ -178,7 +178,12 @@ impl ConnectWiseServer {
                     .into_result();
                 }
                 tracing::debug!(tool = spec.name, elapsed_ms, "tool call answered");
-                let text = render::text(&value, &records_noun(spec), self.text_budget);
+                let noun = records_noun(spec);
+                let shape = render::Shape {
+                    noun: &noun,
+                    key_fields: spec.key_fields(),
+                };
+                let text = render::text(&value, shape, self.text_budget);
                 let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
                 result.structured_content = Some(value);
                 result
