@@ -111,7 +111,7 @@ class Tools:
         return await self._call(tool, {"conditions": conditions, "orderBy": order_by, "page": page,
                                        "pageSize": page_size}, f"Searching {noun}…", emitter, user, metadata)
 
-    async def get_tickets(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+    async def get_tickets(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 5,
                           __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                           __metadata__: Optional[dict] = None) -> str:
         """
@@ -119,7 +119,7 @@ class Tools:
         :param conditions: Conditions as in the examples. Dates: [2026-01-31], [today], [this week], [this month], [7 days ago].
         :param order_by: e.g. "_info/dateEntered desc" for newest first.
         :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 10).
+        :param page_size: Records per page (default 5).
         """
         return await self._search("connectwise_get_tickets", "tickets", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
@@ -147,7 +147,7 @@ class Tools:
             "ticket_id": ticket_id, "orderBy": order_by, "page": page, "pageSize": page_size},
             f"Reading the notes of ticket {ticket_id}…", __event_emitter__, __user__, __metadata__)
 
-    async def get_companies(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+    async def get_companies(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 5,
                             __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                             __metadata__: Optional[dict] = None) -> str:
         """
@@ -155,12 +155,12 @@ class Tools:
         :param conditions: Conditions as in the examples.
         :param order_by: e.g. "name asc".
         :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 10).
+        :param page_size: Records per page (default 5).
         """
         return await self._search("connectwise_get_companies", "companies", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
 
-    async def get_contacts(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+    async def get_contacts(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 5,
                            __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                            __metadata__: Optional[dict] = None) -> str:
         """
@@ -168,25 +168,25 @@ class Tools:
         :param conditions: Conditions as in the examples.
         :param order_by: e.g. "lastName asc".
         :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 10).
+        :param page_size: Records per page (default 5).
         """
         return await self._search("connectwise_get_contacts", "contacts", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
 
     async def get_configurations(self, conditions: str = "", order_by: str = "", page: int = 1,
-                                 page_size: int = 10, __event_emitter__: EventEmitter = None,
+                                 page_size: int = 5, __event_emitter__: EventEmitter = None,
                                  __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Search configurations (managed devices and assets). Useful fields: name, type/name, company/name, company/identifier, status/name, serialNumber. Example: company/identifier = "ACME" AND type/name = "Server".
         :param conditions: Conditions as in the examples.
         :param order_by: e.g. "name asc".
         :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 10).
+        :param page_size: Records per page (default 5).
         """
         return await self._search("connectwise_get_configurations", "configurations", conditions, order_by, page,
                                   page_size, __event_emitter__, __user__, __metadata__)
 
-    async def get_agreements(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+    async def get_agreements(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 5,
                              __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                              __metadata__: Optional[dict] = None) -> str:
         """
@@ -194,25 +194,25 @@ class Tools:
         :param conditions: Conditions as in the examples.
         :param order_by: e.g. "endDate asc".
         :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 10).
+        :param page_size: Records per page (default 5).
         """
         return await self._search("connectwise_get_agreements", "agreements", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
 
     async def get_opportunities(self, conditions: str = "", order_by: str = "", page: int = 1,
-                                page_size: int = 10, __event_emitter__: EventEmitter = None,
+                                page_size: int = 5, __event_emitter__: EventEmitter = None,
                                 __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Search sales opportunities. Useful fields: name, company/name, status/name, stage/name, expectedCloseDate. Example: status/name = "Open".
         :param conditions: Conditions as in the examples.
         :param order_by: e.g. "expectedCloseDate asc".
         :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 10).
+        :param page_size: Records per page (default 5).
         """
         return await self._search("connectwise_get_opportunities", "opportunities", conditions, order_by, page,
                                   page_size, __event_emitter__, __user__, __metadata__)
 
-    async def get_projects(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+    async def get_projects(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 5,
                            __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                            __metadata__: Optional[dict] = None) -> str:
         """
@@ -220,12 +220,12 @@ class Tools:
         :param conditions: Conditions as in the examples.
         :param order_by: e.g. "name asc".
         :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 10).
+        :param page_size: Records per page (default 5).
         """
         return await self._search("connectwise_get_projects", "projects", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
 
-    async def get_time_entries(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+    async def get_time_entries(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 5,
                                __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                                __metadata__: Optional[dict] = None) -> str:
         """
@@ -233,25 +233,25 @@ class Tools:
         :param conditions: Conditions as in the examples. Dates: [today], [this week], [this month], [7 days ago].
         :param order_by: e.g. "timeStart desc".
         :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 10).
+        :param page_size: Records per page (default 5).
         """
         return await self._search("connectwise_get_time_entries", "time entries", conditions, order_by, page,
                                   page_size, __event_emitter__, __user__, __metadata__)
 
     async def get_schedule_entries(self, conditions: str = "", order_by: str = "", page: int = 1,
-                                   page_size: int = 10, __event_emitter__: EventEmitter = None,
+                                   page_size: int = 5, __event_emitter__: EventEmitter = None,
                                    __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Search schedule entries: who is booked when, on which ticket (objectId). Useful fields: member/name, member/identifier, dateStart, objectId. Example: member/identifier = "jsmith" AND dateStart >= [today] AND dateStart < [tomorrow].
         :param conditions: Conditions as in the examples. Dates: [today], [tomorrow], [this week], [next week].
         :param order_by: e.g. "dateStart asc".
         :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 10).
+        :param page_size: Records per page (default 5).
         """
         return await self._search("connectwise_get_schedule_entries", "schedule entries", conditions, order_by, page,
                                   page_size, __event_emitter__, __user__, __metadata__)
 
-    async def get_members(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 10,
+    async def get_members(self, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 5,
                           __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                           __metadata__: Optional[dict] = None) -> str:
         """
@@ -259,7 +259,7 @@ class Tools:
         :param conditions: Conditions as in the examples.
         :param order_by: e.g. "lastName asc".
         :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 10).
+        :param page_size: Records per page (default 5).
         """
         return await self._search("connectwise_get_members", "members", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)

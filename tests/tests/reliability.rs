@@ -469,7 +469,7 @@ async fn hostile_arguments_are_refused_or_encoded_never_turned_into_something_el
             Some(conditions),
             "sent exactly as given"
         );
-        assert_eq!(value("pageSize"), Some("10"));
+        assert_eq!(value("pageSize"), Some("5"));
     }
     let everything = sim.journal().entries();
     assert!(
