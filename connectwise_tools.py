@@ -115,9 +115,9 @@ class Tools:
                           __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                           __metadata__: Optional[dict] = None) -> str:
         """
-        Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like "ACME%" AND closedFlag = false. Or: summary contains "printer" AND _info/dateEntered > [7 days ago].
+        Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like "ACME%" AND closedFlag = false. Or: owner/name = "Jane Smith" AND _info/dateEntered > [7 days ago].
         :param conditions: Conditions as in the examples. Dates: [2026-01-31], [today], [this week], [this month], [7 days ago].
-        :param order_by: e.g. "_info/dateEntered desc" for newest first.
+        :param order_by: e.g. "id desc" for the newest first.
         :param page: Page number, starting at 1.
         :param page_size: Records per page (default 5).
         """
@@ -263,16 +263,6 @@ class Tools:
         """
         return await self._search("connectwise_get_members", "members", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
-
-    async def count(self, entity: str, conditions: str = "", __event_emitter__: EventEmitter = None,
-                    __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
-        """
-        Count the records that match conditions, for "how many" questions.
-        :param entity: tickets, companies, contacts, opportunities, agreements, invoices, expense_entries, time_entries, projects, activities, members, configurations or schedule_entries.
-        :param conditions: Conditions, e.g. company/identifier = "ACME" AND closedFlag = false.
-        """
-        return await self._call("connectwise_count", {"entity": entity, "conditions": conditions},
-                                f"Counting {entity}…", __event_emitter__, __user__, __metadata__)
 
     async def read(self, path: str, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 25,
                    __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,

@@ -255,7 +255,7 @@ pub const CATALOG: &[ToolSpec] = &[
     search(
         "connectwise_get_tickets",
         "Search service tickets",
-        "Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like \"ACME%\" AND closedFlag = false. Or: summary contains \"printer\" AND _info/dateEntered > [7 days ago]. Newest first: orderBy \"_info/dateEntered desc\".",
+        "Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like \"ACME%\" AND closedFlag = false. Or: owner/name = \"Jane Smith\" AND _info/dateEntered > [7 days ago].",
         Tickets::PATH,
         "id,summary,board/id,board/name,status/name,company/id,company/identifier,company/name,contact/name,priority/name,owner/identifier,closedFlag,_info/dateEntered",
     ),

@@ -3,7 +3,8 @@
 //! unknown fields (in `fields`, `orderBy`, `conditions`) with the nearest real
 //! names, and values of the wrong type for their field.
 
-use cw_catalog::{Catalog, FieldType, nearest::nearest};
+use cw_catalog::nearest::{nearest, within};
+use cw_catalog::{Catalog, FieldType};
 use cw_client::conditions::{self, Comparison, Value};
 
 /// How many nearest names an error lists.
@@ -33,7 +34,8 @@ pub fn check_query(
         && let Ok(expr) = conditions::parse(text)
     {
         for comparison in expr.comparisons() {
-            check_comparison(catalog, schema, comparison)?;
+            check_comparison(catalog, schema, comparison)
+                .map_err(|problem| with_fix(catalog, schema, text, comparison, problem))?;
         }
     }
     Ok(())
@@ -77,6 +79,38 @@ fn known_field(
     Err(format!(
         "`{argument}` names `{path}`, which {article} {schema} does not have.{hint} connectwise_describe_endpoint lists every field."
     ))
+}
+
+/// `problem` with the conditions written again with the nearest real field, when the
+/// comparison names a field the record does not have: a small model copies a call it is
+/// given more surely than it mends one.
+fn with_fix(
+    catalog: &Catalog,
+    schema: &str,
+    text: &str,
+    comparison: &Comparison,
+    problem: String,
+) -> String {
+    let path = comparison.field.dotted();
+    if catalog.field(schema, &path).is_some() {
+        return problem;
+    }
+    // The closest by edits alone: containment ranks `company/id` first for `company/identifer`.
+    let known = catalog.field_paths(schema);
+    let edits = (path.len() / 3).max(2);
+    let Some(nearest) = within(&path, known.iter().map(String::as_str), edits, 1)
+        .first()
+        .cloned()
+    else {
+        return problem;
+    };
+    let span = comparison.field.span;
+    match (text.get(..span.start), text.get(span.end..)) {
+        (Some(before), Some(after)) => {
+            format!("{problem} Perhaps: conditions = {before}{nearest}{after}")
+        }
+        _ => problem,
+    }
 }
 
 fn check_comparison(
@@ -211,10 +245,17 @@ mod tests {
                 .unwrap_err()
                 .contains("closedFlag")
         );
+        let mistyped = check(
+            None,
+            None,
+            Some("company/identifer = \"ACME\" AND closedFlag = false"),
+        )
+        .unwrap_err();
         assert!(
-            check(None, None, Some("company/identifer = \"ACME\""))
-                .unwrap_err()
-                .contains("company/identifier")
+            mistyped.ends_with(
+                "Perhaps: conditions = company/identifier = \"ACME\" AND closedFlag = false"
+            ),
+            "{mistyped}"
         );
     }
 }

@@ -3,7 +3,7 @@
 //! "ACME Corp"`) with a value no record has. The values really in use are read
 //! once, only for an empty answer, and the nearest are named, so that the
 //! model's next call is right. Where the mistake has one plain fix (the one value
-//! in use that starts with the text, `closedFlag` for an "Open" status), the hint
+//! in use that the text plainly means, `closedFlag` for an "Open" status), the hint
 //! also gives the conditions to read instead, and the read takes them itself.
 
 use cw_catalog::nearest::nearest;
@@ -77,14 +77,8 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
                 }
                 continue;
             }
-            // The one value in use that the text starts (or is) a part of: "ACME" for "ACME Corporation".
-            let lower = value.to_lowercase();
-            let starting: Vec<&String> = in_use
-                .iter()
-                .filter(|v| v.to_lowercase().starts_with(&lower))
-                .collect();
-            match (&mut fixes, starting.as_slice(), comparison.op) {
-                (Some(fixes), [only], Operator::Eq) => {
+            match (&mut fixes, meant(value, &in_use), comparison.op) {
+                (Some(fixes), Some(only), Operator::Eq) => {
                     let mut fixed = comparison.clone();
                     fixed.value = Value::Text(conditions::Text::new(only.as_str()).ok()?);
                     fixes.push((comparison.to_string(), fixed.to_string()));
@@ -121,6 +115,32 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
     })
 }
 
+/// The one value in use that `text` plainly means, compared by letters and digits alone:
+/// the same ("Cedar Dental" for "CedarDental"), else the one it starts ("ACME" for "ACME
+/// Corporation"), else the one it is part of ("Critical" for "Priority 1 - Critical").
+fn meant<'a>(text: &str, in_use: &'a [String]) -> Option<&'a String> {
+    let plain = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let wanted = plain(text);
+    if wanted.is_empty() {
+        return None;
+    }
+    let tests: [&dyn Fn(&str) -> bool; 3] = [&|v| v == wanted, &|v| v.starts_with(&wanted), &|v| {
+        v.contains(&wanted)
+    }];
+    tests.iter().find_map(|test| {
+        let mut found = in_use.iter().filter(|v| test(&plain(v)));
+        match (found.next(), found.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        }
+    })
+}
+
 /// True when the target's records have a `closedFlag` (tickets, projects, ...).
 fn has_closed_flag(target: &Target) -> bool {
     target
@@ -151,4 +171,30 @@ fn quote(values: &[&str]) -> String {
         .map(|v| format!("\"{v}\""))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_value_plainly_meant_is_found_only_when_there_is_one() {
+        let in_use: Vec<String> = [
+            "ACME Corporation",
+            "CedarDental",
+            "Cedar Veterinary",
+            "Priority 1 - Critical",
+            "Priority 2 - High",
+        ]
+        .map(String::from)
+        .to_vec();
+        let meant = |text| meant(text, &in_use).map(String::as_str);
+        assert_eq!(meant("Cedar Dental"), Some("CedarDental"));
+        assert_eq!(meant("acme"), Some("ACME Corporation"));
+        assert_eq!(meant("Critical"), Some("Priority 1 - Critical"));
+        assert_eq!(meant("Cedar"), None, "two values start with it");
+        assert_eq!(meant("Priority"), None);
+        assert_eq!(meant("Nobody"), None);
+        assert_eq!(meant("--"), None);
+    }
 }

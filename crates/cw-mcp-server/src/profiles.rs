@@ -11,9 +11,11 @@ pub const NAMES: &[&str] = &[
 ];
 
 /// What the compact profile lists: one search for each entity technicians ask about most,
-/// the records they open most, counting, and `connectwise_read` for the rest. A small model
-/// picks a tool by its name, so every common entity has one; finding and describing
-/// endpoints stay callable by name.
+/// the records they open most, and `connectwise_read` for the rest. A small model picks a
+/// tool by its name, so every common entity has one. Counting is not listed: every list
+/// says how many match, and a small model offered `connectwise_count` answered "what
+/// devices does ACME have" with a number. It, finding and describing endpoints stay
+/// callable by name.
 const COMPACT: &[&str] = &[
     "connectwise_get_tickets",
     "connectwise_get_ticket",
@@ -27,7 +29,6 @@ const COMPACT: &[&str] = &[
     "connectwise_get_time_entries",
     "connectwise_get_schedule_entries",
     "connectwise_get_members",
-    "connectwise_count",
     "connectwise_read",
 ];
 

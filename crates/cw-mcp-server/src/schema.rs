@@ -76,7 +76,9 @@ fn property(arg: Arg, spec: &ToolSpec) -> Value {
 fn lean_property(arg: Arg, spec: &ToolSpec) -> Value {
     match arg {
         Arg::Conditions => json!({"type": "string", "description": LEAN_CONDITIONS}),
-        Arg::OrderBy => json!({"type": "string", "description": "e.g. \"_info/dateEntered desc\""}),
+        Arg::OrderBy => {
+            json!({"type": "string", "description": "e.g. \"id desc\" for the newest first"})
+        }
         Arg::Page => json!({"type": "integer", "minimum": 1}),
         Arg::PageSize => {
             let mut full = property(arg, spec);
