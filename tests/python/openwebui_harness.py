@@ -130,11 +130,17 @@ def tickets_in(content):
     its text lines (`- id: 20001; summary: ...; status: New; company: ACME Corporation (ACME); ...`,
     the answers written for a model): each as {id, summary, status, company, closed}."""
     try:
+        parsed = json.loads(content)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and isinstance(parsed.get("results"), list):
+        # OpenWebUI's MCP client gives the model the text and, when it differs, the JSON too.
+        texts = [r for r in parsed["results"] if isinstance(r, str)]
+        return tickets_in(texts[0]) if texts else tickets_in(json.dumps(parsed["results"][0]))
+    if isinstance(parsed, dict) and isinstance(parsed.get("items"), list):
         return [{"id": t["id"], "summary": t["summary"], "status": t["status"]["name"],
                  "company": t["company"]["identifier"], "closed": t["closedFlag"]}
-                for t in json.loads(content)["items"]]
-    except (ValueError, KeyError, TypeError):
-        pass
+                for t in parsed["items"]]
     found = []
     for line in content.splitlines():
         if not line.startswith("- id: "):
