@@ -166,7 +166,8 @@ def running_openwebui(bridge_url, model_url, settings=None):
     connections = [
         {"url": bridge_url, "path": "openapi.json", "type": "openapi", "auth_type": "none", "key": "",
          "config": {"enable": True}, "info": {"id": OPENAPI_SERVER, "name": "ConnectWise (OpenAPI)"}},
-        {"url": f"{bridge_url}/mcp", "path": "", "type": "mcp", "auth_type": "none", "key": "",
+        # Text answers alone: OpenWebUI would give the model the structured JSON beside the text.
+        {"url": f"{bridge_url}/mcp?answers=text", "path": "", "type": "mcp", "auth_type": "none", "key": "",
          "config": {"enable": True}, "info": {"id": MCP_SERVER, "name": "ConnectWise (MCP)"}},
     ]
     environment = {

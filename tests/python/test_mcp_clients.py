@@ -100,3 +100,20 @@ async def test_every_original_tool_is_callable_under_the_compact_profile_on_mcp_
         await call_every_original_tool(client, required)
     async with Client(stdio_server()) as client:
         await call_every_original_tool(client, required)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_text_answers_alone_for_clients_that_give_a_model_everything(bridge_url, mode):
+    # OpenWebUI gives a model the structured JSON beside the text when they differ:
+    # /mcp?answers=text leaves it out, so that a small model reads each answer once.
+    async with Client(f"{bridge_url}/mcp?answers=text", mode=mode) as client:
+        tools = (await client.list_tools()).tools
+        assert tools and all(tool.output_schema is None for tool in tools)
+        result = await client.call_tool("connectwise_get_tickets", {"conditions": 'company = "ACME"', "pageSize": 2})
+        assert not result.is_error and result.structured_content is None
+        [text] = [c.text for c in result.content]
+        assert text.startswith("Here are tickets 1 to 2 of the ") and text.count("\n- id: ") == 2, text
+    async with Client(f"{bridge_url}/mcp", mode=mode) as client:
+        tools = (await client.list_tools()).tools
+        assert all(tool.output_schema for tool in tools)

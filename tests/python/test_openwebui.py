@@ -35,11 +35,11 @@ def test_a_chat_runs_the_tool_against_the_bridge(openwebui, way):
     assert tool_messages, f"{way}: no tool answer reached the model"
     content = tool_messages[-1]["content"]
     content = content if isinstance(content, str) else json.dumps(content)
-    # Text written for a model from the Tool; JSON from the OpenAPI tool server; from MCP, the text
-    # and the structured JSON, which OpenWebUI 0.12.4 adds when it differs from the text.
+    # JSON from the OpenAPI tool server; text written for a model from the Tool and from MCP (asked
+    # for with /mcp?answers=text: OpenWebUI 0.12.4 would add the structured JSON beside the text).
     items = tickets_in(content)
     assert items and all(t["company"] == "ACME" and not t["closed"] for t in items), content[:500]
-    assert (way == "python-tool") != content.lstrip().startswith("{"), content[:200]
+    assert (way == "openapi-tool-server") == content.lstrip().startswith("{"), content[:200]
     # And the model's answer, made from it, is what the chat shows.
     assert len(items) == 5, "the model's pageSize reached ConnectWise"
     first = items[0]

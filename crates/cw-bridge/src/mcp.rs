@@ -1,5 +1,6 @@
 //! `/mcp`: MCP Streamable HTTP serving the child's tools, by forwarding
-//! `tools/list` and `tools/call` to it.
+//! `tools/list` and `tools/call` to it. `/mcp?answers=text` answers with the text
+//! written for a model alone, without the structured JSON.
 //!
 //! Sessions are bounded: at most `MCP_MAX_SESSIONS` live at once (past it a new
 //! session gets 503 with `Retry-After`, while existing ones keep working), each
@@ -55,14 +56,20 @@ impl ServerHandler for McpProxy {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         let running = self
             .supervisor
             .ready()
             .await
             .map_err(|e| McpError::internal_error(e.to_string(), None))?;
-        Ok(ListToolsResult::with_all_items(running.tools.clone()))
+        let mut tools = running.tools.clone();
+        if text_only(&context) {
+            for tool in &mut tools {
+                tool.output_schema = None;
+            }
+        }
+        Ok(ListToolsResult::with_all_items(tools))
     }
 
     async fn call_tool(
@@ -86,12 +93,31 @@ impl ServerHandler for McpProxy {
             Ok(answered) => {
                 let mut result = answered.result;
                 result.result_type = Some(ResultType::COMPLETE);
+                if text_only(&context) {
+                    result.structured_content = None;
+                }
                 Ok(result.into())
             }
             Err(CallError::Rejected(message)) => Err(McpError::invalid_params(message, None)),
             Err(error) => Err(McpError::internal_error(error.to_string(), None)),
         }
     }
+}
+
+/// True when the connection asks for answers as text alone (`/mcp?answers=text`): tools
+/// without output schemas, results without structured content. For clients that give a
+/// model the structured JSON beside the text (OpenWebUI 0.12.4 does when they differ), so
+/// that a small model reads each answer once.
+fn text_only(context: &RequestContext<RoleServer>) -> bool {
+    context
+        .extensions
+        .get::<Parts>()
+        .and_then(|parts| parts.uri.query())
+        .is_some_and(|query| {
+            query
+                .split('&')
+                .any(|pair| pair.eq_ignore_ascii_case("answers=text"))
+        })
 }
 
 /// The live sessions and their bounds.
