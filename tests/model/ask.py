@@ -39,7 +39,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "python"))
 
-from openwebui_harness import WAYS, chat, free_port, running_openwebui  # noqa: E402
+from openwebui_harness import MCP_SERVER, OPENAPI_SERVER, WAYS, chat, free_port, running_openwebui  # noqa: E402
 
 BIN_DIR = pathlib.Path(os.environ.get("CW_BIN_DIR", ROOT / "target" / "debug"))
 MODEL_ID = "qwen2.5-coder-1.5b-instruct"
@@ -303,6 +303,15 @@ def ask_openwebui(openwebui, way, question):
     return answer.strip(), None, None
 
 
+def openwebui_for(stack, way):
+    """OpenWebUI with only the connection `way` measures (it offers a model the tools of every
+    enabled connection), or nothing for the direct way."""
+    if way == "direct":
+        return contextlib.nullcontext()
+    servers = {"mcp": (MCP_SERVER,), "openapi": (OPENAPI_SERVER,), "tool": ()}[way]
+    return running_openwebui(stack.bridge, f"{stack.llama}/v1", servers=servers)
+
+
 def ask(stack, way, question, openwebui=None):
     audit_start = len(stack.audit.read_text().splitlines())
     processed, predicted = llama_counters(stack.llama)
@@ -367,11 +376,8 @@ def main():
     results, failed = {}, False
     with stack(args.profile, day) as s:
         truths = {q["id"]: truth_of(q, s.sim, day) for q in questions}
-        openwebui_cm = contextlib.nullcontext()
-        if any(w != "direct" for w in ways):
-            openwebui_cm = running_openwebui(s.bridge, f"{s.llama}/v1")
-        with openwebui_cm as openwebui:
-            for way in ways:
+        for way in ways:
+            with openwebui_for(s, way) as openwebui:
                 rows = []
                 for q in questions:
                     row = {"id": q["id"], "set": q.get("set", "own"), "question": q["question"],

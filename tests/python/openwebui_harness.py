@@ -154,11 +154,12 @@ def tickets_in(content):
 
 
 @contextlib.contextmanager
-def running_openwebui(bridge_url, model_url, settings=None):
+def running_openwebui(bridge_url, model_url, settings=None, servers=(OPENAPI_SERVER, MCP_SERVER)):
     """OpenWebUI on a free loopback port, its OpenAI connection at `model_url` (the scripted model's
     or a real llama-server's `/v1`), with the bridge as an OpenAPI tool server and as an MCP
     server, and `connectwise_tools.py` installed as a Tool; `settings` adds to its environment.
-    Yields (url, headers)."""
+    `servers` names the tool-server connections to make: OpenWebUI offers a model the tools of
+    every enabled connection, whichever the chat selects. Yields (url, headers)."""
     if not os.path.exists(OPENWEBUI):
         raise RuntimeError(f"{OPENWEBUI} is missing: tests/run-all.sh installs OpenWebUI into .venv-openwebui")
     port = free_port()
@@ -170,6 +171,7 @@ def running_openwebui(bridge_url, model_url, settings=None):
         {"url": f"{bridge_url}/mcp?answers=text", "path": "", "type": "mcp", "auth_type": "none", "key": "",
          "config": {"enable": True}, "info": {"id": MCP_SERVER, "name": "ConnectWise (MCP)"}},
     ]
+    connections = [c for c in connections if c["info"]["id"] in servers]
     environment = {
         "PATH": os.environ.get("PATH", ""), "HOME": data, "DATA_DIR": data, "WEBUI_SECRET_KEY": "test-only",
         "WEBUI_AUTH": "False", "OFFLINE_MODE": "true", "HF_HUB_OFFLINE": "1", "ENABLE_OLLAMA_API": "false",

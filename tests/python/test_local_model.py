@@ -22,16 +22,16 @@ QUESTIONS = ["ticket-12345", "open-tickets-acme"]
 def stack():
     day = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     with ask.stack("compact", day) as running:
-        with ask.running_openwebui(running.bridge, f"{running.llama}/v1") as openwebui:
-            yield running, openwebui, day
+        yield running, day
 
 
 @pytest.mark.parametrize("way", ["mcp", "tool"])
-@pytest.mark.parametrize("question_id", QUESTIONS)
-def test_the_real_model_answers_through_openwebui(stack, way, question_id):
-    running, openwebui, day = stack
-    question = next(q for q in ask.load_questions() if q["id"] == question_id)
-    truth = ask.truth_of(question, running.sim, day)
-    row = ask.ask(running, way, question["question"], openwebui)
-    assert row["tool_calls"] >= 1, row
-    assert ask.judge(truth, row["answer"]), f"{way}: {question['question']!r} was answered {row['answer']!r}"
+def test_the_real_model_answers_through_openwebui(stack, way):
+    running, day = stack
+    with ask.openwebui_for(running, way) as openwebui:
+        for question_id in QUESTIONS:
+            question = next(q for q in ask.load_questions() if q["id"] == question_id)
+            truth = ask.truth_of(question, running.sim, day)
+            row = ask.ask(running, way, question["question"], openwebui)
+            assert row["tool_calls"] >= 1, row
+            assert ask.judge(truth, row["answer"]), f"{way}: {question['question']!r} was answered {row['answer']!r}"
