@@ -309,7 +309,7 @@ def openwebui_for(stack, way):
     if way == "direct":
         return contextlib.nullcontext()
     servers = {"mcp": (MCP_SERVER,), "openapi": (OPENAPI_SERVER,), "tool": ()}[way]
-    return running_openwebui(stack.bridge, f"{stack.llama}/v1", servers=servers)
+    return running_openwebui(stack.bridge, f"{stack.llama}/v1", servers=servers, plain_model=MODEL_ID)
 
 
 def ask(stack, way, question, openwebui=None):

@@ -154,12 +154,14 @@ def tickets_in(content):
 
 
 @contextlib.contextmanager
-def running_openwebui(bridge_url, model_url, settings=None, servers=(OPENAPI_SERVER, MCP_SERVER)):
+def running_openwebui(bridge_url, model_url, settings=None, servers=(OPENAPI_SERVER, MCP_SERVER), plain_model=None):
     """OpenWebUI on a free loopback port, its OpenAI connection at `model_url` (the scripted model's
     or a real llama-server's `/v1`), with the bridge as an OpenAPI tool server and as an MCP
     server, and `connectwise_tools.py` installed as a Tool; `settings` adds to its environment.
     `servers` names the tool-server connections to make: OpenWebUI offers a model the tools of
-    every enabled connection, whichever the chat selects. Yields (url, headers)."""
+    every enabled connection, whichever the chat selects. `plain_model` names a model to be
+    offered no built-in tools (memory, notes, calendar, ...), which OpenWebUI otherwise adds to
+    every native chat: about 5,700 prompt tokens a turn. Yields (url, headers)."""
     if not os.path.exists(OPENWEBUI):
         raise RuntimeError(f"{OPENWEBUI} is missing: tests/run-all.sh installs OpenWebUI into .venv-openwebui")
     port = free_port()
@@ -198,6 +200,11 @@ def running_openwebui(bridge_url, model_url, settings=None, servers=(OPENAPI_SER
         # Without WEBUI_AUTH the sign-in gives the single admin's token.
         token = httpx.post(f"{url}/api/v1/auths/signin", json={"email": "", "password": ""}, timeout=30).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
+        if plain_model:
+            created = httpx.post(f"{url}/api/v1/models/create", headers=headers, timeout=30, json={
+                "id": plain_model, "name": plain_model, "base_model_id": None, "params": {},
+                "meta": {"capabilities": {"builtin_tools": False}}})
+            assert created.status_code == 200, created.text
         source = (ROOT / "connectwise_tools.py").read_text()
         created = httpx.post(f"{url}/api/v1/tools/create", headers=headers, timeout=60, json={
             "id": PYTHON_TOOL, "name": "ConnectWise", "content": source,
