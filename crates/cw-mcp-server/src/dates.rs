@@ -38,9 +38,6 @@ impl Clock {
     }
 }
 
-/// What the words that stand for days mean, as the parameter descriptions say it.
-pub const SUMMARY: &str = "[today], [yesterday], [tomorrow], [this week], [last week], [next week], [this month], [last month], [next month], [this year], [7 days ago], [in 3 days]";
-
 /// `conditions` with every bracketed relative date (`[today]`, `[this week]`, `[3 days ago]`)
 /// written as the day it means, `[2026-11-30]`. Quoted text is left alone; a bracket that is
 /// neither a date nor a relative one is left for the grammar to refuse.

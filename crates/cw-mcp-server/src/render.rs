@@ -385,6 +385,16 @@ mod tests {
                 "for the next ones: page 2 with pageSize 4 continues where this one ends."
             )
         );
+        let record = json!({"id": 1, "text": "y".repeat(1000)});
+        let cut = text(&record, shape("records"), 100);
+        assert!(
+            cut.len() < 200 && cut.contains("more characters of this record were left out"),
+            "{cut}"
+        );
+    }
+
+    #[test]
+    fn a_record_gives_its_key_fields_first() {
         let ticket = json!({"id": 7, "billTime": "Billable", "summary": "VPN", "owner": {"identifier": "ann", "name": "Ann"}});
         let first = Shape {
             noun: "tickets",
@@ -393,12 +403,6 @@ mod tests {
         assert_eq!(
             text(&ticket, first, DEFAULT_TEXT_BUDGET),
             "id: 7\nsummary: VPN\nowner: Ann (ann)\nbillTime: Billable\n"
-        );
-        let record = json!({"id": 1, "text": "y".repeat(1000)});
-        let cut = text(&record, shape("records"), 100);
-        assert!(
-            cut.len() < 200 && cut.contains("more characters of this record were left out"),
-            "{cut}"
         );
     }
 }
