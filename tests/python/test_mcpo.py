@@ -1,7 +1,8 @@
 """mcpo (OpenWebUI's MCP-to-OpenAPI proxy, PyPI `mcpo` 0.0.20 as it ships, in its own venv) in front
 of the real `cw-mcp-server --demo`: every tool answers through it with the same content as
-through our bridge. mcpo keeps only what a tool's output schema names, so this catches output
-schemas that do not describe the whole answer."""
+through our bridge. mcpo 0.0.20 passes on a tool's text content (and ignores structured content),
+so its callers get the model-readable text the bridge gives for `Accept: text/plain`; the JSON
+behind it is checked against each output schema in test_mcp_stdio."""
 
 import os
 import socket
@@ -48,11 +49,15 @@ def mcpo_url():
 
 
 def test_every_tool_answers_through_mcpo_as_through_the_bridge(bridge_url, mcpo_url):
-    def bridge(name, arguments):
+    def bridge(name, arguments, accept="application/json"):
         response = httpx.post(f"{bridge_url}/v1/tools/execute", json={"tool_name": name, "arguments": arguments},
-                              timeout=30)
+                              headers={"Accept": accept}, timeout=30)
         assert response.status_code == 200, response.text
-        return response.json()
+        return response.json() if accept == "application/json" else response.text
+
+    def without_api_url(text):
+        # Each side runs its own demo simulator, on its own port.
+        return [line for line in text.splitlines() if "127.0.0.1:" not in line]
 
     tools = httpx.get(f"{bridge_url}/v1/tools").json()["tools"]
     operations = httpx.get(f"{mcpo_url}/openapi.json").json()["paths"]
@@ -66,18 +71,13 @@ def test_every_tool_answers_through_mcpo_as_through_the_bridge(bridge_url, mcpo_
             arguments["pageSize"] = 3
         through_mcpo = httpx.post(f"{mcpo_url}/{name}", json=arguments, timeout=30)
         assert through_mcpo.status_code == 200, f"{name}: {through_mcpo.text}"
-        expected = bridge(name, arguments)
         answer = through_mcpo.json()
-        # mcpo writes the optional fields of a described envelope as null where we leave them out.
-        answer = {k: v for k, v in answer.items() if v is not None or k in expected}
-        if name == "connectwise_get_system_info":
-            # Each side runs its own demo simulator, on its own port.
-            answer.pop("apiUrl"), expected.pop("apiUrl")
-        assert answer == expected, name
-        if "items" not in expected and any(arg.endswith("_id") for arg in arguments):
-            assert len(answer) > 5, f"{name}: the whole record, not only its id: {answer}"
+        assert isinstance(answer, str), f"{name}: mcpo passes on the text content: {answer!r}"
+        assert without_api_url(answer) == without_api_url(bridge(name, arguments, "text/plain")), name
+        if any(arg.endswith("_id") for arg in arguments):
+            assert str(arguments[next(a for a in arguments if a.endswith("_id"))]) in answer, name
 
     ticket = httpx.post(f"{mcpo_url}/connectwise_get_ticket", json={"ticket_id": 12345}).json()
-    assert ticket["id"] == 12345 and ticket["summary"] and ticket["company"]["identifier"] == "ACME"
+    assert "12345" in ticket and "ACME" in ticket and "summary" in ticket
     missing = httpx.post(f"{mcpo_url}/connectwise_get_ticket", json={"ticket_id": 1})
     assert missing.status_code >= 400 and "no ticket 1" in missing.text
