@@ -44,6 +44,27 @@ pub fn within<'a>(
     scored.into_iter().take(most).map(|(_, c)| c).collect()
 }
 
+/// The one candidate within `max` edits of `given` (case-insensitive) that is nearer than
+/// every other; `None` when none is that close or two are equally near.
+pub fn plainly<'a>(
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    max: usize,
+) -> Option<&'a str> {
+    let given = given.to_ascii_lowercase();
+    let mut scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| (distance(&given, &c.to_ascii_lowercase()), c))
+        .filter(|(d, _)| *d <= max)
+        .collect();
+    scored.sort();
+    match scored[..] {
+        [(_, only)] => Some(only),
+        [(first, nearest), (second, _), ..] if first < second => Some(nearest),
+        _ => None,
+    }
+}
+
 /// Levenshtein distance over bytes.
 fn distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -71,5 +92,17 @@ mod tests {
         assert_eq!(nearest("ClosedFlag", fields, 3), ["closedFlag"]);
         assert!(nearest("xyzzy", fields, 3).is_empty());
         assert_eq!(distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn only_a_name_nearer_than_every_other_is_plainly_meant() {
+        let fields = ["timeStart", "timeEnd", "dateEntered", "status"];
+        assert_eq!(plainly("dateStart", fields, 3), Some("timeStart"));
+        assert_eq!(
+            plainly("state", ["states", "stated"], 2),
+            None,
+            "two equally near"
+        );
+        assert_eq!(plainly("xyzzy", fields, 2), None);
     }
 }

@@ -44,6 +44,9 @@ pub enum ToolKind {
         noun: &'static str,
         /// `pageSize` when none is given.
         default_page_size: u32,
+        /// The fields a child record gives first, and a list line shows (whole records
+        /// are read).
+        key_fields: &'static str,
     },
     /// `/count` of any countable collection.
     Count,
@@ -103,6 +106,7 @@ impl ToolSpec {
                 summary: Some(summary),
                 ..
             } => return summary,
+            ToolKind::Children { key_fields, .. } => return key_fields,
             ToolKind::Get { path, .. } => path,
             _ => return "",
         };
@@ -186,6 +190,7 @@ const fn children<C: Children>(
     id_arg: &'static str,
     noun: &'static str,
     default_page_size: u32,
+    key_fields: &'static str,
 ) -> ToolSpec {
     ToolSpec {
         name,
@@ -197,6 +202,7 @@ const fn children<C: Children>(
             id_arg,
             noun,
             default_page_size,
+            key_fields,
         },
     }
 }
@@ -222,7 +228,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "Search companies",
         "Search companies (customers, prospects, vendors). Useful fields: identifier, name, status/name, types/name, city, state, deletedFlag. Example: identifier = \"ACME\". Or: name like \"%Dental%\" AND status/name = \"Active\".",
         Companies::PATH,
-        "id,identifier,name,status/name,types/name,phoneNumber,city,state,website",
+        "id,identifier,name,status/name,types/name,city,phoneNumber,state,website",
     ),
     get(
         "connectwise_get_company",
@@ -239,6 +245,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "company_id",
         "company",
         25,
+        "id,name,addressLine1,city,phoneNumber,primaryAddressFlag,stateReference,zip,inactiveFlag",
     ),
     reference(
         "connectwise_get_company_types",
@@ -257,7 +264,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "Search service tickets",
         "Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like \"ACME%\" AND closedFlag = false. Or: owner/name = \"Jane Smith\" AND _info/dateEntered > [7 days ago].",
         Tickets::PATH,
-        "id,summary,board/id,board/name,status/name,company/id,company/identifier,company/name,contact/name,priority/name,owner/identifier,closedFlag,_info/dateEntered",
+        "id,summary,status/name,company/id,company/identifier,company/name,priority/name,owner/identifier,board/id,board/name,contact/name,closedFlag,_info/dateEntered",
     ),
     get(
         "connectwise_get_ticket",
@@ -274,6 +281,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "ticket_id",
         "ticket",
         25,
+        "id,text,member,dateCreated,internalAnalysisFlag,resolutionFlag,detailDescriptionFlag",
     ),
     children::<TicketTasks>(
         "connectwise_get_ticket_tasks",
@@ -282,6 +290,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "ticket_id",
         "ticket",
         25,
+        "id,summary,closedFlag,notes,priority,resolution",
     ),
     children::<TicketScheduleEntries>(
         "connectwise_get_ticket_schedules",
@@ -290,6 +299,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "ticket_id",
         "ticket",
         25,
+        "id,description,dateEntered,enteredBy",
     ),
     reference(
         "connectwise_get_ticket_priorities",
@@ -308,7 +318,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "Search contacts",
         "Search contacts (people at companies). Useful fields: firstName, lastName, company/identifier, company/name, title, inactiveFlag. Example: company/identifier = \"ACME\" AND inactiveFlag = false. Find by e-mail with childConditions: communicationItems/value = \"jane@acme.com\".",
         Contacts::PATH,
-        "id,firstName,lastName,title,company/id,company/identifier,company/name,defaultPhoneNbr,communicationItems,inactiveFlag",
+        "id,firstName,lastName,title,company/id,company/identifier,company/name,communicationItems,defaultPhoneNbr,inactiveFlag",
     ),
     get(
         "connectwise_get_contact",
@@ -329,14 +339,14 @@ pub const CATALOG: &[ToolSpec] = &[
         "Search sales opportunities",
         "Search sales opportunities. Useful fields: name, company/identifier, status/name, stage/name, primarySalesRep/identifier, expectedCloseDate. Example: status/name = \"Open\" AND expectedCloseDate < [2025-01-01].",
         Opportunities::PATH,
-        "id,name,company/id,company/name,status/name,stage/name,probability/name,primarySalesRep/identifier,expectedCloseDate",
+        "id,name,company/id,company/name,status/name,expectedCloseDate,primarySalesRep/identifier,stage/name,probability/name",
     ),
     search(
         "connectwise_get_agreements",
         "Search agreements",
         "Search agreements (contracts). Useful fields: name, company/name, company/identifier, type/name, agreementStatus, cancelledFlag, endDate. Example: company/name like \"ACME%\" AND agreementStatus = \"Active\". Or: endDate >= [this month] AND endDate < [next month].",
         Agreements::PATH,
-        "id,name,type/name,company/id,company/name,agreementStatus,startDate,endDate,billAmount,cancelledFlag",
+        "id,name,company/id,company/name,agreementStatus,endDate,type/name,startDate,billAmount,cancelledFlag",
     ),
     children::<AgreementAdditions>(
         "connectwise_get_agreement_additions",
@@ -345,20 +355,21 @@ pub const CATALOG: &[ToolSpec] = &[
         "agreement_id",
         "agreement",
         25,
+        "id,product,description,quantity,unitPrice,extPrice,billCustomer,effectiveDate,agreementStatus",
     ),
     search(
         "connectwise_get_invoices",
         "Search invoices",
         "Search invoices. Useful fields: invoiceNumber, company/identifier, status/name, date, dueDate, total, balance. Example: balance > 0 AND dueDate < [2024-06-01].",
         Invoices::PATH,
-        "id,invoiceNumber,type,status/name,company/id,company/name,date,dueDate,total,balance",
+        "id,invoiceNumber,company/id,company/name,status/name,total,balance,dueDate,date,type",
     ),
     search(
         "connectwise_get_expense_entries",
         "Search expense entries",
         "Search expense entries. Useful fields: company/identifier, member/identifier, type/name, amount, date, chargeToId, chargeToType. Example: member/identifier = \"jsmith\" AND date >= [2024-05-01].",
         ExpenseEntries::PATH,
-        "id,company/name,member/identifier,type/name,amount,date,chargeToId,chargeToType,billableOption,notes",
+        "id,member/identifier,amount,date,company/name,type/name,notes,chargeToId,chargeToType,billableOption",
     ),
     reference(
         "connectwise_get_billing_cycles",
@@ -371,21 +382,21 @@ pub const CATALOG: &[ToolSpec] = &[
         "Search time entries",
         "Search time entries (hours logged). Useful fields: member/identifier, member/name, company/name, chargeToId (the ticket number), chargeToType, timeStart, actualHours, billableOption. Example: timeStart >= [this week]. Or: chargeToType = \"ServiceTicket\" AND chargeToId = 12345.",
         TimeEntries::PATH,
-        "id,company/name,member/identifier,chargeToId,chargeToType,timeStart,timeEnd,actualHours,billableOption,notes",
+        "id,member/identifier,actualHours,timeStart,company/name,notes,chargeToId,chargeToType,timeEnd,billableOption",
     ),
     search(
         "connectwise_get_projects",
         "Search projects",
         "Search projects. Useful fields: name, company/identifier, status/name, manager/identifier, closedFlag, estimatedEnd. Example: closedFlag = false AND manager/identifier = \"jsmith\".",
         Projects::PATH,
-        "id,name,company/id,company/name,status/name,manager/identifier,estimatedStart,estimatedEnd,percentComplete,closedFlag",
+        "id,name,company/id,company/name,status/name,manager/identifier,estimatedEnd,estimatedStart,percentComplete,closedFlag",
     ),
     search(
         "connectwise_get_activities",
         "Search sales activities",
         "Search sales activities (calls, meetings, follow-ups). Useful fields: name, company/identifier, type/name, status/name, assignTo/identifier, dateStart. Example: assignTo/identifier = \"jsmith\" AND status/name = \"Open\".",
         Activities::PATH,
-        "id,name,type/name,company/id,company/name,contact/name,status/name,assignTo/identifier,dateStart",
+        "id,name,company/id,company/name,status/name,assignTo/identifier,dateStart,type/name,contact/name",
     ),
     search(
         "connectwise_get_members",
@@ -428,6 +439,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "board_id",
         "board",
         100,
+        "id,name,closedStatus,inactive,defaultFlag,sortOrder",
     ),
     get(
         "connectwise_get_opportunity",
@@ -496,9 +508,9 @@ pub const CATALOG: &[ToolSpec] = &[
     search(
         "connectwise_get_schedule_entries",
         "Search schedule entries",
-        "Search schedule entries: who is booked when, on which ticket (objectId). Useful fields: member/identifier, member/name, dateStart, dateEnd, objectId, status/name, doneFlag. Example: member/identifier = \"jsmith\" AND dateStart >= [today] AND dateStart < [tomorrow].",
+        "Search schedule entries: who is booked when, on which ticket (objectId). Useful fields: member/identifier, member/name, dateStart, dateEnd, objectId, status/name, doneFlag. Example: member/name = \"Jane Smith\" AND dateStart >= [today] AND dateStart < [tomorrow].",
         ScheduleEntries::PATH,
-        "id,name,member/identifier,member/name,objectId,dateStart,dateEnd,hours,status/name,where/name,doneFlag",
+        "id,name,member/identifier,member/name,dateStart,dateEnd,objectId,hours,status/name,where/name,doneFlag",
     ),
     ToolSpec {
         name: "connectwise_count",

@@ -41,6 +41,12 @@ pub fn check_query(
     Ok(())
 }
 
+/// Whether a record of `schema` has the field at `path` (anything under a free-form object
+/// counts).
+pub fn knows(catalog: &Catalog, schema: &str, path: &str) -> bool {
+    known_field(catalog, schema, "", path).is_ok()
+}
+
 /// The field's type, or an error naming the nearest fields. Fields under a free-form
 /// object (`_info/dateEntered`, `customFields/...`) pass unchecked.
 fn known_field(

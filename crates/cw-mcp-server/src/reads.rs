@@ -149,7 +149,6 @@ pub async fn read(
     missing: impl FnOnce() -> String,
 ) -> Result<Value, ToolFailure> {
     let fields = args.string(Arg::Fields)?;
-    let order_by = args.string(Arg::OrderBy)?;
     // A count's conditions are about the records of the collection it counts.
     let schema = match target.kind {
         Kind::Count => catalog()
@@ -157,15 +156,25 @@ pub async fn read(
             .and_then(|(endpoint, _)| endpoint.schema.as_deref()),
         _ => target.endpoint.and_then(|e| e.schema.as_deref()),
     };
-    let conditions_text = match (args.string(Arg::Conditions)?, schema) {
-        (Some(text), Some(schema)) => Some(shorthand::expand(catalog(), schema, text)),
-        (text, _) => text.map(Cow::Borrowed),
+    let written = (args.string(Arg::Conditions)?, args.string(Arg::OrderBy)?);
+    let (conditions_text, order_by) = match (written, schema) {
+        ((conditions, order_by), Some(schema)) => (
+            conditions.map(|text| shorthand::expand(catalog(), schema, text)),
+            order_by.map(|text| shorthand::order_by(catalog(), schema, text)),
+        ),
+        ((conditions, order_by), None) => {
+            (conditions.map(Cow::Borrowed), order_by.map(Cow::Borrowed))
+        }
     };
-    let conditions_text = conditions_text.as_deref();
+    let (conditions_text, order_by) = (conditions_text.as_deref(), order_by.as_deref());
     if let Some(schema) = schema {
         check_query(catalog(), schema, fields, order_by, conditions_text)
             .map_err(ToolFailure::invalid)?;
     }
+    let mended = match schema {
+        Some(schema) => shorthand::mended(catalog(), schema, written.0, written.1),
+        None => Vec::new(),
+    };
     let failure = |error: Error, missing: Box<dyn FnOnce() -> String + '_>| {
         if let Error::Conditions { parameter, source } = &error
             && let Some(arg) = Arg::conditions(parameter)
@@ -177,7 +186,7 @@ pub async fn read(
     };
     let mut answer = match target.kind {
         Kind::Collection => {
-            let first = query(args, conditions_text, defaults)?;
+            let first = query(args, conditions_text, order_by, defaults)?;
             let mut answer = page(client, target, args, first, conditions_text)
                 .await
                 .map_err(|e| failure(e, Box::new(missing)))?;
@@ -187,7 +196,10 @@ pub async fn read(
             {
                 // One more read, of what was plainly meant, when the hint knows it.
                 let retry = hint.instead.as_deref().and_then(|instead| {
-                    Some((instead, query(args, Some(instead), defaults).ok()?))
+                    Some((
+                        instead,
+                        query(args, Some(instead), order_by, defaults).ok()?,
+                    ))
                 });
                 let retried = match retry {
                     Some((instead, query)) => page(client, target, args, query, Some(instead))
@@ -231,15 +243,38 @@ pub async fn read(
                 .map_err(|e| failure(e, Box::new(missing)))?
         }
     };
-    if target.unchecked
-        && let Value::Object(map) = &mut answer
-    {
-        map.insert(
-            "note".into(),
-            json!("this path is not in ConnectWise's document (2026.4), so its fields were not checked"),
+    let mut notes: Vec<String> = Vec::new();
+    if target.unchecked {
+        notes.push(
+            "this path is not in ConnectWise's document (2026.4), so its fields were not checked"
+                .into(),
         );
     }
+    if let (false, Some(schema)) = (mended.is_empty(), schema) {
+        let read_as: Vec<String> = mended
+            .iter()
+            .map(|(written, meant)| format!("`{written}` as `{meant}`"))
+            .collect();
+        notes.push(format!(
+            "{} has no field by the name written: read {}.",
+            schema_noun(schema),
+            read_as.join(", ")
+        ));
+    }
+    if let (false, Value::Object(map)) = (notes.is_empty(), &mut answer) {
+        map.insert("note".into(), json!(notes.join(" ")));
+    }
     Ok(answer)
+}
+
+/// `A TimeEntry`, `An Agreement`: the record named in a message.
+fn schema_noun(schema: &str) -> String {
+    let article = if schema.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "An"
+    } else {
+        "A"
+    };
+    format!("{article} {schema}")
 }
 
 /// One page of the target read with `query` (whose conditions are `conditions`), in its
@@ -287,11 +322,12 @@ async fn total(
     client.count_at(&target.path, &query).await.ok()
 }
 
-/// The query of a page: paging, conditions, `orderBy` and `fields` (the tool's key fields
+/// The query of a page: paging, conditions, `order_by` and `fields` (the tool's key fields
 /// when none are named; `"*"` asks for whole records).
 fn query(
     args: &Args<'_>,
     conditions: Option<&str>,
+    order_by: Option<&str>,
     defaults: Defaults<'_>,
 ) -> Result<Query, ToolFailure> {
     let page = args.integer(Arg::Page, 1, i32::MAX as u64)?.unwrap_or(1) as u32;
@@ -303,7 +339,7 @@ fn query(
         conditions,
         Query::new().page(page).page_size(page_size),
     )?;
-    if let Some(order_by) = args.string(Arg::OrderBy)? {
+    if let Some(order_by) = order_by {
         query = query.order_by(order_by);
     }
     match args.string(Arg::Fields)?.or(defaults.fields) {

@@ -14,6 +14,10 @@ const LINE_FIELD_CHARS: usize = 160;
 /// The default text budget, in characters: about 1,500 tokens of this text.
 pub const DEFAULT_TEXT_BUDGET: usize = 4_000;
 
+/// How many of its key fields a list line shows, besides those the call asks about: a
+/// small model repeats each line it is given, at about 8 tokens a second on two cores.
+const LINE_FIELDS: usize = 6;
+
 /// How a tool's answer is written: what its records are called, and which of a record's
 /// fields come first.
 #[derive(Debug, Clone, Copy)]
@@ -23,13 +27,57 @@ pub struct Shape<'a> {
     /// The key fields, comma-separated as in `fields` (`id,summary,status/name`): a record
     /// gives them first, so that a small model finds the owner before the billing flags.
     pub key_fields: &'a str,
+    /// The fields a list line shows, by their top-level names and in this order; `None`
+    /// shows every field (see [`line_fields`]).
+    pub line: Option<&'a [&'a str]>,
+}
+
+/// What a list line shows: the first few key fields (by top-level name: `company` for
+/// `company/name`) and any other key field the call's conditions or order name, in
+/// `asked`. `None` (every field) where the tool has no key fields or the call named its
+/// own `fields`.
+pub fn line_fields<'a>(key_fields: &'a str, asked: &str, own_fields: bool) -> Option<Vec<&'a str>> {
+    if key_fields.is_empty() || own_fields {
+        return None;
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for name in key_fields
+        .split(',')
+        .filter_map(|f| f.trim().split('/').next())
+    {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    Some(
+        names
+            .into_iter()
+            .enumerate()
+            .filter(|(at, name)| *at < LINE_FIELDS || names_word(asked, name))
+            .map(|(_, name)| name)
+            .collect(),
+    )
+}
+
+/// Whether `text` holds `word` as a field name of its own: `owner` in `owner/name = "x"`,
+/// but not `name` there.
+fn names_word(text: &str, word: &str) -> bool {
+    let part = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '/';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back().is_none_or(|c| !part(c));
+        let after = text[at + word.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+        before && after
+    })
 }
 
 /// The text of a tool's answer in at most about `budget` characters.
 pub fn text(answer: &Value, shape: Shape<'_>, budget: usize) -> String {
     match answer {
         Value::Object(map) if map.get("items").is_some_and(Value::is_array) => {
-            list(map, shape.noun, budget)
+            list(map, shape, budget)
         }
         Value::Object(map) => {
             let mut out = String::new();
@@ -53,7 +101,8 @@ pub fn text(answer: &Value, shape: Shape<'_>, budget: usize) -> String {
 
 /// `N <noun> match ...`, then a line per record while they fit `budget`, then the hint or
 /// note, if any.
-fn list(map: &Map<String, Value>, noun: &str, budget: usize) -> String {
+fn list(map: &Map<String, Value>, shape: Shape<'_>, budget: usize) -> String {
+    let noun = shape.noun;
     let items = map["items"]
         .as_array()
         .map(Vec::as_slice)
@@ -64,12 +113,17 @@ fn list(map: &Map<String, Value>, noun: &str, budget: usize) -> String {
         .and_then(Value::as_u64)
         .unwrap_or(items.len() as u64);
     let more = map.get("hasMore").and_then(Value::as_bool).unwrap_or(false);
-    // The records that fit the budget, a line each.
+    // The records that fit the budget, a line each; a lone match gives all its key fields,
+    // as the record it is likely asked about.
+    let names = shape.line.filter(|_| items.len() > 1);
     let mut lines = String::new();
     let mut shown = 0;
     for item in items {
         let line = match item {
-            Value::Object(record) => one_line(record),
+            Value::Object(record) => match names {
+                Some(names) => one_line(&only(record, names)),
+                None => one_line(record),
+            },
             other => scalar(other, LINE_FIELD_CHARS).unwrap_or_default(),
         };
         if shown > 0 && lines.len() + line.len() + 3 > budget {
@@ -82,7 +136,8 @@ fn list(map: &Map<String, Value>, noun: &str, budget: usize) -> String {
     let first = (page - 1) * size + 1;
     let last = first + shown as u64 - 1;
     // The records lead and the count stays in their sentence: a small model that reads
-    // "20 companies match" first tends to answer with the number alone. The next page is
+    // "20 companies match" first tends to answer with the number alone (which is what a page
+    // of one record is for). The next page is
     // not offered: a small model offered it reads every page before it answers (the
     // `page` argument and the JSON's `nextPage` are there for those that need it).
     let mut out = if items.is_empty() {
@@ -96,7 +151,12 @@ fn list(map: &Map<String, Value>, noun: &str, budget: usize) -> String {
         .and_then(Value::as_u64)
         .or((!more && cut).then(|| (page - 1) * size + items.len() as u64))
     {
-        format!("Here are {noun} {first} to {last} of the {total} that match:")
+        if size == 1 && page == 1 {
+            // A page of one record is most often asked for to count.
+            format!("{total} {noun} match in all. The first of them:")
+        } else {
+            format!("Here are {noun} {first} to {last} of the {total} that match:")
+        }
     } else if more {
         format!("Here are {noun} {first} to {last}; more match:")
     } else if page > 1 {
@@ -149,6 +209,14 @@ fn flatten(record: &Map<String, Value>, prefix: &str, out: &mut Vec<(String, Str
             }
         }
     }
+}
+
+/// The record's fields of these top-level names, in their order.
+fn only(record: &Map<String, Value>, names: &[&str]) -> Map<String, Value> {
+    names
+        .iter()
+        .filter_map(|name| Some(((*name).to_owned(), record.get(*name)?.clone())))
+        .collect()
 }
 
 /// The record with its key fields' top-level keys first, in their order, then the rest.
@@ -300,6 +368,7 @@ mod tests {
         Shape {
             noun,
             key_fields: "",
+            line: None,
         }
     }
 
@@ -399,10 +468,59 @@ mod tests {
         let first = Shape {
             noun: "tickets",
             key_fields: "id,summary,owner/identifier",
+            line: None,
         };
         assert_eq!(
             text(&ticket, first, DEFAULT_TEXT_BUDGET),
             "id: 7\nsummary: VPN\nowner: Ann (ann)\nbillTime: Billable\n"
+        );
+    }
+
+    #[test]
+    fn a_list_line_shows_the_first_key_fields_and_those_asked_about() {
+        let keys = "id,summary,status/name,company/id,company/name,priority/name,owner/identifier,board/name,closedFlag,_info/dateEntered";
+        let plain = line_fields(keys, " ", false).unwrap();
+        assert_eq!(
+            plain,
+            ["id", "summary", "status", "company", "priority", "owner"]
+        );
+        let asked = line_fields(
+            keys,
+            "board/name = \"Help\" AND _info/dateEntered > [2026-01-01] closedFlag desc",
+            false,
+        );
+        assert_eq!(asked.unwrap()[6..], ["board", "closedFlag", "_info"]);
+        // `name` in `company/name` and `boards` are not `board`.
+        assert_eq!(
+            line_fields(keys, "company/name = \"boards\"", false)
+                .unwrap()
+                .len(),
+            6
+        );
+        assert_eq!(
+            line_fields(keys, "", true),
+            None,
+            "the call's own fields are all shown"
+        );
+        assert_eq!(line_fields("", "", false), None, "no key fields: all shown");
+
+        let ticket = |id: u64| json!({"id": id, "summary": "VPN", "owner": {"identifier": "ann"}, "board": {"id": 1, "name": "Help"}});
+        let names = ["id", "owner", "summary"];
+        let shape = Shape {
+            noun: "tickets",
+            key_fields: keys,
+            line: Some(&names),
+        };
+        let two =
+            json!({"items": [ticket(1), ticket(2)], "page": 1, "pageSize": 5, "hasMore": false});
+        assert_eq!(
+            text(&two, shape, DEFAULT_TEXT_BUDGET),
+            "Here are all 2 tickets that match:\n- id: 1; owner: ann; summary: VPN\n- id: 2; owner: ann; summary: VPN\n"
+        );
+        let one = json!({"items": [ticket(1)], "page": 1, "pageSize": 5, "hasMore": false});
+        assert!(
+            text(&one, shape, DEFAULT_TEXT_BUDGET).contains("board: Help"),
+            "a lone match shows all its fields"
         );
     }
 }

@@ -179,9 +179,24 @@ impl ConnectWiseServer {
                 }
                 tracing::debug!(tool = spec.name, elapsed_ms, "tool call answered");
                 let noun = records_noun(spec);
+                let given = |arg: Arg| {
+                    [Some(arg.name()), arg.twin()]
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|key| arguments.get(key)?.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                let asked = given(Arg::Conditions) + " " + &given(Arg::OrderBy);
+                let line = render::line_fields(
+                    spec.key_fields(),
+                    &asked,
+                    !given(Arg::Fields).trim().is_empty(),
+                );
                 let shape = render::Shape {
                     noun: &noun,
                     key_fields: spec.key_fields(),
+                    line: line.as_deref(),
                 };
                 let text = render::text(&value, shape, self.text_budget);
                 let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
@@ -230,6 +245,7 @@ impl ConnectWiseServer {
                 id_arg,
                 noun,
                 default_page_size,
+                ..
             } => {
                 let id = record_id(client, &args, id_arg, parent, noun).await?;
                 let target = Target::of(ApiPath::children(parent, id, child), Kind::Collection);

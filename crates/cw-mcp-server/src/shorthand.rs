@@ -2,13 +2,91 @@
 //! (`company = "ACME"`, `owner = "twilson"`, `board = 1`) is not valid ConnectWise, and small
 //! models write it more often than not; each is read as a comparison of the field that says
 //! the same: the reference's id for a number, its identifier or name for text. A bare
-//! `status = "open"` (or `"closed"`) on a record with a `closedFlag` means that flag. What is
+//! `status = "open"` (or `"closed"`) on a record with a `closedFlag` means that flag; an
+//! identifier compared with words (`manager/identifier = "Carlos Nguyen"`) means the name,
+//! since identifiers hold no spaces. A field the record lacks is mended where one is plainly
+//! meant: `dateEntered` is `_info/dateEntered`, and a name a few edits from exactly one field
+//! is that field (`dateStart` on a time entry is `timeStart`); the answer says so. What is
 //! valid already is never changed.
 
 use std::borrow::Cow;
 
+use cw_catalog::nearest::plainly;
 use cw_catalog::{Catalog, FieldType};
 use cw_client::conditions::{self, Comparison, Expr, Operator, Value, field};
+
+use crate::checks::knows;
+
+/// The record-keeping fields ConnectWise keeps under a record's `_info`.
+const INFO_FIELDS: [&str; 4] = ["dateEntered", "enteredBy", "lastUpdated", "updatedBy"];
+
+/// The field a record lacks, mended to the one plainly meant (see the module's doc).
+pub fn meant_field(catalog: &Catalog, schema: &str, path: &str) -> Option<String> {
+    if knows(catalog, schema, path) {
+        return None;
+    }
+    if INFO_FIELDS.contains(&path) && catalog.field(schema, "_info").is_some() {
+        return Some(format!("_info/{path}"));
+    }
+    let known = catalog.field_paths(schema);
+    let edits = (path.len() / 3).max(2);
+    plainly(path, known.iter().map(String::as_str), edits).map(str::to_owned)
+}
+
+/// The fields of `conditions` and `orderBy` that a record of `schema` lacks and that were
+/// read as another, as (written, read as) pairs, for the answer to say.
+pub fn mended(
+    catalog: &Catalog,
+    schema: &str,
+    conditions: Option<&str>,
+    order_by: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut written: Vec<String> = conditions
+        .and_then(|text| conditions::parse(text).ok())
+        .map(|expr| {
+            expr.comparisons()
+                .iter()
+                .map(|c| c.field.dotted())
+                .collect()
+        })
+        .unwrap_or_default();
+    for item in order_by.unwrap_or_default().split(',') {
+        written.extend(item.split_whitespace().next().map(str::to_owned));
+    }
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for path in written {
+        if let Some(meant) = meant_field(catalog, schema, &path)
+            && !pairs.iter().any(|(p, _)| *p == path)
+        {
+            pairs.push((path, meant));
+        }
+    }
+    pairs
+}
+
+/// `orderBy` with each field the record lacks mended, when one is plainly meant.
+pub fn order_by<'a>(catalog: &Catalog, schema: &str, text: &'a str) -> Cow<'a, str> {
+    let mut changed = false;
+    let items: Vec<String> = text
+        .split(',')
+        .map(|item| {
+            let item = item.trim();
+            let (name, direction) = item.split_once(' ').unwrap_or((item, ""));
+            match meant_field(catalog, schema, name) {
+                Some(meant) => {
+                    changed = true;
+                    format!("{meant} {direction}").trim_end().to_owned()
+                }
+                None => item.to_owned(),
+            }
+        })
+        .collect();
+    if changed {
+        Cow::Owned(items.join(", "))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
 
 /// `conditions` with every shorthand written out for records of `schema`; borrowed when
 /// there is none (or the text does not parse: the grammar then says what is wrong).
@@ -50,9 +128,28 @@ fn join(
     operands.fold(first, with)
 }
 
-/// The comparison written out, when it compares a reference as a whole.
+/// The comparison written out, when it compares a reference as a whole, an identifier with
+/// words, or a field the record lacks where one is plainly meant.
 fn written_out(catalog: &Catalog, schema: &str, comparison: &Comparison) -> Option<Expr> {
     let path = comparison.field.dotted();
+    let again = |path: &str| {
+        field(path)
+            .ok()?
+            .compare(comparison.op, comparison.value.clone())
+            .ok()
+    };
+    if let Some(meant) = meant_field(catalog, schema, &path) {
+        return again(&meant);
+    }
+    if let (Some(reference), Value::Text(text)) =
+        (path.strip_suffix("/identifier"), &comparison.value)
+        && text.as_str().trim().contains(' ')
+        && catalog
+            .field(schema, &format!("{reference}/name"))
+            .is_some()
+    {
+        return again(&format!("{reference}/name"));
+    }
     let FieldType::Reference(target) = &catalog.field(schema, &path)?.kind else {
         return None;
     };
@@ -175,5 +272,55 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_field_the_record_lacks_is_read_as_the_one_plainly_meant() {
+        let cases = [
+            (
+                "TimeEntry",
+                "dateStart >= [2026-11-30]",
+                "timeStart >= [2026-11-30]",
+            ),
+            (
+                "Ticket",
+                "dateEntered > [2026-11-25]",
+                "_info/dateEntered > [2026-11-25]",
+            ),
+            (
+                "Ticket",
+                "company/identifer = \"ACME\"",
+                "company/identifier = \"ACME\"",
+            ),
+            (
+                "Project",
+                "manager/identifier = \"Carlos Nguyen\"",
+                "manager/name = \"Carlos Nguyen\"",
+            ),
+        ];
+        for (schema, given, expected) in cases {
+            assert_eq!(expanded(schema, given), expected, "{given}");
+        }
+        let catalog = cw_catalog::catalog();
+        assert_eq!(
+            order_by(catalog, "TimeEntry", "dateStart desc, id"),
+            "timeStart desc, id"
+        );
+        assert_eq!(
+            mended(
+                catalog,
+                "TimeEntry",
+                Some("dateStart >= [2026-11-30] AND member/identifier = \"x\""),
+                Some("dateStart")
+            ),
+            [("dateStart".to_owned(), "timeStart".to_owned())]
+        );
+        // Nothing near, or more than one field near: left for the check to explain.
+        assert_eq!(expanded("Ticket", "balanceDue > 0"), "balanceDue > 0");
+        assert_eq!(meant_field(catalog, "Ticket", "summary"), None);
+        assert_eq!(
+            expanded("Company", "identifier = \"ACME\""),
+            "identifier = \"ACME\""
+        );
     }
 }

@@ -836,6 +836,26 @@ async fn mistakes_models_make_come_back_with_the_fix() {
         )
         .await;
     assert_eq!(count["count"], meant["items"].as_array().unwrap().len());
+    // A field the record lacks, read as the one plainly meant, and said.
+    let meant = h
+        .ok(
+            "connectwise_get_time_entries",
+            json!({"conditions": "timeStart >= [2020-01-01]", "orderBy": "timeStart desc", "pageSize": 50}),
+        )
+        .await;
+    let mended = h
+        .ok(
+            "connectwise_get_time_entries",
+            json!({"conditions": "dateStart >= [2020-01-01]", "orderBy": "dateStart desc", "pageSize": 50}),
+        )
+        .await;
+    assert!(!meant["items"].as_array().unwrap().is_empty());
+    assert_eq!(mended["items"], meant["items"]);
+    assert_eq!(
+        mended["note"],
+        "A TimeEntry has no field by the name written: read `dateStart` as `timeStart`."
+    );
+    assert!(meant.get("note").is_none(), "{meant}");
     let answer = h
         .ok(
             "connectwise_get_companies",
