@@ -3,11 +3,12 @@
 //! "ACME Corp"`) with a value no record has. The values really in use are read
 //! once, only for an empty answer, and the nearest are named, so that the
 //! model's next call is right. Where the mistake has one plain fix (the one value
-//! in use that the text plainly means, `closedFlag` for an "Open" status), the hint
+//! in use that the text plainly means, `closedFlag` for an "Open" status, the record's own
+//! name where a reference's was compared with it), the hint
 //! also gives the conditions to read instead, and the read takes them itself.
 
 use cw_catalog::nearest::nearest;
-use cw_client::conditions::{self, Operator, Value};
+use cw_client::conditions::{self, Operator, Value, field as field_ref};
 use cw_client::{Client, Query};
 use serde_json::Value as Json;
 
@@ -77,6 +78,19 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
                 }
                 continue;
             }
+            if let Some(own) = own_field_holding(client, target, &field, value).await {
+                hints.push(format!(
+                    "No record here has {field} = \"{value}\", but one has {own} = \"{value}\"."
+                ));
+                match (&mut fixes, comparison.op, conditions::Text::new(value)) {
+                    (Some(fixes), Operator::Eq, Ok(text)) => {
+                        let fixed = field_ref(own).ok()?.eq(text.as_str()).ok()?;
+                        fixes.push((comparison.to_string(), fixed.to_string()));
+                    }
+                    _ => fixes = None,
+                }
+                continue;
+            }
             match (&mut fixes, meant(value, &in_use), comparison.op) {
                 (Some(fixes), Some(only), Operator::Eq) => {
                     let mut fixed = comparison.clone();
@@ -139,6 +153,33 @@ fn meant<'a>(text: &str, in_use: &'a [String]) -> Option<&'a String> {
             _ => None,
         }
     })
+}
+
+/// The record's own name or identifier, when a reference's field (`company/identifier`)
+/// was compared with a value that is a record's own (`ACME-SW-000`, a device's name).
+async fn own_field_holding(
+    client: &Client,
+    target: &Target,
+    field: &str,
+    value: &str,
+) -> Option<&'static str> {
+    // A path beyond ConnectWise's document has no schema here: its records are asked.
+    let schema = target.endpoint.and_then(|e| e.schema.as_deref());
+    if !field.contains('/') {
+        return None;
+    }
+    for own in ["name", "identifier"] {
+        if schema.is_some_and(|schema| cw_catalog::catalog().field(schema, own).is_none()) {
+            continue;
+        }
+        let holds = field_ref(own).ok()?.eq(value).ok()?.to_string();
+        let query = Query::new().conditions(&holds).fields("id").page_size(1);
+        let found = client.list_values(&target.path, &query).await;
+        if found.is_ok_and(|page| !page.items.is_empty()) {
+            return Some(own);
+        }
+    }
+    None
 }
 
 /// True when the target's records have a `closedFlag` (tickets, projects, ...).

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use cw_catalog::{Endpoint, Kind, catalog, nearest};
 use cw_client::{ApiPath, Client, Error, Page, Query};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, Value as Json, json};
 
 use crate::args::{Arg, Args};
 use crate::checks::check_query;
@@ -27,6 +27,9 @@ pub struct Target {
     /// True for a path a caller wrote that ConnectWise's document does not describe: the
     /// answer says that nothing about it was checked.
     pub unchecked: bool,
+    /// The path as the caller wrote it, when it named a collection of the document by its
+    /// words alone and that collection was read instead (the answer says so).
+    pub written: Option<String>,
 }
 
 /// How a tool reads when the caller does not say.
@@ -55,6 +58,7 @@ impl Target {
             endpoint,
             kind,
             unchecked: false,
+            written: None,
         }
     }
 
@@ -85,6 +89,7 @@ impl Target {
                 endpoint: Some(endpoint),
                 kind: endpoint.kind,
                 unchecked: !endpoint.documented,
+                written: None,
             });
         }
         let shape = generalize(path.as_str());
@@ -96,17 +101,40 @@ impl Target {
         // A typo is a few edits away; a path unlike any is one the document lacks.
         let typo = (shape.len() / 10).max(2);
         let close = nearest::within(&shape, templates.iter().map(String::as_str), typo, 5);
-        if !close.is_empty() {
-            let originals: Vec<&str> = close
-                .iter()
-                .filter_map(|c| templates.iter().position(|t| t == c))
-                .map(|i| catalog().endpoints[i].path.as_str())
-                .collect();
+        let nearest_templates: Vec<&str> = close
+            .iter()
+            .filter_map(|c| templates.iter().position(|t| t == c))
+            .map(|i| catalog().endpoints[i].path.as_str())
+            .collect();
+        let same_shape =
+            |t: &str| !t.contains('{') || t.split('/').count() == path.as_str().split('/').count();
+        if let [template] = nearest_templates[..]
+            && same_shape(template)
+        {
+            // One path a typo away: read it, with the ids as written.
+            let meant: Vec<&str> = match template.contains('{') {
+                true => template
+                    .split('/')
+                    .zip(path.as_str().split('/'))
+                    .map(|(t, written)| if t.starts_with('{') { written } else { t })
+                    .collect(),
+                false => vec![template],
+            };
+            let mut target = Self::resolve(&meant.join("/"))?;
+            target.written = Some(path.as_str().to_owned());
+            return Ok(target);
+        }
+        if !nearest_templates.is_empty() {
             return Err(ToolFailure::not_found(format!(
                 "ConnectWise has no path {}. Nearest: {}. connectwise_find_endpoints finds paths by keyword.",
                 path.as_str(),
-                originals.join(", ")
+                nearest_templates.join(", ")
             )));
+        }
+        if let Some(meant) = collection_meant(path.as_str()) {
+            let mut target = Self::resolve(&meant)?;
+            target.written = Some(path.as_str().to_owned());
+            return Ok(target);
         }
         let last = path.as_str().rsplit('/').next().unwrap_or_default();
         let kind = if last.eq_ignore_ascii_case("count") {
@@ -121,7 +149,125 @@ impl Target {
             endpoint: None,
             kind,
             unchecked: true,
+            written: None,
         })
+    }
+}
+
+/// The one collection of the document that a path names by its words alone, whatever their
+/// case, separators or module (`/service/schedule_entries` and `/scheduleEntries` for
+/// `/schedule/entries`), with a `/count` kept; `None` when none or several do.
+fn collection_meant(path: &str) -> Option<String> {
+    let (base, count) = match path.strip_suffix("/count") {
+        Some(base) => (base, "/count"),
+        None => (path, ""),
+    };
+    let plain = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let last = plain(base.rsplit('/').next()?);
+    let whole = plain(base);
+    if last.is_empty() || last.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut meant = catalog().endpoints.iter().filter(|e| {
+        let (own, own_last) = (
+            plain(&e.path),
+            plain(e.path.rsplit('/').next().unwrap_or("")),
+        );
+        e.kind == Kind::Collection
+            && !e.path.contains('{')
+            && (own == whole || own == last || own_last == last)
+    });
+    match (meant.next(), meant.next()) {
+        (Some(only), None) => Some(format!("{}{count}", only.path)),
+        _ => None,
+    }
+}
+
+/// The arguments a `path` written with a query means
+/// (`/schedule/entries?member/name=Marcus Patel&pageSize=5`): the path alone, the query's own
+/// parameters (`conditions`, `orderBy`, `fields`, `page`, `pageSize`, ...) as those arguments
+/// where they are not given already, and each other `field=value` as a comparison joined to the
+/// conditions with AND (text quoted, `today`/`yesterday`/`tomorrow` as relative dates).
+pub fn query_in_path(
+    arguments: &Map<String, Json>,
+) -> Result<Cow<'_, Map<String, Json>>, ToolFailure> {
+    let Some((path, query)) = arguments
+        .get(Arg::Path.name())
+        .and_then(Json::as_str)
+        .and_then(|p| p.split_once('?'))
+    else {
+        return Ok(Cow::Borrowed(arguments));
+    };
+    let mut lifted = arguments.clone();
+    lifted.insert(Arg::Path.name().into(), json!(path));
+    let parameters = [
+        Arg::Conditions,
+        Arg::ChildConditions,
+        Arg::CustomFieldConditions,
+        Arg::OrderBy,
+        Arg::Fields,
+        Arg::Page,
+        Arg::PageSize,
+    ];
+    let mut comparisons = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        let key = key.trim();
+        if let Some(arg) = parameters
+            .iter()
+            .find(|a| a.name().eq_ignore_ascii_case(key) || a.twin() == Some(key))
+        {
+            let given = [Some(arg.name()), arg.twin()]
+                .into_iter()
+                .flatten()
+                .any(|name| arguments.get(name).is_some_and(|v| !v.is_null()));
+            if !given {
+                lifted.insert(arg.name().into(), json!(value.trim()));
+            }
+            continue;
+        }
+        cw_client::conditions::field(key).map_err(|_| {
+            ToolFailure::invalid(format!(
+                "`path` carries a query with `{key}`, which is neither a field nor a parameter: give conditions, fields, orderBy, page and pageSize as their own arguments"
+            ))
+        })?;
+        comparisons.push(format!("{key} = {}", literal(value.trim())));
+    }
+    if !comparisons.is_empty() {
+        let written = lifted
+            .get(Arg::Conditions.name())
+            .and_then(Json::as_str)
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| format!("({c}) AND "))
+            .unwrap_or_default();
+        lifted.insert(
+            Arg::Conditions.name().into(),
+            json!(format!("{written}{}", comparisons.join(" AND "))),
+        );
+    }
+    Ok(Cow::Owned(lifted))
+}
+
+/// A query value as a conditions literal: numbers, booleans, null and bracketed dates as
+/// written, the days by name as relative dates, anything else as quoted text.
+fn literal(value: &str) -> String {
+    let number = !value.is_empty() && value.parse::<f64>().is_ok();
+    let word = ["true", "false", "null"].contains(&value);
+    let day = ["today", "yesterday", "tomorrow"]
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case(value));
+    if number || word || (value.starts_with('[') && value.ends_with(']')) {
+        value.to_owned()
+    } else if day {
+        format!("[{}]", value.to_ascii_lowercase())
+    } else if value.contains('"') {
+        format!("'{value}'")
+    } else {
+        format!("\"{value}\"")
     }
 }
 
@@ -156,7 +302,11 @@ pub async fn read(
             .and_then(|(endpoint, _)| endpoint.schema.as_deref()),
         _ => target.endpoint.and_then(|e| e.schema.as_deref()),
     };
-    let written = (args.string(Arg::Conditions)?, args.string(Arg::OrderBy)?);
+    let written = (
+        args.string(Arg::Conditions)?
+            .filter(|text| !shorthand::matches_everything(text)),
+        args.string(Arg::OrderBy)?,
+    );
     let (conditions_text, order_by) = match (written, schema) {
         ((conditions, order_by), Some(schema)) => (
             conditions.map(|text| shorthand::expand(catalog(), schema, text)),
@@ -244,6 +394,12 @@ pub async fn read(
         }
     };
     let mut notes: Vec<String> = Vec::new();
+    if let Some(written) = &target.written {
+        notes.push(format!(
+            "ConnectWise has no path {written}: read {} instead.",
+            target.path.as_str()
+        ));
+    }
     if target.unchecked {
         notes.push(
             "this path is not in ConnectWise's document (2026.4), so its fields were not checked"
@@ -397,12 +553,20 @@ mod tests {
         );
         let count = Target::resolve("service/tickets/count").unwrap();
         assert_eq!(count.kind, Kind::Count);
-        let near = Target::resolve("/service/ticket/20001/notes").unwrap_err();
+        // One path a typo away is read instead; two are named.
+        let typo = Target::resolve("/service/ticket/20001/notes").unwrap();
+        assert_eq!(typo.path.as_str(), "/service/tickets/20001/notes");
+        assert_eq!(typo.written.as_deref(), Some("/service/ticket/20001/notes"));
+        let near = Target::resolve("/company/companies/2/nites").unwrap_err();
         assert_eq!(near.kind, cw_boundary::FailureKind::NotFound);
         assert_eq!(
             near.message,
-            "ConnectWise has no path /service/ticket/20001/notes. Nearest: /service/tickets/{parentId}/notes. connectwise_find_endpoints finds paths by keyword."
+            "ConnectWise has no path /company/companies/2/nites. Nearest: /company/companies/{parentId}/notes, /company/companies/{parentId}/sites. connectwise_find_endpoints finds paths by keyword."
         );
+        // A collection named by its words alone.
+        let words = Target::resolve("/service/scheduleEntries/count").unwrap();
+        assert_eq!(words.path.as_str(), "/schedule/entries/count");
+        assert_eq!(words.kind, Kind::Count);
         let known = Target::resolve("/procurement/purchaseorders").unwrap();
         assert!(known.unchecked && !known.endpoint.unwrap().documented);
         assert_eq!(known.kind, Kind::Collection);

@@ -221,7 +221,11 @@ impl ConnectWiseServer {
         arguments: &Map<String, Value>,
         client: &Client,
     ) -> Result<Value, ToolFailure> {
-        let arguments = dates::resolve_arguments(arguments, self.clock.today());
+        let arguments = match spec.kind {
+            ToolKind::Read => reads::query_in_path(arguments)?,
+            _ => std::borrow::Cow::Borrowed(arguments),
+        };
+        let arguments = dates::resolve_arguments(&arguments, self.clock.today());
         let args = Args::new(&arguments, args::arguments(spec))?;
         match spec.kind {
             ToolKind::Search {

@@ -64,6 +64,47 @@ pub fn mended(
     pairs
 }
 
+/// `field = [2026-12-02]` on a date and time: any time that day, as
+/// `field >= [2026-12-02] AND field < [2026-12-03]` (equal to midnight, it matches nothing).
+fn on_the_day(
+    catalog: &Catalog,
+    schema: &str,
+    path: &str,
+    comparison: &Comparison,
+) -> Option<Expr> {
+    let (Operator::Eq, Value::DateTime(day)) = (comparison.op, &comparison.value) else {
+        return None;
+    };
+    let timed = path.starts_with("_info/")
+        || matches!(
+            catalog.field(schema, path).map(|f| &f.kind),
+            Some(FieldType::DateTime)
+        );
+    let day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .ok()
+        .filter(|_| timed)?;
+    let next = day.succ_opt()?;
+    let bracket = |d: chrono::NaiveDate| Value::DateTime(d.format("%Y-%m-%d").to_string());
+    let from = field(path)
+        .ok()?
+        .compare(Operator::GtEq, bracket(day))
+        .ok()?;
+    let to = field(path)
+        .ok()?
+        .compare(Operator::Lt, bracket(next))
+        .ok()?;
+    Some(from.and(to))
+}
+
+/// Whether `conditions` asks for no condition at all (`true`, `*`, `all`, `1=1`): a small
+/// model writes these for "every record".
+pub fn matches_everything(conditions: &str) -> bool {
+    let plain: String = conditions.chars().filter(|c| !c.is_whitespace()).collect();
+    ["", "true", "*", "all", "1=1", "none"]
+        .iter()
+        .any(|s| plain.eq_ignore_ascii_case(s))
+}
+
 /// `orderBy` with each field the record lacks mended, when one is plainly meant.
 pub fn order_by<'a>(catalog: &Catalog, schema: &str, text: &'a str) -> Cow<'a, str> {
     let mut changed = false;
@@ -138,8 +179,13 @@ fn written_out(catalog: &Catalog, schema: &str, comparison: &Comparison) -> Opti
             .compare(comparison.op, comparison.value.clone())
             .ok()
     };
-    if let Some(meant) = meant_field(catalog, schema, &path) {
-        return again(&meant);
+    let meant = meant_field(catalog, schema, &path);
+    let read = meant.as_deref().unwrap_or(&path);
+    if let Some(whole_day) = on_the_day(catalog, schema, read, comparison) {
+        return Some(whole_day);
+    }
+    if let Some(meant) = &meant {
+        return again(meant);
     }
     if let (Some(reference), Value::Text(text)) =
         (path.strip_suffix("/identifier"), &comparison.value)
@@ -314,6 +360,23 @@ mod tests {
                 Some("dateStart")
             ),
             [("dateStart".to_owned(), "timeStart".to_owned())]
+        );
+        // A whole day on a date and time.
+        assert_eq!(
+            expanded(
+                "ScheduleEntry",
+                "dateStart = [2026-12-02] AND member/name = \"Marcus Patel\""
+            ),
+            "dateStart >= [2026-12-02] AND dateStart < [2026-12-03] AND member/name = \"Marcus Patel\""
+        );
+        assert_eq!(
+            expanded("Ticket", "dateEntered = [2026-12-31]"),
+            "_info/dateEntered >= [2026-12-31] AND _info/dateEntered < [2027-01-01]"
+        );
+        assert!(
+            matches_everything(" TRUE ")
+                && matches_everything("1 = 1")
+                && !matches_everything("id = 1")
         );
         // Nothing near, or more than one field near: left for the check to explain.
         assert_eq!(expanded("Ticket", "balanceDue > 0"), "balanceDue > 0");

@@ -856,6 +856,22 @@ async fn mistakes_models_make_come_back_with_the_fix() {
         "A TimeEntry has no field by the name written: read `dateStart` as `timeStart`."
     );
     assert!(meant.get("note").is_none(), "{meant}");
+    // A record's own name compared as its company's identifier.
+    let device = &table("/company/configurations")[0];
+    let answer = h
+        .ok(
+            "connectwise_get_configurations",
+            json!({"conditions": format!("company/identifier = \"{}\"", device["name"].as_str().unwrap())}),
+        )
+        .await;
+    assert_eq!(answer["items"][0]["id"], device["id"], "{answer}");
+    assert!(
+        answer["hint"]
+            .as_str()
+            .unwrap()
+            .contains("but one has name = "),
+        "{answer}"
+    );
     let answer = h
         .ok(
             "connectwise_get_companies",
@@ -893,12 +909,46 @@ async fn mistakes_models_make_come_back_with_the_fix() {
         ),
         "{text}"
     );
-    let (text, _) = h
-        .error("connectwise_read", json!({"path": "/service/ticket/20001"}))
+    // A path one typo from one of the document's, or naming a collection by its words, is
+    // read as that one; a query written into the path is read as the arguments it means.
+    let ticket = h
+        .ok("connectwise_read", json!({"path": "/service/ticket/20001"}))
         .await;
+    assert_eq!(ticket["id"], 20001);
     assert_eq!(
-        text,
-        "ConnectWise has no path /service/ticket/20001. Nearest: /service/tickets/{id}. connectwise_find_endpoints finds paths by keyword."
+        ticket["note"],
+        "ConnectWise has no path /service/ticket/20001: read /service/tickets/20001 instead."
+    );
+    let entry = &table("/schedule/entries")[0];
+    let member = entry["member"]["name"].as_str().unwrap();
+    let day = &entry["dateStart"].as_str().unwrap()[..10];
+    let meant = h
+        .ok(
+            "connectwise_get_schedule_entries",
+            json!({"conditions": format!("member/name = \"{member}\" AND dateStart >= [{day}] AND dateStart < [{day}T23:59:59Z]")}),
+        )
+        .await;
+    let written = h
+        .ok(
+            "connectwise_read",
+            json!({"path": format!("/service/schedule_entries?member/name={member}&dateStart=[{day}]&pageSize=5")}),
+        )
+        .await;
+    assert!(!meant["items"].as_array().unwrap().is_empty());
+    assert_eq!(ids(&written["items"]), ids(&meant["items"]));
+    assert_eq!(
+        written["note"],
+        "ConnectWise has no path /service/schedule_entries: read /schedule/entries instead."
+    );
+    let (text, _) = h
+        .error(
+            "connectwise_read",
+            json!({"path": "/service/tickets?no such=1"}),
+        )
+        .await;
+    assert!(
+        text.starts_with("`path` carries a query with `no such`"),
+        "{text}"
     );
     // Numbers as text, "#12345", null as absent, and ids given by identifier or name.
     let ticket = h
