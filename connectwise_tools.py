@@ -242,7 +242,7 @@ class Tools:
                                    page_size: int = 5, __event_emitter__: EventEmitter = None,
                                    __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
-        Search schedule entries: who is booked when, on which ticket (objectId). Useful fields: member/name, member/identifier, dateStart, objectId. Example: member/identifier = "jsmith" AND dateStart >= [today] AND dateStart < [tomorrow].
+        Search schedule entries: who is booked when, on which ticket (objectId). Useful fields: member/name, member/identifier, dateStart, objectId. Example: member/name = "Jane Smith" AND dateStart >= [today] AND dateStart < [tomorrow].
         :param conditions: Conditions as in the examples. Dates: [today], [tomorrow], [this week], [next week].
         :param order_by: e.g. "dateStart asc".
         :param page: Page number, starting at 1.

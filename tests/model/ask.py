@@ -16,7 +16,7 @@ tokens (as the model received them, and as it processed them after its prompt ca
 tokens and seconds. Exits 1 when fewer questions are answered than --require asks.
 
 Usage: .venv/bin/python tests/model/ask.py [--ways direct,mcp,tool] [--only id,...] [--set original]
-       [--profile compact] [--json results.json] [--require FRACTION]
+       [--profile compact] [--allow-tools original] [--json results.json] [--require FRACTION]
 """
 
 import argparse
@@ -113,13 +113,15 @@ class Stack:
 
 
 @contextlib.contextmanager
-def stack(profile, day):
+def stack(profile, day, allow_tools=""):
     audit = pathlib.Path(tempfile.mkdtemp(prefix="cw-ask-")) / "audit.jsonl"
     audit.touch()
     sim_command = [str(BIN_DIR / "cw-sim"), "--port", "0", "--date", day]
     with running(sim_command, {"LOG_LEVEL": "ERROR"}, url_from_stdout=True) as (_, sim_url):
         bridge_env = {**DEMO, "CW_API_URL": sim_url, "CW_TOOL_PROFILE": profile, "LOG_LEVEL": "ERROR",
                       "BRIDGE_AUDIT_LOG": str(audit), "CW_DEMO_DATE": day}
+        if allow_tools:
+            bridge_env["CW_ALLOW_TOOLS"] = allow_tools
         bridge_command = [str(BIN_DIR / "cw-bridge"), "--port", "0"]
         with running(bridge_command, bridge_env, url_from_stdout=True) as (process, bridge_url):
             wait_for(f"{bridge_url}/v1/tools", "cw-bridge", process)
@@ -355,6 +357,9 @@ def main():
     parser.add_argument("--only", default="", help="comma-separated question ids")
     parser.add_argument("--set", default="", help="only the questions of this set (original)")
     parser.add_argument("--profile", default="compact", help="the bridge's CW_TOOL_PROFILE")
+    parser.add_argument("--allow-tools", default="",
+                        help="the bridge's CW_ALLOW_TOOLS (comma-separated), or `original` for the original "
+                             "project's 30 tools (with --profile all)")
     parser.add_argument("--questions", default=str(HERE / "questions.json"))
     parser.add_argument("--json", default="", help="write every answer and figure to this file")
     parser.add_argument("--require", type=float, default=0.0,
@@ -372,9 +377,13 @@ def main():
         questions = [q for q in questions if q.get("set") == args.set]
     if not questions:
         parser.error("no questions chosen")
+    allow_tools = args.allow_tools
+    if allow_tools == "original":
+        from test_mcp_stdio import ORIGINAL_TOOLS
+        allow_tools = ",".join(sorted(ORIGINAL_TOOLS))
     day = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
     results, failed = {}, False
-    with stack(args.profile, day) as s:
+    with stack(args.profile, day, allow_tools) as s:
         truths = {q["id"]: truth_of(q, s.sim, day) for q in questions}
         for way in ways:
             with openwebui_for(s, way) as openwebui:
@@ -391,7 +400,8 @@ def main():
                 if sum(r["correct"] for r in rows) < args.require * len(rows):
                     failed = True
     if args.json:
-        pathlib.Path(args.json).write_text(json.dumps({"day": day, "profile": args.profile, "ways": results}, indent=1))
+        pathlib.Path(args.json).write_text(json.dumps(
+            {"day": day, "profile": args.profile, "allow_tools": allow_tools, "ways": results}, indent=1))
     return 1 if failed else 0
 
 

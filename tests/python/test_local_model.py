@@ -16,6 +16,9 @@ ask = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ask)
 
 QUESTIONS = ["ticket-12345", "open-tickets-acme"]
+# Whether the answer is right is tested here; how fast it comes is the benchmark's to measure,
+# so a slower machine than the benchmark's gets more time.
+ask.QUESTION_TIMEOUT = 600
 
 
 @pytest.fixture(scope="module")

@@ -149,11 +149,11 @@ async def test_every_method_answers_from_the_bridge(bridge_url):
         text = await call(tools, method, page_size=3)
         assert text.startswith(f"Here are {noun} 1 to 3") and len(listed_ids(text)) == 3, (method, text)
     this_week = await call(tools, "get_time_entries", conditions="timeStart >= [this week]", page_size=1)
-    assert re.match(r"Here are time entries 1 to 1 of the \d+ that match:", this_week), this_week
+    assert re.match(r"\d+ time entries match in all. The first of them:", this_week), this_week
     # How many match is in every list's first line.
     open_acme = await call(tools, "get_tickets", conditions='company = "ACME" AND status = "open"', page_size=1)
     all_acme = await call(tools, "get_tickets", conditions='company/identifier = "ACME"', page_size=1)
-    counted = [int(re.search(r"of the (\d+) that match", text).group(1)) for text in (open_acme, all_acme)]
+    counted = [int(re.match(r"(\d+) tickets match in all", text).group(1)) for text in (open_acme, all_acme)]
     assert 0 < counted[0] < counted[1], "some of ACME's tickets are open, not all"
 
 

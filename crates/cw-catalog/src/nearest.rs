@@ -34,14 +34,11 @@ pub fn within<'a>(
     max: usize,
     most: usize,
 ) -> Vec<&'a str> {
-    let given = given.to_ascii_lowercase();
-    let mut scored: Vec<(usize, &str)> = candidates
+    by_edits(given, candidates, max)
         .into_iter()
-        .map(|c| (distance(&given, &c.to_ascii_lowercase()), c))
-        .filter(|(d, _)| *d <= max)
-        .collect();
-    scored.sort();
-    scored.into_iter().take(most).map(|(_, c)| c).collect()
+        .take(most)
+        .map(|(_, c)| c)
+        .collect()
 }
 
 /// The one candidate within `max` edits of `given` (case-insensitive) that is nearer than
@@ -51,6 +48,20 @@ pub fn plainly<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
     max: usize,
 ) -> Option<&'a str> {
+    match by_edits(given, candidates, max)[..] {
+        [(_, only)] => Some(only),
+        [(first, nearest), (second, _), ..] if first < second => Some(nearest),
+        _ => None,
+    }
+}
+
+/// The candidates within `max` edits of `given` (case-insensitive), with their distance,
+/// nearest first.
+fn by_edits<'a>(
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    max: usize,
+) -> Vec<(usize, &'a str)> {
     let given = given.to_ascii_lowercase();
     let mut scored: Vec<(usize, &str)> = candidates
         .into_iter()
@@ -58,11 +69,7 @@ pub fn plainly<'a>(
         .filter(|(d, _)| *d <= max)
         .collect();
     scored.sort();
-    match scored[..] {
-        [(_, only)] => Some(only),
-        [(first, nearest), (second, _), ..] if first < second => Some(nearest),
-        _ => None,
-    }
+    scored
 }
 
 /// Levenshtein distance over bytes.

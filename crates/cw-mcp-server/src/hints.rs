@@ -1,5 +1,6 @@
-//! Saying why an answer is empty when the reason is a mistake: conditions that
-//! compare a name or identifier (`status/name = "Open"`, `company/identifier =
+//! Saying why an answer is empty when the reason is a mistake: a `like` without a leading
+//! wildcard (`name like "Tech%"` for "Tech in the name", read again as `"%Tech%"`), and
+//! conditions that compare a name or identifier (`status/name = "Open"`, `company/identifier =
 //! "ACME Corp"`) with a value no record has. The values really in use are read
 //! once, only for an empty answer, and the nearest are named, so that the
 //! model's next call is right. Where the mistake has one plain fix (the one value
@@ -38,6 +39,24 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
     let mut fixes = Some(Vec::new());
     for comparison in expr.comparisons() {
         let field = comparison.field.dotted();
+        // `like "Tech%"` matching nothing, for "with Tech in the name": the text anywhere.
+        if let (Operator::Like, Value::Text(text)) = (comparison.op, &comparison.value)
+            && !text.as_str().starts_with(['%', '*'])
+        {
+            let anywhere = format!("%{}%", text.as_str().trim_end_matches(['%', '*']));
+            hints.push(format!(
+                "No record here has {field} like \"{}\" (which asks for what starts so).",
+                text.as_str()
+            ));
+            match (&mut fixes, conditions::Text::new(&anywhere)) {
+                (Some(fixes), Ok(_)) => {
+                    let fixed = field_ref(&field).ok()?.like(&anywhere).ok()?;
+                    fixes.push((comparison.to_string(), fixed.to_string()));
+                }
+                _ => fixes = None,
+            }
+            continue;
+        }
         let named =
             field.ends_with("name") || field.ends_with("identifier") || field.ends_with("Name");
         if !named || !matches!(comparison.op, Operator::Eq | Operator::In) {

@@ -856,6 +856,35 @@ async fn mistakes_models_make_come_back_with_the_fix() {
         "A TimeEntry has no field by the name written: read `dateStart` as `timeStart`."
     );
     assert!(meant.get("note").is_none(), "{meant}");
+    // A `like` without a leading wildcard that matches nothing reads the text anywhere.
+    let companies = table("/company/companies");
+    let names: Vec<&str> = companies
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    let word = names
+        .iter()
+        .filter_map(|n| n.split(' ').nth(1))
+        .find(|w| !names.iter().any(|n| n.starts_with(w)))
+        .unwrap();
+    let answer = h
+        .ok(
+            "connectwise_get_companies",
+            json!({"conditions": format!("name like \"{word}%\""), "pageSize": 50}),
+        )
+        .await;
+    let found = answer["items"].as_array().unwrap();
+    assert_eq!(
+        found.len(),
+        names.iter().filter(|n| n.contains(word)).count().min(50),
+        "{answer}"
+    );
+    assert!(
+        answer["hint"].as_str().unwrap().ends_with(&format!(
+            "Shown instead: the records where name like \"%{word}%\"."
+        )),
+        "{answer}"
+    );
     // A record's own name compared as its company's identifier.
     let device = &table("/company/configurations")[0];
     let answer = h
