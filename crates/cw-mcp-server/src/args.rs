@@ -57,6 +57,11 @@ impl Arg {
         }
     }
 
+    /// Every spelling taken: its name, then its twin, if any.
+    pub fn spellings(self) -> impl Iterator<Item = &'static str> {
+        [Some(self.name()), self.twin()].into_iter().flatten()
+    }
+
     /// The snake_case twin also accepted, for the camelCase names.
     pub fn twin(self) -> Option<&'static str> {
         match self {

@@ -221,14 +221,11 @@ pub fn query_in_path(
             .iter()
             .find(|a| a.name().eq_ignore_ascii_case(key) || a.twin() == Some(key))
         {
-            let given = [Some(arg.name()), arg.twin()]
-                .into_iter()
-                .flatten()
-                .any(|name| {
-                    arguments.get(name).is_some_and(|v| {
-                        !v.is_null() && v.as_str().is_none_or(|t| !t.trim().is_empty())
-                    })
-                });
+            let given = arg.spellings().any(|name| {
+                arguments.get(name).is_some_and(|v| {
+                    !v.is_null() && v.as_str().is_none_or(|t| !t.trim().is_empty())
+                })
+            });
             if !given {
                 lifted.insert(arg.name().into(), json!(value.trim()));
             }

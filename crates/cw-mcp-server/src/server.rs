@@ -180,9 +180,7 @@ impl ConnectWiseServer {
                 tracing::debug!(tool = spec.name, elapsed_ms, "tool call answered");
                 let noun = records_noun(spec);
                 let given = |arg: Arg| {
-                    [Some(arg.name()), arg.twin()]
-                        .into_iter()
-                        .flatten()
+                    arg.spellings()
                         .filter_map(|key| arguments.get(key)?.as_str())
                         .collect::<Vec<_>>()
                         .join(" ")
