@@ -41,6 +41,15 @@ pub fn check_query(
     Ok(())
 }
 
+/// `a` or `an`, for a record named in a message (`an Agreement`).
+pub fn article(schema: &str) -> &'static str {
+    if schema.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 /// Whether a record of `schema` has the field at `path` (anything under a free-form object
 /// counts).
 pub fn knows(catalog: &Catalog, schema: &str, path: &str) -> bool {
@@ -77,11 +86,7 @@ fn known_field(
     } else {
         format!(" Nearest fields: {}.", suggestions.join(", "))
     };
-    let article = if schema.starts_with(['A', 'E', 'I', 'O', 'U']) {
-        "an"
-    } else {
-        "a"
-    };
+    let article = article(schema);
     Err(format!(
         "`{argument}` names `{path}`, which {article} {schema} does not have.{hint} connectwise_describe_endpoint lists every field."
     ))

@@ -27,8 +27,9 @@ pub struct Target {
     /// True for a path a caller wrote that ConnectWise's document does not describe: the
     /// answer says that nothing about it was checked.
     pub unchecked: bool,
-    /// The path as the caller wrote it, when it named a collection of the document by its
-    /// words alone and that collection was read instead (the answer says so).
+    /// The path as the caller wrote it, when it was one typo from one of the document's or
+    /// named a collection by its words alone, and that path was read instead (the answer
+    /// says so).
     pub written: Option<String>,
 }
 
@@ -412,9 +413,11 @@ pub async fn read(
             .iter()
             .map(|(written, meant)| format!("`{written}` as `{meant}`"))
             .collect();
+        let article = crate::checks::article(schema);
         notes.push(format!(
-            "{} has no field by the name written: read {}.",
-            schema_noun(schema),
+            "{}{} {schema} has no field by the name written: read {}.",
+            article[..1].to_ascii_uppercase(),
+            &article[1..],
             read_as.join(", ")
         ));
     }
@@ -422,16 +425,6 @@ pub async fn read(
         map.insert("note".into(), json!(notes.join(" ")));
     }
     Ok(answer)
-}
-
-/// `A TimeEntry`, `An Agreement`: the record named in a message.
-fn schema_noun(schema: &str) -> String {
-    let article = if schema.starts_with(['A', 'E', 'I', 'O', 'U']) {
-        "An"
-    } else {
-        "A"
-    };
-    format!("{article} {schema}")
 }
 
 /// One page of the target read with `query` (whose conditions are `conditions`), in its
