@@ -48,10 +48,10 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
                 "No record here has {field} like \"{}\" (which asks for what starts so).",
                 text.as_str()
             ));
-            match (&mut fixes, conditions::Text::new(&anywhere)) {
-                (Some(fixes), Ok(_)) => {
-                    let fixed = field_ref(&field).ok()?.like(&anywhere).ok()?;
-                    fixes.push((comparison.to_string(), fixed.to_string()));
+            let fixed = field_ref(&field).ok().and_then(|f| f.like(&anywhere).ok());
+            match (&mut fixes, fixed) {
+                (Some(fixes), Some(fixed)) => {
+                    fixes.push((comparison.to_string(), fixed.to_string()))
                 }
                 _ => fixes = None,
             }
@@ -101,10 +101,10 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
                 hints.push(format!(
                     "No record here has {field} = \"{value}\", but one has {own} = \"{value}\"."
                 ));
-                match (&mut fixes, comparison.op, conditions::Text::new(value)) {
-                    (Some(fixes), Operator::Eq, Ok(text)) => {
-                        let fixed = field_ref(own).ok()?.eq(text.as_str()).ok()?;
-                        fixes.push((comparison.to_string(), fixed.to_string()));
+                let fixed = field_ref(own).ok().and_then(|f| f.eq(value).ok());
+                match (&mut fixes, comparison.op, fixed) {
+                    (Some(fixes), Operator::Eq, Some(fixed)) => {
+                        fixes.push((comparison.to_string(), fixed.to_string()))
                     }
                     _ => fixes = None,
                 }
