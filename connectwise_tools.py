@@ -103,7 +103,7 @@ class Tools:
         return result
 
     # The same tools as the bridge's default (compact) list: a search for each entity technicians
-    # ask about most, and read for every other endpoint. OpenWebUI sends every method to the model
+    # ask about most, exact figures (summarize), and read for every other endpoint. OpenWebUI sends every method to the model
     # on every turn, so there are few of them, with short descriptions.
 
     async def _search(self, tool: str, noun: str, conditions: str, order_by: str, page: int, page_size: int,
@@ -116,10 +116,10 @@ class Tools:
                           __metadata__: Optional[dict] = None) -> str:
         """
         Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like "ACME%" AND closedFlag = false. Or: owner/name = "Jane Smith" AND _info/dateEntered > [7 days ago].
-        :param conditions: Conditions as in the examples. Dates: [2026-01-31], [today], [this week], [this month], [7 days ago].
+        :param conditions: As in the examples; dates: [2026-01-31], [today], [7 days ago].
         :param order_by: e.g. "id desc" for the newest first.
-        :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 5).
+        :param page: From 1.
+        :param page_size: Records per page.
         """
         return await self._search("connectwise_get_tickets", "tickets", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
@@ -127,7 +127,7 @@ class Tools:
     async def get_ticket(self, ticket_id: int, __event_emitter__: EventEmitter = None,
                          __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
-        Get one service ticket by its number, with its board, status, company, contact, priority and dates.
+        Get one service ticket by its number: board, status, company, contact, priority, dates.
         :param ticket_id: The ticket number.
         """
         return await self._call("connectwise_get_ticket", {"ticket_id": ticket_id},
@@ -140,8 +140,8 @@ class Tools:
         List the notes of a ticket, oldest first; newest first with order_by "id desc".
         :param ticket_id: The ticket number.
         :param order_by: e.g. "id desc" for the newest first.
-        :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 25).
+        :param page: From 1.
+        :param page_size: Records per page.
         """
         return await self._call("connectwise_get_ticket_notes", {
             "ticket_id": ticket_id, "orderBy": order_by, "page": page, "pageSize": page_size},
@@ -152,10 +152,10 @@ class Tools:
                             __metadata__: Optional[dict] = None) -> str:
         """
         Search companies (customers, prospects, vendors). Useful fields: identifier, name, status/name, types/name, city, state. Example: identifier = "ACME". Or: name like "%Dental%".
-        :param conditions: Conditions as in the examples.
+        :param conditions: As in the examples.
         :param order_by: e.g. "name asc".
-        :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 5).
+        :param page: From 1.
+        :param page_size: Records per page.
         """
         return await self._search("connectwise_get_companies", "companies", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
@@ -164,11 +164,11 @@ class Tools:
                            __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                            __metadata__: Optional[dict] = None) -> str:
         """
-        Search contacts (people at companies), with their phone numbers and e-mail addresses. Useful fields: firstName, lastName, company/name, company/identifier, title, inactiveFlag. Example: company/name like "ACME%".
-        :param conditions: Conditions as in the examples.
+        Search contacts (people at companies), with phone numbers and e-mails. Useful fields: firstName, lastName, company/name, company/identifier, title, inactiveFlag. Example: company/name like "ACME%".
+        :param conditions: As in the examples.
         :param order_by: e.g. "lastName asc".
-        :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 5).
+        :param page: From 1.
+        :param page_size: Records per page.
         """
         return await self._search("connectwise_get_contacts", "contacts", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
@@ -178,10 +178,10 @@ class Tools:
                                  __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Search configurations (managed devices and assets). Useful fields: name, type/name, company/name, company/identifier, status/name, serialNumber. Example: company/identifier = "ACME" AND type/name = "Server".
-        :param conditions: Conditions as in the examples.
+        :param conditions: As in the examples.
         :param order_by: e.g. "name asc".
-        :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 5).
+        :param page: From 1.
+        :param page_size: Records per page.
         """
         return await self._search("connectwise_get_configurations", "configurations", conditions, order_by, page,
                                   page_size, __event_emitter__, __user__, __metadata__)
@@ -191,10 +191,10 @@ class Tools:
                              __metadata__: Optional[dict] = None) -> str:
         """
         Search agreements (contracts). Useful fields: name, company/name, type/name, agreementStatus, endDate. Example: company/name like "ACME%". Or: endDate >= [this month] AND endDate < [next month].
-        :param conditions: Conditions as in the examples.
+        :param conditions: As in the examples.
         :param order_by: e.g. "endDate asc".
-        :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 5).
+        :param page: From 1.
+        :param page_size: Records per page.
         """
         return await self._search("connectwise_get_agreements", "agreements", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
@@ -204,10 +204,10 @@ class Tools:
                                 __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Search sales opportunities. Useful fields: name, company/name, status/name, stage/name, expectedCloseDate. Example: status/name = "Open".
-        :param conditions: Conditions as in the examples.
+        :param conditions: As in the examples.
         :param order_by: e.g. "expectedCloseDate asc".
-        :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 5).
+        :param page: From 1.
+        :param page_size: Records per page.
         """
         return await self._search("connectwise_get_opportunities", "opportunities", conditions, order_by, page,
                                   page_size, __event_emitter__, __user__, __metadata__)
@@ -217,10 +217,10 @@ class Tools:
                            __metadata__: Optional[dict] = None) -> str:
         """
         Search projects. Useful fields: name, company/name, status/name, manager/identifier, closedFlag. Example: status/name = "Active".
-        :param conditions: Conditions as in the examples.
+        :param conditions: As in the examples.
         :param order_by: e.g. "name asc".
-        :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 5).
+        :param page: From 1.
+        :param page_size: Records per page.
         """
         return await self._search("connectwise_get_projects", "projects", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
@@ -230,10 +230,10 @@ class Tools:
                                __metadata__: Optional[dict] = None) -> str:
         """
         Search time entries (hours logged). Useful fields: member/name, member/identifier, company/name, chargeToId (the ticket number), timeStart, actualHours. Example: timeStart >= [this week]. Or: chargeToId = 12345.
-        :param conditions: Conditions as in the examples. Dates: [today], [this week], [this month], [7 days ago].
+        :param conditions: As in the examples; dates: [today], [last week].
         :param order_by: e.g. "timeStart desc".
-        :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 5).
+        :param page: From 1.
+        :param page_size: Records per page.
         """
         return await self._search("connectwise_get_time_entries", "time entries", conditions, order_by, page,
                                   page_size, __event_emitter__, __user__, __metadata__)
@@ -243,10 +243,10 @@ class Tools:
                                    __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
         Search schedule entries: who is booked when, on which ticket (objectId). Useful fields: member/name, member/identifier, dateStart, objectId. Example: member/name = "Jane Smith" AND dateStart >= [today] AND dateStart < [tomorrow].
-        :param conditions: Conditions as in the examples. Dates: [today], [tomorrow], [this week], [next week].
+        :param conditions: As in the examples; dates: [tomorrow], [next week].
         :param order_by: e.g. "dateStart asc".
-        :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 5).
+        :param page: From 1.
+        :param page_size: Records per page.
         """
         return await self._search("connectwise_get_schedule_entries", "schedule entries", conditions, order_by, page,
                                   page_size, __event_emitter__, __user__, __metadata__)
@@ -256,24 +256,38 @@ class Tools:
                           __metadata__: Optional[dict] = None) -> str:
         """
         Search members (the MSP's own staff). Useful fields: identifier, firstName, lastName, title, inactiveFlag. Example: inactiveFlag = false.
-        :param conditions: Conditions as in the examples.
+        :param conditions: As in the examples.
         :param order_by: e.g. "lastName asc".
-        :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 5).
+        :param page: From 1.
+        :param page_size: Records per page.
         """
         return await self._search("connectwise_get_members", "members", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
+
+    async def summarize(self, entity: str, conditions: str = "", group_by: str = "", sum: str = "",
+                        __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
+                        __metadata__: Optional[dict] = None) -> str:
+        """
+        Exact figures over all matching records: how many, total hours, who has the most. Example: entity time_entries, conditions timeStart >= [this week], group_by member/name, sum actualHours.
+        :param entity: e.g. tickets, time_entries, companies, schedule_entries.
+        :param conditions: As in the examples.
+        :param group_by: Up to two fields; a date by :day, :week or :month.
+        :param sum: Number fields to total.
+        """
+        return await self._call("connectwise_summarize", {
+            "entity": entity, "conditions": conditions, "groupBy": group_by, "sum": sum},
+            f"Summarizing {entity}…", __event_emitter__, __user__, __metadata__)
 
     async def read(self, path: str, conditions: str = "", order_by: str = "", page: int = 1, page_size: int = 25,
                    __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                    __metadata__: Optional[dict] = None) -> str:
         """
-        Read any other ConnectWise path (read-only): a list (/service/boards), a record (/service/tickets/20001), a child list (/service/tickets/20001/tasks) or a count (/finance/invoices/count).
+        Read any other ConnectWise path (read-only): a list (/service/boards), a record (/service/tickets/20001) or a child list (/service/tickets/20001/tasks).
         :param path: The path with real ids, e.g. /service/tickets/20001/tasks.
-        :param conditions: Conditions, e.g. balance > 0.
+        :param conditions: As in the examples.
         :param order_by: e.g. "id desc".
-        :param page: Page number, starting at 1.
-        :param page_size: Records per page (default 25).
+        :param page: From 1.
+        :param page_size: Records per page.
         """
         return await self._call("connectwise_read", {
             "path": path, "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size},

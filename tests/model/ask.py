@@ -141,7 +141,8 @@ def dates(day):
     month_start = today.replace(day=1)
     next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
     return {"today": today, "tomorrow": today + datetime.timedelta(days=1), "week_start": week_start,
-            "next_week_start": week_start + datetime.timedelta(days=7), "month_start": month_start,
+            "next_week_start": week_start + datetime.timedelta(days=7),
+            "last_week_start": week_start - datetime.timedelta(days=7), "month_start": month_start,
             "next_month_start": next_month, "days_ago_7": today - datetime.timedelta(days=7)}
 
 
@@ -196,9 +197,11 @@ def truth_of(question, sim, day):
         values = sorted({dig(r, spec["field"]) for r in data} - {None})
         return {"kind": "any", "values": [[v] for v in values], "need": min(spec["need"], len(values)), "words": False}
     if kind == "top":
+        # The group with the most records, or with the largest total of `sum` when it is named.
         groups = {}
         for r in data:
-            groups[dig(r, spec["group"])] = groups.get(dig(r, spec["group"]), 0) + 1
+            weight = (dig(r, spec["sum"]) or 0) if "sum" in spec else 1
+            groups[dig(r, spec["group"])] = groups.get(dig(r, spec["group"]), 0) + weight
         most = max(groups.values())
         return {"kind": "any", "values": [[g for g, n in groups.items() if n == most]], "need": 1, "words": False}
     raise ValueError(f"unknown truth kind {kind}")

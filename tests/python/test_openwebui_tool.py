@@ -16,7 +16,7 @@ from conftest import ROOT, load_tools_module, running_bridge
 
 TOOL_FILE = ROOT / "connectwise_tools.py"
 TWINS = {"order_by": "orderBy", "page_size": "pageSize", "child_conditions": "childConditions",
-         "custom_field_conditions": "customFieldConditions"}
+         "custom_field_conditions": "customFieldConditions", "group_by": "groupBy"}
 
 
 MODULE = load_tools_module()

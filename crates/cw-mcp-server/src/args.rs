@@ -33,8 +33,14 @@ pub enum Arg {
     Query,
     /// A ConnectWise path.
     Path,
-    /// What to count.
+    /// What to count or summarize.
     Entity,
+    /// Fields a summary groups by.
+    GroupBy,
+    /// Numeric fields a summary totals.
+    Sum,
+    /// How many groups a summary shows.
+    Top,
     /// A record's id, under the tool's own name for it (`ticket_id`).
     Id(&'static str),
 }
@@ -53,6 +59,9 @@ impl Arg {
             Arg::Query => "query",
             Arg::Path => "path",
             Arg::Entity => "entity",
+            Arg::GroupBy => "groupBy",
+            Arg::Sum => "sum",
+            Arg::Top => "top",
             Arg::Id(name) => name,
         }
     }
@@ -66,6 +75,7 @@ impl Arg {
     pub fn twin(self) -> Option<&'static str> {
         match self {
             Arg::OrderBy => Some("order_by"),
+            Arg::GroupBy => Some("group_by"),
             Arg::PageSize => Some("page_size"),
             Arg::ChildConditions => Some("child_conditions"),
             Arg::CustomFieldConditions => Some("custom_field_conditions"),
@@ -109,6 +119,15 @@ const COUNT: &[Arg] = &[
     Arg::ChildConditions,
     Arg::CustomFieldConditions,
 ];
+const SUMMARIZE: &[Arg] = &[
+    Arg::Entity,
+    Arg::Conditions,
+    Arg::GroupBy,
+    Arg::Sum,
+    Arg::Top,
+    Arg::ChildConditions,
+    Arg::CustomFieldConditions,
+];
 const READ: &[Arg] = &[
     Arg::Path,
     Arg::Conditions,
@@ -127,6 +146,7 @@ pub fn arguments(spec: &ToolSpec) -> impl Iterator<Item = Arg> + Clone {
         ToolKind::Get { id_arg, .. } => (Some(Arg::Id(id_arg)), &[]),
         ToolKind::Children { id_arg, .. } => (Some(Arg::Id(id_arg)), CHILDREN),
         ToolKind::Count => (None, COUNT),
+        ToolKind::Summarize => (None, SUMMARIZE),
         ToolKind::SystemInfo => (None, &[]),
         ToolKind::FindEndpoints => (None, &[Arg::Query]),
         ToolKind::DescribeEndpoint => (None, &[Arg::Path]),
@@ -139,7 +159,7 @@ pub fn arguments(spec: &ToolSpec) -> impl Iterator<Item = Arg> + Clone {
 pub fn required(spec: &ToolSpec) -> Option<Arg> {
     match spec.kind {
         ToolKind::Get { id_arg, .. } | ToolKind::Children { id_arg, .. } => Some(Arg::Id(id_arg)),
-        ToolKind::Count => Some(Arg::Entity),
+        ToolKind::Count | ToolKind::Summarize => Some(Arg::Entity),
         ToolKind::FindEndpoints => Some(Arg::Query),
         ToolKind::DescribeEndpoint | ToolKind::Read => Some(Arg::Path),
         ToolKind::Search { .. } | ToolKind::SystemInfo => None,

@@ -50,6 +50,8 @@ pub enum ToolKind {
     },
     /// `/count` of any countable collection.
     Count,
+    /// Counts, totals and groups over every matching record of a list.
+    Summarize,
     /// `/system/info`.
     SystemInfo,
     /// Endpoints of ConnectWise's document found by keyword.
@@ -82,7 +84,10 @@ impl ToolSpec {
             ToolKind::Search { path, .. } | ToolKind::Get { path, .. } => path,
             ToolKind::Children { parent, .. } => parent,
             ToolKind::Count | ToolKind::SystemInfo => return "system",
-            ToolKind::FindEndpoints | ToolKind::DescribeEndpoint | ToolKind::Read => {
+            ToolKind::FindEndpoints
+            | ToolKind::DescribeEndpoint
+            | ToolKind::Read
+            | ToolKind::Summarize => {
                 return "generic";
             }
         };
@@ -219,6 +224,27 @@ pub fn countable() -> impl Iterator<Item = (&'static str, &'static str)> {
         } => Some((tool.name.strip_prefix("connectwise_get_")?, path)),
         _ => None,
     })
+}
+
+/// The collection an entity names: a [`countable`] name, also written with spaces,
+/// hyphens, capitals or in the singular (`time entries`, `Ticket`).
+pub fn entity_path(entity: &str) -> Option<(&'static str, &'static str)> {
+    let plain = |s: &str| -> String {
+        s.trim()
+            .chars()
+            .map(|c| match c {
+                ' ' | '-' => '_',
+                c => c.to_ascii_lowercase(),
+            })
+            .collect()
+    };
+    let written = plain(entity);
+    let singular = |s: &str| -> String {
+        let s = s.strip_suffix('s').unwrap_or(s);
+        s.strip_suffix("ie")
+            .map_or(s.to_owned(), |stem| format!("{stem}y"))
+    };
+    countable().find(|(name, _)| *name == written || singular(name) == singular(&written))
 }
 
 /// Every tool, in the order they are listed.
@@ -517,6 +543,12 @@ pub const CATALOG: &[ToolSpec] = &[
         title: "Count records",
         description: "Count the records of one entity that match conditions, for \"how many\" questions, without fetching them. Example: entity \"tickets\", conditions company/identifier = \"ACME\" AND closedFlag = false.",
         kind: ToolKind::Count,
+    },
+    ToolSpec {
+        name: "connectwise_summarize",
+        title: "Count and total records",
+        description: "Exact figures over all matching records: how many, total hours, who or which has the most. Counts, totals numeric fields (sum) and groups by up to two fields (groupBy). Example: entity time_entries, conditions timeStart >= [this week], groupBy member/name, sum actualHours.",
+        kind: ToolKind::Summarize,
     },
     ToolSpec {
         name: "connectwise_get_system_info",

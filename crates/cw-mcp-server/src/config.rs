@@ -24,7 +24,7 @@ pub struct Options {
     #[arg(long, env = "CW_DEMO_DATE")]
     pub demo_date: Option<String>,
     /// Which tools are listed: compact (the default, for small models: a search for each common
-    /// entity, counting, and connectwise_read for every other endpoint), service, company, sales,
+    /// entity, exact counts and totals, and connectwise_read for every other endpoint), service, company, sales,
     /// finance, project, time, system or all, comma-separated. Every tool stays callable by name.
     #[arg(long, env = "CW_TOOL_PROFILE", default_value = "compact")]
     pub tool_profile: String,
@@ -37,6 +37,10 @@ pub struct Options {
     /// content, and the bridge's JSON answers) keeps the whole page.
     #[arg(long, env = "CW_TEXT_BUDGET", default_value_t = crate::render::DEFAULT_TEXT_BUDGET as u64, value_parser = clap::value_parser!(u64).range(500..=4_000_000))]
     pub text_budget: u64,
+    /// Most records connectwise_summarize reads for one answer (1,000 a request); a summary
+    /// of more matching records says it is partial.
+    #[arg(long, env = "CW_SUMMARY_ROW_LIMIT", default_value_t = crate::summary::DEFAULT_ROW_LIMIT as u64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub summary_row_limit: u64,
     /// Whose ConnectWise credentials each call uses: server (CW_COMPANY_ID, CW_PUBLIC_KEY,
     /// CW_PRIVATE_KEY) or request (each call's own, sent by the bridge from the caller's
     /// X-CW-Company-Id, X-CW-Public-Key, X-CW-Private-Key, X-CW-Client-Id and X-CW-Site headers).

@@ -22,6 +22,7 @@ pub mod schema;
 pub mod server;
 pub mod shape;
 pub mod shorthand;
+pub mod summary;
 
 use std::process::ExitCode;
 
@@ -127,7 +128,8 @@ pub async fn run(options: Options) -> ExitCode {
     let server =
         ConnectWiseServer::with_access(client, &profile, options.answer_budget as usize, access)
             .with_clock(clock)
-            .with_text_budget(options.text_budget as usize);
+            .with_text_budget(options.text_budget as usize)
+            .with_row_limit(options.summary_row_limit as usize);
     let service = match server.serve(rmcp::transport::io::stdio_pipes()).await {
         Ok(service) => service,
         Err(error) => {

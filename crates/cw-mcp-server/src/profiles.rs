@@ -11,11 +11,11 @@ pub const NAMES: &[&str] = &[
 ];
 
 /// What the compact profile lists: one search for each entity technicians ask about most,
-/// the records they open most, and `connectwise_read` for the rest. A small model picks a
-/// tool by its name, so every common entity has one. Counting is not listed: every list
-/// says how many match, and a small model offered `connectwise_count` answered "what
-/// devices does ACME have" with a number. It, finding and describing endpoints stay
-/// callable by name.
+/// the records they open most, exact figures (`connectwise_summarize`: a small model cannot
+/// add up records), and `connectwise_read` for the rest. A small model picks a tool by its
+/// name, so every common entity has one. `connectwise_count` is not listed: every list and
+/// every summary says how many match, and a small model offered it answered "what devices
+/// does ACME have" with a number. It, finding and describing endpoints stay callable by name.
 const COMPACT: &[&str] = &[
     "connectwise_get_tickets",
     "connectwise_get_ticket",
@@ -29,6 +29,7 @@ const COMPACT: &[&str] = &[
     "connectwise_get_time_entries",
     "connectwise_get_schedule_entries",
     "connectwise_get_members",
+    "connectwise_summarize",
     "connectwise_read",
 ];
 
@@ -127,12 +128,12 @@ mod tests {
             bytes <= 10_000,
             "the compact profile's tool list is {bytes} bytes, over 10,000"
         );
-        // A module's set stays within about 4,000 tokens; `all` is everything, by choice.
+        // A module's set stays within about 4,250 tokens; `all` is everything, by choice.
         for name in NAMES.iter().filter(|n| !["compact", "all"].contains(n)) {
             let module = openwebui_bytes(&Profile::parse(name).unwrap());
             assert!(
-                module <= 16_000,
-                "the {name} profile's tool list is {module} bytes, over 16,000"
+                module <= 17_000,
+                "the {name} profile's tool list is {module} bytes, over 17,000"
             );
         }
         assert!(openwebui_bytes(&Profile::parse("all").unwrap()) > bytes);

@@ -288,6 +288,105 @@ fn generalize(path: &str) -> String {
         .join("/")
 }
 
+/// A query's conditions and orderBy as the endpoint takes them: shorthand written out,
+/// fields a record lacks mended to the ones plainly meant, and all of it checked against the
+/// record's schema, with what was mended for the answer to say.
+pub struct Written<'a> {
+    /// The record schema the query was checked against, when the document has one.
+    pub schema: Option<&'static str>,
+    /// The conditions to send.
+    pub conditions: Option<Cow<'a, str>>,
+    /// The orderBy to send.
+    pub order_by: Option<Cow<'a, str>>,
+    /// The fields read as others, as (written, read as) pairs.
+    pub mended: Vec<(String, String)>,
+}
+
+impl<'a> Written<'a> {
+    /// The conditions and orderBy in `args` as `target` takes them (see [`Written`]).
+    pub fn of(target: &Target, args: &Args<'a>) -> Result<Self, ToolFailure> {
+        // A count's conditions are about the records of the collection it counts.
+        let schema = match target.kind {
+            Kind::Count => catalog()
+                .route(target.path.as_str().trim_end_matches("/count"))
+                .and_then(|(endpoint, _)| endpoint.schema.as_deref()),
+            _ => target.endpoint.and_then(|e| e.schema.as_deref()),
+        };
+        let conditions = args
+            .string(Arg::Conditions)?
+            .filter(|text| !shorthand::matches_everything(text));
+        let order_by = args.string(Arg::OrderBy)?;
+        let Some(schema) = schema else {
+            return Ok(Self {
+                schema,
+                conditions: conditions.map(Cow::Borrowed),
+                order_by: order_by.map(Cow::Borrowed),
+                mended: Vec::new(),
+            });
+        };
+        let read = Self {
+            schema: Some(schema),
+            conditions: conditions.map(|text| shorthand::expand(catalog(), schema, text)),
+            order_by: order_by.map(|text| shorthand::order_by(catalog(), schema, text)),
+            mended: shorthand::mended(catalog(), schema, conditions, order_by),
+        };
+        check_query(
+            catalog(),
+            schema,
+            args.string(Arg::Fields)?,
+            read.order_by.as_deref(),
+            read.conditions.as_deref(),
+        )
+        .map_err(ToolFailure::invalid)?;
+        Ok(read)
+    }
+
+    /// What the answer says of how the query was read: a path read instead of the one
+    /// written, a path the document lacks, fields read as others.
+    pub fn note(&self, target: &Target) -> Option<String> {
+        let mut notes: Vec<String> = Vec::new();
+        if let Some(written) = &target.written {
+            notes.push(format!(
+                "ConnectWise has no path {written}: read {} instead.",
+                target.path.as_str()
+            ));
+        }
+        if target.unchecked {
+            notes.push(
+                "this path is not in ConnectWise's document (2026.4), so its fields were not checked"
+                    .into(),
+            );
+        }
+        if let (false, Some(schema)) = (self.mended.is_empty(), self.schema) {
+            let read_as: Vec<String> = self
+                .mended
+                .iter()
+                .map(|(written, meant)| format!("`{written}` as `{meant}`"))
+                .collect();
+            let article = crate::checks::article(schema);
+            notes.push(format!(
+                "{}{} {schema} has no field by the name written: read {}.",
+                article[..1].to_ascii_uppercase(),
+                &article[1..],
+                read_as.join(", ")
+            ));
+        }
+        (!notes.is_empty()).then(|| notes.join(" "))
+    }
+}
+
+/// A client error as the caller's failure: conditions ConnectWise refused are shown with
+/// where they went wrong; `missing` phrases a 404.
+pub fn failure(args: &Args<'_>, error: Error, missing: impl FnOnce() -> String) -> ToolFailure {
+    if let Error::Conditions { parameter, source } = &error
+        && let Some(arg) = Arg::conditions(parameter)
+        && let Ok(Some(text)) = args.string(arg)
+    {
+        return ToolFailure::invalid(conditions_message(parameter, text, source));
+    }
+    ToolFailure::from_client(error, missing)
+}
+
 /// Reads `target` with the query in `args`; `missing` phrases a 404.
 pub async fn read(
     client: &Client,
@@ -297,51 +396,14 @@ pub async fn read(
     missing: impl FnOnce() -> String,
 ) -> Result<Value, ToolFailure> {
     let fields = args.string(Arg::Fields)?;
-    // A count's conditions are about the records of the collection it counts.
-    let schema = match target.kind {
-        Kind::Count => catalog()
-            .route(target.path.as_str().trim_end_matches("/count"))
-            .and_then(|(endpoint, _)| endpoint.schema.as_deref()),
-        _ => target.endpoint.and_then(|e| e.schema.as_deref()),
-    };
-    let written = (
-        args.string(Arg::Conditions)?
-            .filter(|text| !shorthand::matches_everything(text)),
-        args.string(Arg::OrderBy)?,
-    );
-    let (conditions_text, order_by) = match (written, schema) {
-        ((conditions, order_by), Some(schema)) => (
-            conditions.map(|text| shorthand::expand(catalog(), schema, text)),
-            order_by.map(|text| shorthand::order_by(catalog(), schema, text)),
-        ),
-        ((conditions, order_by), None) => {
-            (conditions.map(Cow::Borrowed), order_by.map(Cow::Borrowed))
-        }
-    };
-    let (conditions_text, order_by) = (conditions_text.as_deref(), order_by.as_deref());
-    if let Some(schema) = schema {
-        check_query(catalog(), schema, fields, order_by, conditions_text)
-            .map_err(ToolFailure::invalid)?;
-    }
-    let mended = match schema {
-        Some(schema) => shorthand::mended(catalog(), schema, written.0, written.1),
-        None => Vec::new(),
-    };
-    let failure = |error: Error, missing: Box<dyn FnOnce() -> String + '_>| {
-        if let Error::Conditions { parameter, source } = &error
-            && let Some(arg) = Arg::conditions(parameter)
-            && let Ok(Some(text)) = args.string(arg)
-        {
-            return ToolFailure::invalid(conditions_message(parameter, text, source));
-        }
-        ToolFailure::from_client(error, missing)
-    };
+    let written = Written::of(target, args)?;
+    let (conditions_text, order_by) = (written.conditions.as_deref(), written.order_by.as_deref());
     let mut answer = match target.kind {
         Kind::Collection => {
             let first = query(args, conditions_text, order_by, defaults)?;
             let mut answer = page(client, target, args, first, conditions_text)
                 .await
-                .map_err(|e| failure(e, Box::new(missing)))?;
+                .map_err(|e| failure(args, e, missing))?;
             if is_empty(&answer)
                 && let Some(conditions) = conditions_text
                 && let Some(hint) = hints::empty_answer(client, target, conditions).await
@@ -380,7 +442,7 @@ pub async fn read(
             let count = client
                 .count_at(&collection, &query)
                 .await
-                .map_err(|e| failure(e, Box::new(missing)))?;
+                .map_err(|e| failure(args, e, missing))?;
             json!({"count": count})
         }
         Kind::Record | Kind::Other => {
@@ -392,37 +454,11 @@ pub async fn read(
                 .get_value_with(&target.path, &query)
                 .await
                 .map(shape::record)
-                .map_err(|e| failure(e, Box::new(missing)))?
+                .map_err(|e| failure(args, e, missing))?
         }
     };
-    let mut notes: Vec<String> = Vec::new();
-    if let Some(written) = &target.written {
-        notes.push(format!(
-            "ConnectWise has no path {written}: read {} instead.",
-            target.path.as_str()
-        ));
-    }
-    if target.unchecked {
-        notes.push(
-            "this path is not in ConnectWise's document (2026.4), so its fields were not checked"
-                .into(),
-        );
-    }
-    if let (false, Some(schema)) = (mended.is_empty(), schema) {
-        let read_as: Vec<String> = mended
-            .iter()
-            .map(|(written, meant)| format!("`{written}` as `{meant}`"))
-            .collect();
-        let article = crate::checks::article(schema);
-        notes.push(format!(
-            "{}{} {schema} has no field by the name written: read {}.",
-            article[..1].to_ascii_uppercase(),
-            &article[1..],
-            read_as.join(", ")
-        ));
-    }
-    if let (false, Value::Object(map)) = (notes.is_empty(), &mut answer) {
-        map.insert("note".into(), json!(notes.join(" ")));
+    if let (Some(note), Value::Object(map)) = (written.note(target), &mut answer) {
+        map.insert("note".into(), json!(note));
     }
     Ok(answer)
 }
@@ -455,7 +491,7 @@ fn is_empty(answer: &Value) -> bool {
 /// How many records match in all, for a page that has more after it: one `/count` request
 /// where ConnectWise's document has one for the collection. `None` when it has none or the
 /// count fails (the page is answered all the same).
-async fn total(
+pub async fn total(
     client: &Client,
     target: &Target,
     args: &Args<'_>,
@@ -502,7 +538,7 @@ fn query(
 
 /// Adds `conditions` (as read, shorthand written out), and `childConditions` and
 /// `customFieldConditions` when given.
-fn with_conditions(
+pub fn with_conditions(
     args: &Args<'_>,
     conditions: Option<&str>,
     mut query: Query,

@@ -7,6 +7,7 @@ use cw_client::MAX_PAGE_SIZE;
 
 use crate::args::{Arg, arguments, required};
 use crate::catalog::{ToolKind, ToolSpec, countable};
+use crate::summary::MAX_TOP;
 
 const CONDITIONS: &str = "ConnectWise conditions, e.g. company/name like \"ACME%\" AND closedFlag = false. Text in double quotes; dates in brackets: [2026-01-31], [today], [this week], [this month], [7 days ago]; operators = != < <= > >= contains like in; nested fields with /.";
 const ORDER_BY: &str =
@@ -57,9 +58,21 @@ fn property(arg: Arg, spec: &ToolSpec) -> Value {
             ToolKind::DescribeEndpoint => "A path from connectwise_find_endpoints, e.g. /service/tickets.",
             _ => "The path below /apis/3.0 with real ids, e.g. /service/tickets/20001/notes.",
         }}),
+        Arg::Entity if spec.kind == ToolKind::Summarize => {
+            json!({"type": "string", "description": "Which records: a search tool's name without connectwise_get_ (tickets, time_entries, companies, ...), or a list path, e.g. /schedule/entries."})
+        }
         Arg::Entity => {
             json!({"type": "string", "enum": countable().map(|(n, _)| n).collect::<Vec<_>>(),
             "description": "Which records to count."})
+        }
+        Arg::GroupBy => {
+            json!({"type": "string", "description": "Up to two fields, comma-separated, e.g. company/name,status/name; a date by day, or :week or :month (timeStart:week)."})
+        }
+        Arg::Sum => {
+            json!({"type": "string", "description": "Number fields to total, e.g. actualHours (with average, min and max)."})
+        }
+        Arg::Top => {
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_TOP, "default": 10, "description": format!("How many groups to show, the largest first (1 to {MAX_TOP}).")})
         }
         Arg::Id(_) => {
             let noun = match spec.kind {
@@ -88,6 +101,13 @@ fn lean_property(arg: Arg, spec: &ToolSpec) -> Value {
             full
         }
         Arg::Id(_) => json!({"type": "integer", "minimum": 1}),
+        Arg::Entity if spec.kind == ToolKind::Summarize => {
+            json!({"type": "string", "description": "e.g. tickets, time_entries, companies, schedule_entries"})
+        }
+        Arg::GroupBy => {
+            json!({"type": "string", "description": "Up to two fields; a date by :day, :week or :month"})
+        }
+        Arg::Sum => json!({"type": "string", "description": "Number fields to total"}),
         other => property(other, spec),
     }
 }
@@ -100,8 +120,16 @@ pub fn input_schema(spec: &ToolSpec) -> Map<String, Value> {
 }
 
 /// The arguments a small model is shown of a list: what it needs to find records and page
-/// through them. The rest (fields, childConditions, customFieldConditions) are still taken.
-const LEAN: &[Arg] = &[Arg::Conditions, Arg::OrderBy, Arg::Page, Arg::PageSize];
+/// through them, and a summary's groups and totals. The rest (fields, childConditions,
+/// customFieldConditions, top) are still taken.
+const LEAN: &[Arg] = &[
+    Arg::Conditions,
+    Arg::OrderBy,
+    Arg::Page,
+    Arg::PageSize,
+    Arg::GroupBy,
+    Arg::Sum,
+];
 
 /// The input schema a lean profile lists: the arguments in [`LEAN`] beside what a tool
 /// cannot do without (an id, an entity, a path, a query), in their short form, so that the
@@ -160,6 +188,24 @@ pub fn output_schema(spec: &ToolSpec) -> Map<String, Value> {
             "type": "object",
             "properties": {"entity": {"type": "string"}, "count": {"type": "integer"}, "conditions": {"type": "string"}},
             "required": ["entity", "count"],
+        }),
+        ToolKind::Summarize => json!({
+            "type": "object",
+            "properties": {
+                "entity": {"type": "string"},
+                "path": {"type": "string", "description": "The list read."},
+                "conditions": {"type": "string", "description": "The conditions as sent, relative dates resolved."},
+                "matching": {"type": "integer", "description": "How many records match in all, where ConnectWise counts them."},
+                "read": {"type": "integer", "description": "How many records were read and summarized."},
+                "partial": {"type": "string", "description": "Why not every matching record was read, when not."},
+                "count": {"type": "integer"},
+                "sums": {"type": "array", "items": {"type": "string"}, "description": "The fields totalled, each with its own entry."},
+                "groupBy": {"type": "array", "items": {"type": "string"}},
+                "groupCount": {"type": "integer", "description": "How many groups there are in all."},
+                "groups": {"type": "array", "items": {"type": "object"}, "description": "The largest groups first: each group's values, count and totals."},
+            },
+            "additionalProperties": {"type": "object", "description": "Each summed field's sum, average, min, max and how many records had a value."},
+            "required": ["entity", "path", "read", "count"],
         }),
         ToolKind::FindEndpoints => json!({
             "type": "object",

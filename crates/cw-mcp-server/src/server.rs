@@ -26,7 +26,7 @@ use crate::errors::ToolFailure;
 use crate::profiles::Profile;
 use crate::reads::{self, Defaults, Target};
 use crate::schema::output_schema;
-use crate::{budget, discovery, lookup, render, shape};
+use crate::{budget, discovery, lookup, render, shape, summary};
 
 /// What the server tells clients about using it.
 pub const INSTRUCTIONS: &str = "\
@@ -54,6 +54,7 @@ pub struct ConnectWiseServer {
     listed: Arc<[Tool]>,
     answer_budget: usize,
     text_budget: usize,
+    row_limit: usize,
     clock: Clock,
 }
 
@@ -83,6 +84,7 @@ impl ConnectWiseServer {
             access: Arc::new(access),
             answer_budget,
             text_budget: render::DEFAULT_TEXT_BUDGET,
+            row_limit: summary::DEFAULT_ROW_LIMIT,
             clock: Clock::system(),
         }
     }
@@ -90,6 +92,12 @@ impl ConnectWiseServer {
     /// The server with answers' text cut to about `text_budget` characters.
     pub fn with_text_budget(mut self, text_budget: usize) -> Self {
         self.text_budget = text_budget;
+        self
+    }
+
+    /// The server with summaries reading at most `row_limit` records each.
+    pub fn with_row_limit(mut self, row_limit: usize) -> Self {
+        self.row_limit = row_limit;
         self
     }
 
@@ -178,25 +186,10 @@ impl ConnectWiseServer {
                     .into_result();
                 }
                 tracing::debug!(tool = spec.name, elapsed_ms, "tool call answered");
-                let noun = records_noun(spec);
-                let given = |arg: Arg| {
-                    arg.spellings()
-                        .filter_map(|key| arguments.get(key)?.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                let text = match spec.kind {
+                    ToolKind::Summarize => summary::text(&value, self.text_budget),
+                    _ => self.list_text(spec, arguments, &value),
                 };
-                let asked = given(Arg::Conditions) + " " + &given(Arg::OrderBy);
-                let line = render::line_fields(
-                    spec.key_fields(),
-                    &asked,
-                    !given(Arg::Fields).trim().is_empty(),
-                );
-                let shape = render::Shape {
-                    noun: &noun,
-                    key_fields: spec.key_fields(),
-                    line: line.as_deref(),
-                };
-                let text = render::text(&value, shape, self.text_budget);
                 let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
                 result.structured_content = Some(value);
                 result
@@ -211,6 +204,29 @@ impl ConnectWiseServer {
                 failure.into_result()
             }
         }
+    }
+
+    /// The text a model reads of a list, a record or a count.
+    fn list_text(&self, spec: &ToolSpec, arguments: &Map<String, Value>, value: &Value) -> String {
+        let noun = records_noun(spec);
+        let given = |arg: Arg| {
+            arg.spellings()
+                .filter_map(|key| arguments.get(key)?.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let asked = given(Arg::Conditions) + " " + &given(Arg::OrderBy);
+        let line = render::line_fields(
+            spec.key_fields(),
+            &asked,
+            !given(Arg::Fields).trim().is_empty(),
+        );
+        let shape = render::Shape {
+            noun: &noun,
+            key_fields: spec.key_fields(),
+            line: line.as_deref(),
+        };
+        render::text(value, shape, self.text_budget)
     }
 
     async fn run(
@@ -320,6 +336,7 @@ impl ConnectWiseServer {
                 }
                 Ok(answer)
             }
+            ToolKind::Summarize => summary::summarize(client, &args, self.row_limit).await,
             ToolKind::SystemInfo => {
                 let info = client.get_value(&ApiPath::collection("/system/info")).await;
                 let info =

@@ -25,6 +25,13 @@ struct Harness {
 }
 
 async fn harness_with(config: impl FnOnce(&SimHandle) -> cw_client::Config) -> Harness {
+    harness_of(config, |server| server).await
+}
+
+async fn harness_of(
+    config: impl FnOnce(&SimHandle) -> cw_client::Config,
+    server: impl FnOnce(ConnectWiseServer) -> ConnectWiseServer,
+) -> Harness {
     let sim = cw_sim::start(SimConfig::with_shared_data()).await.unwrap();
     let mut client_config = config(&sim);
     client_config.retry = RetryPolicy {
@@ -34,11 +41,11 @@ async fn harness_with(config: impl FnOnce(&SimHandle) -> cw_client::Config) -> H
     };
     // Some tests read hundreds of paths in a row; the budget has tests of its own.
     client_config.budget.per_minute = 0;
-    let server = ConnectWiseServer::new(
+    let server = server(ConnectWiseServer::new(
         Client::new(&client_config).unwrap(),
         &Profile::parse("all").unwrap(),
         DEFAULT_BUDGET,
-    );
+    ));
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
     tokio::spawn(async move {
         if let Ok(running) = server.serve(server_io).await {
@@ -220,7 +227,9 @@ async fn every_tool_is_listed_with_schema_and_annotations() {
                     );
                 }
             }
-            ToolKind::Count => assert_eq!(input["required"], json!(["entity"])),
+            ToolKind::Count | ToolKind::Summarize => {
+                assert_eq!(input["required"], json!(["entity"]))
+            }
             ToolKind::SystemInfo => assert!(input["properties"].as_object().unwrap().is_empty()),
             ToolKind::FindEndpoints => assert_eq!(input["required"], json!(["query"])),
             ToolKind::DescribeEndpoint | ToolKind::Read => {
@@ -339,6 +348,12 @@ async fn every_tool_answers_from_the_simulators_data() {
                 assert_eq!(ids(&answer["items"]), expected, "{}", spec.name);
             }
             ToolKind::Count => {
+                for (entity, path) in countable() {
+                    let answer = h.ok(spec.name, json!({"entity": entity})).await;
+                    assert_eq!(answer["count"], table(path).len(), "{entity}");
+                }
+            }
+            ToolKind::Summarize => {
                 for (entity, path) in countable() {
                     let answer = h.ok(spec.name, json!({"entity": entity})).await;
                     assert_eq!(answer["count"], table(path).len(), "{entity}");
@@ -1108,4 +1123,250 @@ async fn describe_names_the_fields_records_really_have_and_every_module_reads_wi
         }
     }
     h.assert_read_only();
+}
+
+/// `record`'s value at a `/`-separated path, as the text a group is named by.
+fn at(record: &Value, path: &str) -> String {
+    match path.split('/').try_fold(record, |v, s| v.get(s)) {
+        Some(Value::String(text)) => text.clone(),
+        None | Some(Value::Null) => "(none)".into(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Each group of `answer` as (its values joined by " / ", count, sum of `field`).
+fn groups_of(answer: &Value, field: Option<&str>) -> Vec<(String, u64, f64)> {
+    let labels: Vec<&str> = answer["groupBy"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    answer["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let key: Vec<&str> = labels.iter().map(|l| g[*l].as_str().unwrap()).collect();
+            let sum = field.map_or(0.0, |f| g[f]["sum"].as_f64().unwrap());
+            (key.join(" / "), g["count"].as_u64().unwrap(), sum)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn summaries_agree_with_totals_computed_from_the_records() {
+    use std::collections::BTreeMap;
+    let h = harness().await;
+    // Hours by member: every time entry read, totals as the records add up.
+    let entries = table("/time/entries");
+    let mut expected: BTreeMap<String, (u64, f64)> = BTreeMap::new();
+    for entry in &entries {
+        let group = expected.entry(at(entry, "member/identifier")).or_default();
+        group.0 += 1;
+        group.1 += entry["actualHours"].as_f64().unwrap_or(0.0);
+    }
+    let answer = h
+        .ok(
+            "connectwise_summarize",
+            json!({"entity": "time_entries", "groupBy": "member/identifier", "sum": "actualHours", "top": 100}),
+        )
+        .await;
+    assert_eq!(answer["count"], entries.len());
+    assert_eq!(answer["read"], entries.len());
+    assert_eq!(answer["matching"], entries.len());
+    assert!(answer.get("partial").is_none(), "{answer}");
+    let all_hours: f64 = expected.values().map(|(_, hours)| hours).sum();
+    assert!((answer["actualHours"]["sum"].as_f64().unwrap() - all_hours).abs() < 1e-6);
+    assert_eq!(answer["groupCount"], expected.len());
+    let got = groups_of(&answer, Some("actualHours"));
+    assert_eq!(got.len(), expected.len().min(100));
+    for window in got.windows(2) {
+        assert!(window[0].2 >= window[1].2, "largest first: {got:?}");
+    }
+    for (member, count, hours) in &got {
+        let (want_count, want_hours) = expected[member];
+        assert_eq!(*count, want_count, "{member}");
+        assert!(
+            (hours - want_hours).abs() < 1e-6,
+            "{member}: {hours} vs {want_hours}"
+        );
+    }
+    // Open tickets by company, with conditions: the top one is the company with the most.
+    let tickets = table("/service/tickets");
+    let mut open: BTreeMap<String, u64> = BTreeMap::new();
+    for ticket in tickets.iter().filter(|t| t["closedFlag"] == false) {
+        *open.entry(at(ticket, "company/name")).or_default() += 1;
+    }
+    let answer = h
+        .ok(
+            "connectwise_summarize",
+            json!({"entity": "tickets", "conditions": "closedFlag = false", "groupBy": "company", "top": 3}),
+        )
+        .await;
+    assert_eq!(answer["count"], open.values().sum::<u64>());
+    assert_eq!(answer["groupBy"], json!(["company/name"]));
+    let most = *open.values().max().unwrap();
+    let got = groups_of(&answer, None);
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[0].1, most);
+    assert_eq!(open[&got[0].0], most);
+    // Two fields, one of them a date by week (weeks start on Monday).
+    let mut weekly: BTreeMap<String, u64> = BTreeMap::new();
+    for ticket in &tickets {
+        let day =
+            chrono::NaiveDate::parse_from_str(&at(ticket, "_info/dateEntered")[..10], "%Y-%m-%d")
+                .unwrap();
+        let monday = day
+            - chrono::Days::new(
+                chrono::Datelike::weekday(&day)
+                    .num_days_from_monday()
+                    .into(),
+            );
+        *weekly
+            .entry(format!(
+                "week of {monday} / {}",
+                at(ticket, "priority/name")
+            ))
+            .or_default() += 1;
+    }
+    let answer = h
+        .ok(
+            "connectwise_summarize",
+            json!({"entity": "tickets", "group_by": "dateEntered:week, priority", "top": 100}),
+        )
+        .await;
+    assert_eq!(
+        answer["groupBy"],
+        json!(["_info/dateEntered:week", "priority/name"])
+    );
+    assert_eq!(answer["groupCount"], weekly.len());
+    for (key, count, _) in groups_of(&answer, None) {
+        assert_eq!(count, weekly[&key], "{key}");
+    }
+    assert!(
+        answer["note"]
+            .as_str()
+            .unwrap()
+            .contains("`dateEntered` as `_info/dateEntered`")
+    );
+    // A word for a number field is read as the one that holds it, and the answer says so.
+    let ticket_hours: f64 = entries
+        .iter()
+        .filter(|e| e["chargeToId"] == 20990 && e["chargeToType"] == "ServiceTicket")
+        .map(|e| e["actualHours"].as_f64().unwrap())
+        .sum();
+    let result = h
+        .call(
+            "connectwise_summarize",
+            json!({"entity": "time entries", "conditions": "chargeToId = 20990 AND chargeToType = \"ServiceTicket\"", "sum": "hours"}),
+        )
+        .await;
+    let answer = result.structured_content.clone().unwrap();
+    assert!((answer["actualHours"]["sum"].as_f64().unwrap() - ticket_hours).abs() < 1e-6);
+    let text = &result.content[0].as_text().unwrap().text;
+    assert!(text.contains("actualHours total "), "{text}");
+    assert!(text.contains("read `hours` as `actualHours`"), "{text}");
+    h.assert_read_only();
+}
+
+#[tokio::test]
+async fn a_summary_past_its_row_limit_or_cut_short_says_it_is_partial() {
+    let h = harness_of(
+        |sim| sim.client_config(),
+        |server| server.with_row_limit(150),
+    )
+    .await;
+    let entries = table("/time/entries");
+    assert!(entries.len() > 300, "the demo data has enough time entries");
+    let answer = h
+        .ok(
+            "connectwise_summarize",
+            json!({"entity": "time_entries", "sum": "actualHours"}),
+        )
+        .await;
+    assert_eq!(answer["read"], 150);
+    assert_eq!(answer["count"], 150);
+    assert_eq!(answer["matching"], entries.len());
+    let partial = answer["partial"].as_str().unwrap();
+    assert!(
+        partial.contains(&format!("the first 150 of {}", entries.len())),
+        "{partial}"
+    );
+    h.assert_read_only();
+    // ConnectWise failing after the first page of 1,000: what was read is summarized, and the
+    // answer says why it stopped.
+    let h = harness().await;
+    let tickets = table("/service/tickets");
+    assert!(
+        tickets.len() > 1000,
+        "the demo data has more than a page of tickets"
+    );
+    h.sim
+        .faults()
+        .add(Fault::status(503).on_path("/service/tickets").after(2));
+    let result = h
+        .call(
+            "connectwise_summarize",
+            json!({"entity": "tickets", "groupBy": "board"}),
+        )
+        .await;
+    let answer = result.structured_content.clone().unwrap();
+    assert_eq!(answer["read"], 1000);
+    assert_eq!(answer["matching"], tickets.len());
+    let partial = answer["partial"].as_str().unwrap();
+    assert!(
+        partial.starts_with("reading stopped after 1000 records: "),
+        "{partial}"
+    );
+    let text = &result.content[0].as_text().unwrap().text;
+    assert!(
+        text.starts_with("Partial: reading stopped after 1000 records"),
+        "{text}"
+    );
+    h.assert_read_only();
+}
+
+#[tokio::test]
+async fn summary_mistakes_say_what_to_write() {
+    let h = harness().await;
+    for (arguments, expected) in [
+        (json!({}), "`entity` is required"),
+        (
+            json!({"entity": "widgets"}),
+            "`entity` must be one of companies, tickets",
+        ),
+        (json!({"entity": "/service/tickets/20001"}), "is not a list"),
+        (
+            json!({"entity": "/service/tickets/20001/timeentries", "sum": "actualHours"}),
+            "entity time_entries, conditions chargeToId = 20001",
+        ),
+        (
+            json!({"entity": "tickets", "groupBy": "company/name,status/name,board/name"}),
+            "at most 2 fields",
+        ),
+        (
+            json!({"entity": "tickets", "groupBy": "summary:week"}),
+            "summary is not a date",
+        ),
+        (
+            json!({"entity": "tickets", "groupBy": "_info/dateEntered:year"}),
+            ":day, :week or :month",
+        ),
+        (
+            json!({"entity": "tickets", "sum": "summary"}),
+            "not a number on a Ticket; its number fields: budgetHours",
+        ),
+        (
+            json!({"entity": "tickets", "groupBy": "colour"}),
+            "`groupBy` names `colour`",
+        ),
+        (
+            json!({"entity": "tickets", "top": 0}),
+            "`top` must be a whole number from 1 to 100",
+        ),
+    ] {
+        let (message, _) = h.error("connectwise_summarize", arguments.clone()).await;
+        assert!(message.contains(expected), "{arguments}: {message}");
+    }
 }

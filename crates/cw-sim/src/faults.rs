@@ -31,6 +31,8 @@ pub struct Fault {
     pub status: Option<u16>,
     /// How many requests it applies to (`None`: all).
     pub times: Option<u32>,
+    /// How many matching requests it lets through, answered as usual, before it applies.
+    pub after: u32,
     /// `Retry-After` seconds to send.
     pub retry_after: Option<u64>,
     /// Delay before answering.
@@ -54,6 +56,12 @@ impl Fault {
             latency: Some(latency),
             ..Self::default()
         }
+    }
+
+    /// Only once `after` matching requests have been answered as usual (a list's second page).
+    pub fn after(mut self, after: u32) -> Self {
+        self.after = after;
+        self
     }
 
     /// Only for the next `times` matching requests.
@@ -161,6 +169,10 @@ impl Faults {
         let index = rules
             .iter()
             .position(|f| f.path_contains.as_deref().is_none_or(|p| path.contains(p)))?;
+        if rules[index].after > 0 {
+            rules[index].after -= 1;
+            return None;
+        }
         let fault = rules[index].clone();
         if let Some(times) = &mut rules[index].times {
             *times -= 1;
