@@ -115,9 +115,9 @@ class Tools:
                           __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                           __metadata__: Optional[dict] = None) -> str:
         """
-        Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like "ACME%" AND closedFlag = false. Or: owner/name = "Jane Smith" AND _info/dateEntered > [7 days ago].
+        Search service tickets (on service boards). Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like "ACME%" AND closedFlag = false. Or: owner/name = "Jane Smith" AND _info/dateEntered > [7 days ago].
         :param conditions: As in the examples; dates: [2026-01-31], [today], [7 days ago].
-        :param order_by: e.g. "id desc" for the newest first.
+        :param order_by: e.g. "id desc".
         :param page: From 1.
         :param page_size: Records per page.
         """
@@ -151,7 +151,7 @@ class Tools:
                             __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                             __metadata__: Optional[dict] = None) -> str:
         """
-        Search companies (customers, prospects, vendors). Useful fields: identifier, name, status/name, types/name, city, state. Example: identifier = "ACME". Or: name like "%Dental%".
+        Search companies (customers, prospects, vendors), with phone numbers. Useful fields: identifier, name, status/name, city. Example: identifier = "ACME". Or: name like "%Dental%".
         :param conditions: As in the examples.
         :param order_by: e.g. "name asc".
         :param page: From 1.

@@ -138,6 +138,10 @@ async def test_every_method_answers_from_the_bridge(bridge_url):
     assert ticket.startswith(f"id: {first}\n") and "summary: " in ticket, ticket
     latest = await call(tools, "get_ticket_notes", ticket_id=20001, order_by="id desc", page_size=1)
     assert len(listed_ids(latest)) == 1 and "text: " in latest, latest
+    # Figures, not records: the server adds them up.
+    hours = await call(tools, "summarize", entity="time_entries", group_by="member/name", sum="actualHours")
+    assert re.match(r"\d+ time entries: actualHours total [\d.]+, average", hours), hours
+    assert re.search(r"^By member/name, the most actualHours first \(\d+ groups\):\n- \w", hours, re.M), hours
     contacts = await call(tools, "get_contacts", conditions='company/identifier = "ACME"', page_size=2)
     assert contacts.count("company: ACME Corporation (ACME)") == 2, contacts
     acme = await call(tools, "get_companies", conditions='identifier = "ACME"')

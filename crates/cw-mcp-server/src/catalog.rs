@@ -252,9 +252,9 @@ pub const CATALOG: &[ToolSpec] = &[
     search(
         "connectwise_get_companies",
         "Search companies",
-        "Search companies (customers, prospects, vendors). Useful fields: identifier, name, status/name, types/name, city, state, deletedFlag. Example: identifier = \"ACME\". Or: name like \"%Dental%\" AND status/name = \"Active\".",
+        "Search companies (customers, prospects, vendors), with phone numbers and addresses. Useful fields: identifier, name, status/name, types/name, city, state, deletedFlag. Example: identifier = \"ACME\". Or: name like \"%Dental%\" AND status/name = \"Active\".",
         Companies::PATH,
-        "id,identifier,name,status/name,types/name,city,phoneNumber,state,website",
+        "id,identifier,name,status/name,phoneNumber,city,types/name,state,website",
     ),
     get(
         "connectwise_get_company",
@@ -288,9 +288,9 @@ pub const CATALOG: &[ToolSpec] = &[
     search(
         "connectwise_get_tickets",
         "Search service tickets",
-        "Search service tickets. Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like \"ACME%\" AND closedFlag = false. Or: owner/name = \"Jane Smith\" AND _info/dateEntered > [7 days ago].",
+        "Search service tickets (on service boards). Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like \"ACME%\" AND closedFlag = false. Or: owner/name = \"Jane Smith\" AND _info/dateEntered > [7 days ago].",
         Tickets::PATH,
-        "id,summary,status/name,company/id,company/identifier,company/name,priority/name,owner/identifier,board/id,board/name,contact/name,closedFlag,_info/dateEntered",
+        "id,summary,status/name,company/name,priority/name,owner/name,board/name,company/id,company/identifier,owner/identifier,board/id,contact/name,closedFlag,_info/dateEntered",
     ),
     get(
         "connectwise_get_ticket",
@@ -408,7 +408,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "Search time entries",
         "Search time entries (hours logged). Useful fields: member/identifier, member/name, company/name, chargeToId (the ticket number), chargeToType, timeStart, actualHours, billableOption. Example: timeStart >= [this week]. Or: chargeToType = \"ServiceTicket\" AND chargeToId = 12345.",
         TimeEntries::PATH,
-        "id,member/identifier,actualHours,timeStart,company/name,notes,chargeToId,chargeToType,timeEnd,billableOption",
+        "id,member/name,actualHours,timeStart,company/name,notes,member/identifier,chargeToId,chargeToType,timeEnd,billableOption",
     ),
     search(
         "connectwise_get_projects",
