@@ -226,25 +226,21 @@ pub fn countable() -> impl Iterator<Item = (&'static str, &'static str)> {
     })
 }
 
-/// The collection an entity names: a [`countable`] name, also written with spaces,
-/// hyphens, capitals or in the singular (`time entries`, `Ticket`).
+/// The collection an entity names: a [`countable`] name, also written with spaces, hyphens,
+/// capitals, run together or in the singular (`time entries`, `timeentries`, `Ticket`).
 pub fn entity_path(entity: &str) -> Option<(&'static str, &'static str)> {
     let plain = |s: &str| -> String {
-        s.trim()
+        let s: String = s
             .chars()
-            .map(|c| match c {
-                ' ' | '-' => '_',
-                c => c.to_ascii_lowercase(),
-            })
-            .collect()
-    };
-    let written = plain(entity);
-    let singular = |s: &str| -> String {
-        let s = s.strip_suffix('s').unwrap_or(s);
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let s = s.strip_suffix('s').unwrap_or(&s);
         s.strip_suffix("ie")
             .map_or(s.to_owned(), |stem| format!("{stem}y"))
     };
-    countable().find(|(name, _)| *name == written || singular(name) == singular(&written))
+    let written = plain(entity);
+    countable().find(|(name, _)| plain(name) == written)
 }
 
 /// Every tool, in the order they are listed.
@@ -602,5 +598,25 @@ mod tests {
         );
         assert!(find("get_tickets").is_some() && find("connectwise_get_tickets").is_some());
         assert!(find("tickets").is_none());
+    }
+
+    #[test]
+    fn entities_are_found_however_they_are_written() {
+        for written in [
+            "time_entries",
+            "time entries",
+            "TimeEntries",
+            "time-entry",
+            "timeentries",
+        ] {
+            assert_eq!(
+                entity_path(written),
+                Some(("time_entries", "/time/entries")),
+                "{written}"
+            );
+        }
+        assert_eq!(entity_path("Company").unwrap().0, "companies");
+        assert_eq!(entity_path("opportunity").unwrap().0, "opportunities");
+        assert_eq!(entity_path("widgets"), None);
     }
 }

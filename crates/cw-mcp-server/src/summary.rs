@@ -358,8 +358,12 @@ fn plan(args: &Args<'_>) -> Result<Plan, ToolFailure> {
             groups.len()
         )));
     }
+    // Every summary counts: `count` among the sums asks for nothing more.
     let sums = list(args, Arg::Sum)?
         .into_iter()
+        .filter(|written| {
+            !["count", "*", "records"].contains(&written.to_ascii_lowercase().as_str())
+        })
         .map(|written| numeric(schema, written, &mut mended))
         .collect::<Result<Vec<_>, _>>()?;
     let top = args.integer(Arg::Top, 1, MAX_TOP)?.unwrap_or(DEFAULT_TOP) as usize;

@@ -1267,6 +1267,15 @@ async fn summaries_agree_with_totals_computed_from_the_records() {
     let text = &result.content[0].as_text().unwrap().text;
     assert!(text.contains("actualHours total "), "{text}");
     assert!(text.contains("read `hours` as `actualHours`"), "{text}");
+    // Every summary counts: `count` as a sum asks for nothing more.
+    let answer = h
+        .ok(
+            "connectwise_summarize",
+            json!({"entity": "Tickets", "sum": "count"}),
+        )
+        .await;
+    assert_eq!(answer["count"], tickets.len());
+    assert!(answer.get("sums").is_none(), "{answer}");
     h.assert_read_only();
 }
 
