@@ -1256,6 +1256,24 @@ async fn summaries_agree_with_totals_computed_from_the_records() {
         .filter(|e| e["chargeToId"] == 20990 && e["chargeToType"] == "ServiceTicket")
         .map(|e| e["actualHours"].as_f64().unwrap())
         .sum();
+    // The simulator tells one truth: the ticket's hours and its child list agree with them.
+    let ticket = h
+        .ok("connectwise_get_ticket", json!({"ticket_id": 20990}))
+        .await;
+    assert!((ticket["actualHours"].as_f64().unwrap() - ticket_hours).abs() < 1e-6);
+    let listed = h
+        .ok(
+            "connectwise_read",
+            json!({"path": "/service/tickets/20990/timeentries", "pageSize": 1000}),
+        )
+        .await;
+    let charged: Vec<u64> = entries
+        .iter()
+        .filter(|e| e["chargeToId"] == 20990)
+        .map(|e| e["id"].as_u64().unwrap())
+        .collect();
+    assert!(!charged.is_empty());
+    assert_eq!(ids(&listed["items"]), charged);
     let result = h
         .call(
             "connectwise_summarize",

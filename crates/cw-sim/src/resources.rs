@@ -187,6 +187,12 @@ pub const CHILD_RESOURCES: &[ChildResource] = &[
         references: Some(&[("id", "id"), ("description", "name"), ("_info", "_info")]),
     },
     ChildResource {
+        parent: "/service/tickets",
+        child: "timeentries",
+        entity: "TimeEntry",
+        references: Some(&[("id", "id"), ("_info", "_info")]),
+    },
+    ChildResource {
         parent: "/service/boards",
         child: "statuses",
         entity: "BoardStatus",

@@ -190,5 +190,30 @@ pub(super) fn charges(
             "ticketBoard": "Service Desk", "_info": g.info(start, &[]),
         }));
     }
+    // A ticket's hours are what its time entries add up to, and it lists references to them.
+    let mut hours: std::collections::HashMap<u64, f64> = std::collections::HashMap::new();
+    for entry in &time_entries {
+        if let (Some(ticket), Some(logged)) =
+            (entry["chargeToId"].as_u64(), entry["actualHours"].as_f64())
+        {
+            *hours.entry(ticket).or_default() += logged;
+        }
+    }
+    if let Some(tickets) = tables.remove("/service/tickets") {
+        let mut records = tickets.records().to_vec();
+        for ticket in &mut records {
+            let logged = ticket["id"]
+                .as_u64()
+                .and_then(|id| hours.get(&id))
+                .copied()
+                .unwrap_or(0.0);
+            ticket["actualHours"] = json!(logged);
+        }
+        tables.insert("/service/tickets", Table::new(records, None));
+    }
+    tables.insert(
+        "/service/tickets/timeentries",
+        Table::new(time_entries.clone(), Some("chargeToId")),
+    );
     tables.insert("/time/entries", Table::new(time_entries, None));
 }
