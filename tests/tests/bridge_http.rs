@@ -41,12 +41,12 @@ async fn every_route_answers_as_the_contract_says() {
     assert_eq!(health["child"]["restarts"], 0);
     // The compact profile by default: a search for each common entity, a ticket and its
     // notes, and the generic read.
-    assert!(health["version"].is_string() && health["tools"].as_u64().unwrap() == 13);
+    assert!(health["version"].is_string() && health["tools"].as_u64().unwrap() == 14);
 
     let (status, tools) = bridge.get("/v1/tools").await;
     assert_eq!(status, StatusCode::OK);
     let tools = tools["tools"].as_array().unwrap();
-    assert_eq!(tools.len(), 13);
+    assert_eq!(tools.len(), 14);
     assert!(tools.iter().any(|t| t["name"] == "connectwise_read"));
     assert!(
         tools
