@@ -19,7 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 BRIDGE_SERVICE=mcp-bridge
 # The tool profiles CW_TOOL_PROFILE takes.
-PROFILES="compact, service, company, sales, finance, project, time, system, all"
+PROFILES="compact, service, company, sales, finance, project, time, system, reports, all"
 SERVER_SERVICE=connectwise-mcp-server
 ENV_FILE=.env
 

@@ -41,6 +41,16 @@ pub enum Arg {
     Sum,
     /// How many groups a summary shows.
     Top,
+    /// A member, by identifier or name.
+    Member,
+    /// A service board, by name or id.
+    Board,
+    /// The days a report covers.
+    Period,
+    /// The day a report counts from.
+    Since,
+    /// What a report groups by.
+    By,
     /// A record's id, under the tool's own name for it (`ticket_id`).
     Id(&'static str),
 }
@@ -62,6 +72,11 @@ impl Arg {
             Arg::GroupBy => "groupBy",
             Arg::Sum => "sum",
             Arg::Top => "top",
+            Arg::Member => "member",
+            Arg::Board => "board",
+            Arg::Period => "period",
+            Arg::Since => "since",
+            Arg::By => "by",
             Arg::Id(name) => name,
         }
     }
@@ -147,6 +162,7 @@ pub fn arguments(spec: &ToolSpec) -> impl Iterator<Item = Arg> + Clone {
         ToolKind::Children { id_arg, .. } => (Some(Arg::Id(id_arg)), CHILDREN),
         ToolKind::Count => (None, COUNT),
         ToolKind::Summarize => (None, SUMMARIZE),
+        ToolKind::Report(report) => (None, crate::reports::arguments(report)),
         ToolKind::SystemInfo => (None, &[]),
         ToolKind::FindEndpoints => (None, &[Arg::Query]),
         ToolKind::DescribeEndpoint => (None, &[Arg::Path]),
@@ -162,6 +178,7 @@ pub fn required(spec: &ToolSpec) -> Option<Arg> {
         ToolKind::Count | ToolKind::Summarize => Some(Arg::Entity),
         ToolKind::FindEndpoints => Some(Arg::Query),
         ToolKind::DescribeEndpoint | ToolKind::Read => Some(Arg::Path),
+        ToolKind::Report(report) => crate::reports::required(report),
         ToolKind::Search { .. } | ToolKind::SystemInfo => None,
     }
 }
@@ -202,6 +219,12 @@ impl<'a> Args<'a> {
             }
         }
         Ok(Self { map })
+    }
+
+    /// Whether the call gives `arg` (not null, not blank text).
+    pub fn given(&self, arg: Arg) -> bool {
+        self.value(arg)
+            .is_some_and(|v| v.as_str().is_none_or(|t| !t.trim().is_empty()))
     }
 
     fn value(&self, arg: Arg) -> Option<&'a Value> {

@@ -2,6 +2,7 @@
 //! schemas, and the calls. The original project's 30 tools keep their names,
 //! argument names and defaults; the rest extend it.
 
+use crate::reports::Report;
 use cw_client::resources::{
     Activities, AgreementAdditions, Agreements, BillingCycles, BoardStatuses, Boards, Children,
     Collection, Companies, CompanySites, CompanyStatuses, CompanyTypes, ConfigurationTypes,
@@ -52,6 +53,8 @@ pub enum ToolKind {
     Count,
     /// Counts, totals and groups over every matching record of a list.
     Summarize,
+    /// One of the everyday reports.
+    Report(crate::reports::Report),
     /// `/system/info`.
     SystemInfo,
     /// Endpoints of ConnectWise's document found by keyword.
@@ -84,6 +87,7 @@ impl ToolSpec {
             ToolKind::Search { path, .. } | ToolKind::Get { path, .. } => path,
             ToolKind::Children { parent, .. } => parent,
             ToolKind::Count | ToolKind::SystemInfo => return "system",
+            ToolKind::Report(_) => return "reports",
             ToolKind::FindEndpoints
             | ToolKind::DescribeEndpoint
             | ToolKind::Read
@@ -241,6 +245,20 @@ pub fn entity_path(entity: &str) -> Option<(&'static str, &'static str)> {
     };
     let written = plain(entity);
     countable().find(|(name, _)| plain(name) == written)
+}
+
+const fn report(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    report: Report,
+) -> ToolSpec {
+    ToolSpec {
+        name,
+        title,
+        description,
+        kind: ToolKind::Report(report),
+    }
 }
 
 /// Every tool, in the order they are listed.
@@ -543,9 +561,45 @@ pub const CATALOG: &[ToolSpec] = &[
     ToolSpec {
         name: "connectwise_summarize",
         title: "Count and total records",
-        description: "Exact figures over all matching records: how many, total hours, who or which has the most. Counts, totals numeric fields (sum) and groups by up to two fields (groupBy). Example: entity time_entries, conditions timeStart >= [this week], groupBy member/name, sum actualHours.",
+        description: "Exact figures over all matching records: how many, total hours, who or which has the most. Counts, totals number fields (sum), groups by up to two fields (groupBy). Examples: entity tickets, conditions closedFlag = false, groupBy company/name. Or: entity time_entries, conditions timeStart >= [this week], sum actualHours.",
         kind: ToolKind::Summarize,
     },
+    report(
+        "connectwise_ticket_brief",
+        "Brief on a ticket",
+        "Everything about one ticket in one call: its fields, the latest notes, tasks, hours logged by whom, the contact's phone and e-mail, its configurations and how many tickets its company has open.",
+        Report::TicketBrief,
+    ),
+    report(
+        "connectwise_company_overview",
+        "Company overview",
+        "One company at a glance: status, phone and address, main contact, open tickets by status and priority, agreements with their end dates, devices by type, recent tickets. company_id takes an id, identifier or exact name.",
+        Report::CompanyOverview,
+    ),
+    report(
+        "connectwise_member_schedule",
+        "A member's day or week",
+        "What is on a technician's plate: schedule entries in the period, open tickets they own, hours logged (billable too) and their time sheets. member is an identifier or full name; period is today (default), tomorrow, this week, ...",
+        Report::MemberSchedule,
+    ),
+    report(
+        "connectwise_board_standup",
+        "Board stand-up",
+        "A service board's stand-up: open tickets by status, tickets new and closed since a day (default yesterday), the oldest open and the unassigned. board is its name or id.",
+        Report::BoardStandup,
+    ),
+    report(
+        "connectwise_agreements_ending",
+        "Agreements ending",
+        "Agreements whose end date falls in a period (default this month), soonest first; optionally of one company.",
+        Report::AgreementsEnding,
+    ),
+    report(
+        "connectwise_time_report",
+        "Time by member or company",
+        "Hours logged in a period (default this week) by member or by company, each billable and not, the most first.",
+        Report::TimeByPeriod,
+    ),
     ToolSpec {
         name: "connectwise_get_system_info",
         title: "Test the connection",

@@ -24,8 +24,9 @@ pub struct Options {
     #[arg(long, env = "CW_DEMO_DATE")]
     pub demo_date: Option<String>,
     /// Which tools are listed: compact (the default, for small models: a search for each common
-    /// entity, exact counts and totals, and connectwise_read for every other endpoint), service, company, sales,
-    /// finance, project, time, system or all, comma-separated. Every tool stays callable by name.
+    /// entity, exact counts and totals, and connectwise_read for every other endpoint), service,
+    /// company, sales, finance, project, time, system, reports (the everyday reports) or all,
+    /// comma-separated. Every tool stays callable by name.
     #[arg(long, env = "CW_TOOL_PROFILE", default_value = "compact")]
     pub tool_profile: String,
     /// Most characters of JSON in one answer; longer lists keep whole records up to it and say

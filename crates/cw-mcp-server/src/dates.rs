@@ -94,6 +94,60 @@ pub fn resolve_arguments(
     resolved
 }
 
+/// The days a period names, from its first to the day after its last: a day (`today`,
+/// `yesterday`, `2026-12-01`), a week or month (`this week`, `last month`: whole weeks from
+/// Monday, whole months), a count of days (`last 7 days`: the six before today and today;
+/// `next 30 days`: today and the 29 after), or two days written `2026-12-01..2026-12-07` or
+/// `2026-12-01 to 2026-12-07` (both included). `None` for anything else.
+pub fn period(text: &str, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let text = text
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim();
+    let day = |t: &str| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok();
+    let next = |d: NaiveDate| d.checked_add_days(Days::new(1));
+    if let Some((from, to)) = text.split_once("..").or_else(|| text.split_once(" to ")) {
+        let (from, to) = (day(from)?, day(to)?);
+        return (from <= to).then_some((from, next(to)?));
+    }
+    if let Some(one) = day(text) {
+        return Some((one, next(one)?));
+    }
+    let words: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [_, "week"] | ["week"] => {
+            let monday = relative(text, today).or_else(|| relative("this week", today))?;
+            Some((monday, monday.checked_add_days(Days::new(7))?))
+        }
+        [_, "month"] | ["month"] => {
+            let first = relative(text, today).or_else(|| relative("this month", today))?;
+            Some((first, first.checked_add_months(Months::new(1))?))
+        }
+        [_, "year"] => {
+            let first = relative(text, today)?;
+            Some((first, first.checked_add_months(Months::new(12))?))
+        }
+        ["last" | "past", n, "days" | "day"] => {
+            let n: u64 = n.parse().ok().filter(|n| (1..=3_660).contains(n))?;
+            Some((today.checked_sub_days(Days::new(n - 1))?, next(today)?))
+        }
+        ["next", n, "days" | "day"] => {
+            let n: u64 = n.parse().ok().filter(|n| (1..=3_660).contains(n))?;
+            Some((today, today.checked_add_days(Days::new(n))?))
+        }
+        _ => {
+            let one = relative(text, today)?;
+            Some((one, next(one)?))
+        }
+    }
+}
+
 /// The day a phrase means: `today`, `this week` (its Monday), `last month` (its first
 /// day), `3 days ago`, `in 2 weeks`, `last 7 days` (7 days ago), `next 30 days` (in 30 days).
 fn relative(phrase: &str, today: NaiveDate) -> Option<NaiveDate> {
@@ -205,6 +259,34 @@ mod tests {
             assert_eq!(resolve(text, today), text);
         }
         assert!(matches!(resolve("x = 1", today), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn periods_are_days_weeks_months_or_spans() {
+        let today = day("2026-12-01");
+        for (text, from, to) in [
+            ("today", "2026-12-01", "2026-12-02"),
+            ("[yesterday]", "2026-11-30", "2026-12-01"),
+            ("this week", "2026-11-30", "2026-12-07"),
+            ("last week", "2026-11-23", "2026-11-30"),
+            ("next month", "2027-01-01", "2027-02-01"),
+            ("last 7 days", "2026-11-25", "2026-12-02"),
+            ("next 30 days", "2026-12-01", "2026-12-31"),
+            ("2026-11-03", "2026-11-03", "2026-11-04"),
+            ("2026-11-03..2026-11-09", "2026-11-03", "2026-11-10"),
+            ("2026-11-03 to 2026-11-09", "2026-11-03", "2026-11-10"),
+        ] {
+            assert_eq!(period(text, today), Some((day(from), day(to))), "{text}");
+        }
+        for text in [
+            "someday",
+            "2026-11-09..2026-11-03",
+            "last 0 days",
+            "next 99999 days",
+            "",
+        ] {
+            assert_eq!(period(text, today), None, "{text}");
+        }
     }
 
     #[test]

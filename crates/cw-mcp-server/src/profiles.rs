@@ -7,7 +7,8 @@ use crate::catalog::ToolSpec;
 
 /// The profile names `CW_TOOL_PROFILE` takes.
 pub const NAMES: &[&str] = &[
-    "compact", "service", "company", "sales", "finance", "project", "time", "system", "all",
+    "compact", "service", "company", "sales", "finance", "project", "time", "system", "reports",
+    "all",
 ];
 
 /// What the compact profile lists: one search for each entity technicians ask about most,

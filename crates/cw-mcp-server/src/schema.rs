@@ -74,10 +74,25 @@ fn property(arg: Arg, spec: &ToolSpec) -> Value {
         Arg::Top => {
             json!({"type": "integer", "minimum": 1, "maximum": MAX_TOP, "default": 10, "description": format!("How many groups to show, the largest first (1 to {MAX_TOP}).")})
         }
-        Arg::Id(_) => {
+        Arg::Member => {
+            json!({"type": "string", "description": "The member's identifier (mpatel) or full name (Marcus Patel)."})
+        }
+        Arg::Board => {
+            json!({"type": "string", "description": "The board's name (Service Desk) or numeric id."})
+        }
+        Arg::Period => {
+            json!({"type": "string", "description": "today, yesterday, tomorrow, this week, last week, this month, next month, last 7 days, a day (2026-12-01) or a span (2026-12-01..2026-12-07)."})
+        }
+        Arg::Since => {
+            json!({"type": "string", "description": "A day: yesterday (the default), today, this week, 7 days ago or 2026-11-30."})
+        }
+        Arg::By => {
+            json!({"type": "string", "enum": ["member", "company"], "description": "Group by member (the default) or company."})
+        }
+        Arg::Id(name) => {
             let noun = match spec.kind {
                 ToolKind::Get { noun, .. } | ToolKind::Children { noun, .. } => noun,
-                _ => "record",
+                _ => name.strip_suffix("_id").unwrap_or("record"),
             };
             json!({"type": "integer", "minimum": 1, "description": format!("The {noun}'s numeric id (its identifier or exact name also works).")})
         }
@@ -206,6 +221,12 @@ pub fn output_schema(spec: &ToolSpec) -> Map<String, Value> {
             },
             "additionalProperties": {"type": "object", "description": "Each summed field's sum, average, min, max and how many records had a value."},
             "required": ["entity", "path", "read", "count"],
+        }),
+        // A report's sections differ by report: named without `properties` so proxies keep them.
+        ToolKind::Report(_) => json!({
+            "type": "object",
+            "description": "The report's name, its inputs as read (ids, the period's first and last day), then its sections.",
+            "required": ["report", "inputs"],
         }),
         ToolKind::FindEndpoints => json!({
             "type": "object",

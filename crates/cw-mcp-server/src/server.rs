@@ -10,9 +10,9 @@ use cw_boundary::{
 use cw_catalog::Kind;
 use cw_client::{ApiPath, Client};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
-    ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
+    GetPromptResponse, Implementation, ListPromptsResult, ListToolsResult, PaginatedRequestParams,
+    ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -25,8 +25,9 @@ use crate::dates::{self, Clock};
 use crate::errors::ToolFailure;
 use crate::profiles::Profile;
 use crate::reads::{self, Defaults, Target};
+use crate::reports;
 use crate::schema::output_schema;
-use crate::{budget, discovery, lookup, render, shape, summary};
+use crate::{budget, discovery, lookup, prompts, render, shape, summary};
 
 /// What the server tells clients about using it.
 pub const INSTRUCTIONS: &str = "\
@@ -337,6 +338,9 @@ impl ConnectWiseServer {
                 Ok(answer)
             }
             ToolKind::Summarize => summary::summarize(client, &args, self.row_limit).await,
+            ToolKind::Report(report) => {
+                reports::run(report, client, &args, self.clock.today()).await
+            }
             ToolKind::SystemInfo => {
                 let info = client.get_value(&ApiPath::collection("/system/info")).await;
                 let info =
@@ -407,12 +411,17 @@ fn tool(spec: &ToolSpec, input_schema: Map<String, Value>) -> Tool {
 
 impl ServerHandler for ConnectWiseServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new(
-                "cw-mcp-server",
-                env!("CARGO_PKG_VERSION"),
-            ))
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(Implementation::new(
+            "cw-mcp-server",
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .with_instructions(INSTRUCTIONS)
     }
 
     async fn list_tools(
@@ -421,6 +430,25 @@ impl ServerHandler for ConnectWiseServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         Ok(ListToolsResult::with_all_items(self.listed.to_vec()))
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        let arguments = request.arguments.unwrap_or_default();
+        prompts::get(&request.name, &arguments)
+            .map(Into::into)
+            .map_err(|message| McpError::invalid_params(message, None))
     }
 
     async fn call_tool(

@@ -11,9 +11,10 @@ use cw_client::{ApiPath, Client, MAX_PAGE_SIZE, Query};
 use serde_json::{Map, Value, json};
 
 use crate::args::{Arg, Args};
-use crate::catalog::{countable, entity_path};
+use crate::catalog::{CATALOG, ToolKind, countable, entity_path};
 use crate::checks::{check_query, knows};
 use crate::errors::ToolFailure;
+use crate::hints;
 use crate::reads::{self, Target, Written};
 use crate::shorthand::meant_field;
 
@@ -26,6 +27,10 @@ const DEFAULT_TOP: u64 = 10;
 pub const MAX_TOP: u64 = 100;
 /// Most fields a summary groups by.
 const MAX_GROUP_BY: usize = 2;
+/// At most this many matching records are listed beside the figures.
+const LISTED: usize = 5;
+/// Records listed beside groups too when at most this many match.
+const FEW: u64 = 10;
 /// Distinct groups kept while reading; records of further groups are counted as `(other)`.
 const MAX_GROUPS: usize = 10_000;
 /// A group's value where a record has none.
@@ -155,8 +160,9 @@ impl Tally {
     }
 }
 
-/// A float without the noise of binary fractions (`0.1 + 0.2` is `0.3`), to 6 decimals.
-fn exact(value: f64) -> Value {
+/// A float without the noise of binary fractions (`0.1 + 0.2` is `0.3`), to 6 decimals, and
+/// a whole number as one.
+pub fn exact(value: f64) -> Value {
     let rounded = (value * 1e6).round() / 1e6;
     if rounded.fract() == 0.0 && rounded.abs() < 9e15 {
         json!(rounded as i64)
@@ -174,10 +180,17 @@ struct Plan {
     top: usize,
     /// Fields of `groupBy` and `sum` read as others, as (written, read as) pairs.
     mended: Vec<(String, String)>,
+    /// What was wrong with the sums left out.
+    skipped: Vec<String>,
+    /// The key fields of the entity's records, which a summary of a few records lists.
+    key_fields: Option<&'static str>,
+    /// The records' schema, when the document has one.
+    schema: Option<&'static str>,
 }
 
 /// Counts, totals and groups every record of the list `entity` names that matches the
-/// conditions, reading at most `row_limit` records.
+/// conditions, reading at most `row_limit` records. Conditions that match nothing because a
+/// name is in no record are counted again as plainly meant, when the hint knows how.
 pub async fn summarize(
     client: &Client,
     args: &Args<'_>,
@@ -185,21 +198,133 @@ pub async fn summarize(
 ) -> Result<Value, ToolFailure> {
     let plan = plan(args)?;
     let written = Written::of(&plan.target, args)?;
-    let conditions = written.conditions.as_deref();
+    let mut conditions = written.conditions.as_deref().map(str::to_owned);
+    let mut tallied = tally(client, args, &plan, conditions.as_deref(), row_limit).await?;
+    let mut hint = None;
+    if tallied.read == 0
+        && let Some(written_conditions) = conditions.as_deref()
+        && let Some(found) = hints::empty_answer(client, &plan.target, written_conditions).await
+    {
+        hint = Some(found.text.clone());
+        if let Some(instead) = found.instead {
+            let again = tally(client, args, &plan, Some(&instead), row_limit).await?;
+            if again.read > 0 {
+                hint = Some(format!(
+                    "{} Counted instead: the records where {instead}.",
+                    found.text
+                ));
+                tallied = again;
+                conditions = Some(instead);
+            }
+        }
+    }
+    let mut answer = Map::new();
+    answer.insert("entity".into(), json!(plan.entity));
+    answer.insert("path".into(), json!(plan.target.path.as_str()));
+    if let Some(conditions) = &conditions {
+        answer.insert("conditions".into(), json!(conditions));
+    }
+    if let Some(matching) = tallied.matching {
+        answer.insert("matching".into(), json!(matching));
+    }
+    answer.insert("read".into(), json!(tallied.read));
+    if !plan.sums.is_empty() {
+        answer.insert("sums".into(), json!(plan.sums));
+    }
+    if let Some(partial) = tallied.partial {
+        answer.insert("partial".into(), json!(partial));
+    }
+    let mut answer = match tallied.totals.into_json(&plan.sums, answer) {
+        Value::Object(map) => map,
+        _ => unreachable!("a tally is an object"),
+    };
+    // A group by a field no record has (a path the document does not describe) is no group.
+    let grouped = !plan.groups.is_empty()
+        && !tallied
+            .groups
+            .keys()
+            .all(|key| key.iter().all(|value| value == NONE));
+    if grouped {
+        groups_into(&plan, tallied.groups, &mut answer);
+        if tallied.folded {
+            answer.insert(
+                "folded".into(),
+                json!(format!("more than {MAX_GROUPS} groups: the records of the rest are counted under {OTHER}")),
+            );
+        }
+    }
+    let few = tallied.read as u64 <= FEW;
+    if let (Some(key_fields), false, true) =
+        (plan.key_fields, tallied.records.is_empty(), few || !grouped)
+    {
+        answer.insert("records".into(), Value::Array(tallied.records));
+        answer.insert("keyFields".into(), json!(key_fields));
+    }
+    let mut written = written;
+    for pair in &plan.mended {
+        if !written.mended.contains(pair) {
+            written.mended.push(pair.clone());
+        }
+    }
+    let notes: Vec<String> = written
+        .note(&plan.target)
+        .into_iter()
+        .chain(plan.skipped.iter().cloned())
+        .chain((!grouped && !plan.groups.is_empty()).then(|| {
+            let labels: Vec<String> = plan.groups.iter().map(Grouping::label).collect();
+            format!("Not grouped: no record has {}.", labels.join(" or "))
+        }))
+        .chain(hint)
+        .collect();
+    if !notes.is_empty() {
+        answer.insert("note".into(), json!(notes.join(" ")));
+    }
+    Ok(Value::Object(answer))
+}
+
+/// What reading every matching record added up to.
+struct Tallied {
+    matching: Option<u64>,
+    read: usize,
+    totals: Tally,
+    groups: HashMap<Vec<String>, Tally>,
+    folded: bool,
+    partial: Option<String>,
+    /// The first few records, by their key fields, when the summary lists them.
+    records: Vec<Value>,
+}
+
+/// Reads every record matching `conditions`, a page of up to 1,000 at a time, at most
+/// `row_limit` of them, and adds them up as `plan` says.
+async fn tally(
+    client: &Client,
+    args: &Args<'_>,
+    plan: &Plan,
+    conditions: Option<&str>,
+    row_limit: usize,
+) -> Result<Tallied, ToolFailure> {
     let matching = reads::total(client, &plan.target, args, conditions).await;
     let mut fields: Vec<&str> = plan.groups.iter().map(|g| g.field.as_str()).collect();
     fields.extend(plan.sums.iter().map(String::as_str));
     fields.sort_unstable();
     fields.dedup();
-    let by_id = written
+    // The first few records are read with the first page, by their key fields, and listed
+    // beside the figures where there are no groups or few records: a summary asked "which
+    // agreements end this month" answers with their names.
+    let listed = plan.key_fields;
+    let by_id = plan
         .schema
         .is_some_and(|schema| knows(catalog(), schema, "id"));
     let page_size = row_limit.clamp(1, MAX_PAGE_SIZE as usize);
-    let mut totals = Tally::default();
-    let mut groups: HashMap<Vec<String>, Tally> = HashMap::new();
-    let mut folded = false;
-    let mut partial = None;
-    let mut read = 0usize;
+    let mut tallied = Tallied {
+        matching,
+        read: 0,
+        totals: Tally::default(),
+        groups: HashMap::new(),
+        folded: false,
+        partial: None,
+        records: Vec::new(),
+    };
     for page in 1.. {
         let mut query = reads::with_conditions(
             args,
@@ -209,8 +334,12 @@ pub async fn summarize(
         if by_id {
             query = query.order_by("id");
         }
-        if !fields.is_empty() {
-            query = query.fields(fields.join(","));
+        let mut asked = fields.clone();
+        if page == 1 {
+            asked.extend(listed.into_iter().flat_map(|k| k.split(',')));
+        }
+        if !asked.is_empty() {
+            query = query.fields(asked.join(","));
         }
         let answer = match client.list_values(&plan.target.path, &query).await {
             Ok(answer) => answer,
@@ -222,94 +351,78 @@ pub async fn summarize(
             }
             Err(error) => {
                 let failure = ToolFailure::from_client(error, String::new);
-                partial = Some(format!(
-                    "reading stopped after {read} records: {}",
-                    failure.message
+                tallied.partial = Some(format!(
+                    "reading stopped after {} records: {}",
+                    tallied.read, failure.message
                 ));
                 break;
             }
         };
-        for record in answer.items.iter().take(row_limit - read) {
-            totals.add(record, &plan.sums);
-            let mut key: Vec<String> = plan.groups.iter().map(|g| g.key(record)).collect();
-            if !key.is_empty() && groups.len() >= MAX_GROUPS && !groups.contains_key(&key) {
-                key = vec![OTHER.to_owned(); key.len()];
-                folded = true;
+        let room = row_limit - tallied.read;
+        for record in answer.items.iter().take(room) {
+            if listed.is_some() && tallied.records.len() < LISTED {
+                tallied.records.push(crate::shape::record(record.clone()));
             }
-            if !key.is_empty() {
-                groups.entry(key).or_default().add(record, &plan.sums);
-            }
+            tallied.add(record, plan);
         }
-        read += answer.items.len().min(row_limit - read);
+        tallied.read += answer.items.len().min(room);
         if !answer.has_more || answer.items.is_empty() {
             break;
         }
-        if read >= row_limit {
+        if tallied.read >= row_limit {
             let of = matching.map(|m| format!(" of {m}")).unwrap_or_default();
-            partial = Some(format!(
-                "read the first {read}{of} matching records, the row limit (CW_SUMMARY_ROW_LIMIT); narrow the conditions for a whole answer"
+            tallied.partial = Some(format!(
+                "read the first {}{of} matching records, the row limit (CW_SUMMARY_ROW_LIMIT); narrow the conditions for a whole answer",
+                tallied.read
             ));
             break;
         }
     }
-    let mut answer = Map::new();
-    answer.insert("entity".into(), json!(plan.entity));
-    answer.insert("path".into(), json!(plan.target.path.as_str()));
-    if let Some(conditions) = conditions {
-        answer.insert("conditions".into(), json!(conditions));
-    }
-    if let Some(matching) = matching {
-        answer.insert("matching".into(), json!(matching));
-    }
-    answer.insert("read".into(), json!(read));
-    if !plan.sums.is_empty() {
-        answer.insert("sums".into(), json!(plan.sums));
-    }
-    if let Some(partial) = partial {
-        answer.insert("partial".into(), json!(partial));
-    }
-    let mut answer = match totals.into_json(&plan.sums, answer) {
-        Value::Object(map) => map,
-        _ => unreachable!("a tally is an object"),
-    };
-    if !plan.groups.is_empty() {
-        let labels: Vec<String> = plan.groups.iter().map(Grouping::label).collect();
-        answer.insert("groupBy".into(), json!(labels));
-        answer.insert("groupCount".into(), json!(groups.len()));
-        let mut sorted: Vec<(Vec<String>, Tally)> = groups.into_iter().collect();
-        let size = |tally: &Tally| match tally.stats.first() {
-            Some(stat) => stat.sum,
-            None => tally.count as f64,
-        };
-        sorted.sort_by(|(a_key, a), (b_key, b)| {
-            size(b).total_cmp(&size(a)).then_with(|| a_key.cmp(b_key))
-        });
-        let shown: Vec<Value> = sorted
-            .into_iter()
-            .take(plan.top)
-            .map(|(key, tally)| {
-                let named: Map<String, Value> = labels
-                    .iter()
-                    .cloned()
-                    .zip(key.into_iter().map(Value::from))
-                    .collect();
-                tally.into_json(&plan.sums, named)
-            })
-            .collect();
-        answer.insert("groups".into(), Value::Array(shown));
-        if folded {
-            answer.insert(
-                "folded".into(),
-                json!(format!("more than {MAX_GROUPS} groups: the records of the rest are counted under {OTHER}")),
-            );
+    Ok(tallied)
+}
+
+impl Tallied {
+    /// Counts `record` in the totals and in its group.
+    fn add(&mut self, record: &Value, plan: &Plan) {
+        self.totals.add(record, &plan.sums);
+        if plan.groups.is_empty() {
+            return;
         }
+        let mut key: Vec<String> = plan.groups.iter().map(|g| g.key(record)).collect();
+        if self.groups.len() >= MAX_GROUPS && !self.groups.contains_key(&key) {
+            key = vec![OTHER.to_owned(); key.len()];
+            self.folded = true;
+        }
+        self.groups.entry(key).or_default().add(record, &plan.sums);
     }
-    let mut written = written;
-    written.mended.extend(plan.mended.iter().cloned());
-    if let Some(note) = written.note(&plan.target) {
-        answer.insert("note".into(), json!(note));
-    }
-    Ok(Value::Object(answer))
+}
+
+/// The groups, largest first, the top of them with their values, count and totals.
+fn groups_into(plan: &Plan, groups: HashMap<Vec<String>, Tally>, answer: &mut Map<String, Value>) {
+    let labels: Vec<String> = plan.groups.iter().map(Grouping::label).collect();
+    answer.insert("groupBy".into(), json!(labels));
+    answer.insert("groupCount".into(), json!(groups.len()));
+    let mut sorted: Vec<(Vec<String>, Tally)> = groups.into_iter().collect();
+    let size = |tally: &Tally| match tally.stats.first() {
+        Some(stat) => stat.sum,
+        None => tally.count as f64,
+    };
+    sorted.sort_by(|(a_key, a), (b_key, b)| {
+        size(b).total_cmp(&size(a)).then_with(|| a_key.cmp(b_key))
+    });
+    let shown: Vec<Value> = sorted
+        .into_iter()
+        .take(plan.top)
+        .map(|(key, tally)| {
+            let named: Map<String, Value> = labels
+                .iter()
+                .cloned()
+                .zip(key.into_iter().map(Value::from))
+                .collect();
+            tally.into_json(&plan.sums, named)
+        })
+        .collect();
+    answer.insert("groups".into(), Value::Array(shown));
 }
 
 /// The list, groups, totals and top of a call, each field checked against the records'
@@ -341,31 +454,42 @@ fn plan(args: &Args<'_>) -> Result<Plan, ToolFailure> {
         (target, name.to_owned())
     };
     let schema = target.endpoint.and_then(|e| e.schema.as_deref());
+    let target_path = target.path.as_str().to_owned();
+    let target_path = target_path.as_str();
     if let Some(schema) = schema.filter(|s| s.ends_with("Reference")) {
         return Err(ToolFailure::invalid(format!(
             "{} lists only references ({schema}: ids and names), which have nothing to total or group: summarize the entity they refer to, with conditions on the parent's id (for a ticket's time: entity time_entries, conditions chargeToId = 20001)",
             target.path.as_str()
         )));
     }
+    // A field the records lack, in `groupBy` or `sum`, is left out and said, and the rest is
+    // answered: a small model copies an example's fields more often than it asks again.
     let mut mended = Vec::new();
-    let groups = list(args, Arg::GroupBy)?
-        .into_iter()
-        .map(|written| grouping(schema, written, &mut mended))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut skipped = Vec::new();
+    let mut groups = Vec::new();
+    for written in list(args, Arg::GroupBy)? {
+        match grouping(schema, written, &mut mended)? {
+            Ok(grouping) => groups.push(grouping),
+            Err(problem) => skipped.push(format!("Not grouped: {problem}")),
+        }
+    }
     if groups.len() > MAX_GROUP_BY {
         return Err(ToolFailure::invalid(format!(
             "`groupBy` takes at most {MAX_GROUP_BY} fields, got {}: e.g. company/name,status/name",
             groups.len()
         )));
     }
-    // Every summary counts: `count` among the sums asks for nothing more.
-    let sums = list(args, Arg::Sum)?
-        .into_iter()
-        .filter(|written| {
-            !["count", "*", "records"].contains(&written.to_ascii_lowercase().as_str())
-        })
-        .map(|written| numeric(schema, written, &mut mended))
-        .collect::<Result<Vec<_>, _>>()?;
+    // Every summary counts: `count` (or the ids) among the sums asks for nothing more.
+    let mut sums = Vec::new();
+    for written in list(args, Arg::Sum)? {
+        if ["count", "*", "records", "id"].contains(&written.to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        match numeric(schema, written, &mut mended) {
+            Ok(field) => sums.push(field),
+            Err(problem) => skipped.push(format!("Not totalled: {problem}")),
+        }
+    }
     let top = args.integer(Arg::Top, 1, MAX_TOP)?.unwrap_or(DEFAULT_TOP) as usize;
     Ok(Plan {
         target,
@@ -374,6 +498,21 @@ fn plan(args: &Args<'_>) -> Result<Plan, ToolFailure> {
         sums,
         top,
         mended,
+        skipped,
+        key_fields: key_fields_of(target_path),
+        schema,
+    })
+}
+
+/// The key fields of the search tool on `path`, if there is one.
+fn key_fields_of(path: &str) -> Option<&'static str> {
+    CATALOG.iter().find_map(|tool| match tool.kind {
+        ToolKind::Search {
+            path: searched,
+            summary: Some(summary),
+            ..
+        } if searched == path => Some(summary),
+        _ => None,
     })
 }
 
@@ -392,11 +531,12 @@ fn list<'a>(args: &Args<'a>, arg: Arg) -> Result<Vec<&'a str>, ToolFailure> {
 
 /// A `groupBy` item: a field (a reference by its name: `member` is `member/name`), a date by
 /// day unless `:week` or `:month` says otherwise.
+/// `Ok(Err(problem))` for a field the records lack, which the summary leaves out and says.
 fn grouping(
     schema: Option<&str>,
     written: &str,
     mended: &mut Vec<(String, String)>,
-) -> Result<Grouping, ToolFailure> {
+) -> Result<Result<Grouping, String>, ToolFailure> {
     let (field, bucket) = match written.rsplit_once(':') {
         Some((field, bucket)) => {
             let bucket = match bucket.trim().to_ascii_lowercase().as_str() {
@@ -414,12 +554,15 @@ fn grouping(
         None => (written, None),
     };
     let Some(schema) = schema else {
-        return Ok(Grouping {
+        return Ok(Ok(Grouping {
             field: field.to_owned(),
             bucket,
-        });
+        }));
     };
-    let field = known(schema, "groupBy", field, mended)?;
+    let field = match known(schema, "groupBy", field, mended) {
+        Ok(field) => field,
+        Err(failure) => return Ok(Err(failure.message)),
+    };
     let grouping = match catalog().field(schema, &field).map(|f| &f.kind) {
         Some(FieldType::Reference(referenced)) => {
             let by = ["name", "identifier", "id"]
@@ -451,7 +594,7 @@ fn grouping(
             bucket: None,
         },
     };
-    Ok(grouping)
+    Ok(Ok(grouping))
 }
 
 /// Whether a field of unknown type is named as a date is (`dateEntered`, `lastUpdated`).
@@ -465,12 +608,12 @@ fn looks_like_date(field: &str) -> bool {
 }
 
 /// A `sum` item: a number field of the records, or the nearest of those whose name holds the
-/// word written (`hours` on a time entry is `actualHours`).
+/// word written (`hours` on a time entry is `actualHours`); what is wrong with it otherwise.
 fn numeric(
     schema: Option<&str>,
     written: &str,
     mended: &mut Vec<(String, String)>,
-) -> Result<String, ToolFailure> {
+) -> Result<String, String> {
     let Some(schema) = schema else {
         return Ok(written.to_owned());
     };
@@ -496,15 +639,15 @@ fn numeric(
             return Ok((*meant).to_owned());
         }
     }
-    let field = known(schema, "sum", written, mended)?;
+    let field = known(schema, "sum", written, mended).map_err(|failure| failure.message)?;
     if is_number(&field) {
         return Ok(field);
     }
     let article = crate::checks::article(schema);
-    Err(ToolFailure::invalid(format!(
+    Err(format!(
         "`sum` names {field}, which is not a number on {article} {schema}; its number fields: {}",
         numbers.join(", ")
-    )))
+    ))
 }
 
 /// The field as written, or the one plainly meant; an error naming the nearest otherwise.
@@ -581,11 +724,45 @@ pub fn text(answer: &Value, budget: usize) -> String {
             budget.saturating_sub(out.len()),
         ));
     }
+    if let (Some(records), Some(key_fields)) = (answer.get("records"), answer["keyFields"].as_str())
+    {
+        out.push_str(&records_text(
+            records,
+            key_fields,
+            &noun,
+            answer["count"].as_u64(),
+            budget.saturating_sub(out.len()),
+        ));
+    }
     if let Some(note) = answer["note"].as_str() {
         out.push_str(note);
         out.push('\n');
     }
     out
+}
+
+/// The records listed beside the figures, a line each by their key fields, as a search lists
+/// them ("Here are agreements 1 to 5 of the 12 that match").
+fn records_text(
+    records: &Value,
+    key_fields: &str,
+    noun: &str,
+    count: Option<u64>,
+    budget: usize,
+) -> String {
+    let shown = records.as_array().map_or(0, Vec::len);
+    let mut page = json!({"items": records, "page": 1, "pageSize": shown, "hasMore": false});
+    if let Some(total) = count.filter(|total| *total > shown as u64) {
+        page["hasMore"] = json!(true);
+        page["total"] = json!(total);
+    }
+    let line = crate::render::line_fields(key_fields, "", false);
+    let shape = crate::render::Shape {
+        noun,
+        key_fields,
+        line: line.as_deref(),
+    };
+    crate::render::text(&page, shape, budget)
 }
 
 /// The lines of the groups, largest first, within `budget` characters.

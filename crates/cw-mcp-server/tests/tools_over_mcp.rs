@@ -230,6 +230,16 @@ async fn every_tool_is_listed_with_schema_and_annotations() {
             ToolKind::Count | ToolKind::Summarize => {
                 assert_eq!(input["required"], json!(["entity"]))
             }
+            ToolKind::Report(report) => {
+                let required: Vec<&str> = cw_mcp_server::reports::required(report)
+                    .map(|arg| arg.name())
+                    .into_iter()
+                    .collect();
+                assert_eq!(
+                    input["required"].as_array().map_or(0, Vec::len),
+                    required.len()
+                );
+            }
             ToolKind::SystemInfo => assert!(input["properties"].as_object().unwrap().is_empty()),
             ToolKind::FindEndpoints => assert_eq!(input["required"], json!(["query"])),
             ToolKind::DescribeEndpoint | ToolKind::Read => {
@@ -353,6 +363,8 @@ async fn every_tool_answers_from_the_simulators_data() {
                     assert_eq!(answer["count"], table(path).len(), "{entity}");
                 }
             }
+            // Each report is checked against the records in a test of its own.
+            ToolKind::Report(_) => {}
             ToolKind::Summarize => {
                 for (entity, path) in countable() {
                     let answer = h.ok(spec.name, json!({"entity": entity})).await;
@@ -1285,6 +1297,48 @@ async fn summaries_agree_with_totals_computed_from_the_records() {
     let text = &result.content[0].as_text().unwrap().text;
     assert!(text.contains("actualHours total "), "{text}");
     assert!(text.contains("read `hours` as `actualHours`"), "{text}");
+    // A sum that is no number field is left out and said; the count is answered all the same.
+    let answer = h
+        .ok(
+            "connectwise_summarize",
+            json!({"entity": "tickets", "sum": "summary,actualHours"}),
+        )
+        .await;
+    assert_eq!(answer["sums"], json!(["actualHours"]));
+    let note = answer["note"].as_str().unwrap();
+    assert!(note.contains("Not totalled: `sum` names summary, which is not a number on a Ticket; its number fields: budgetHours"), "{note}");
+    // So is a group by a field the records lack.
+    let answer = h
+        .ok(
+            "connectwise_summarize",
+            json!({"entity": "tickets", "groupBy": "member/name,priority"}),
+        )
+        .await;
+    assert_eq!(answer["groupBy"], json!(["priority/name"]));
+    assert!(
+        answer["note"]
+            .as_str()
+            .unwrap()
+            .contains("Not grouped: `groupBy` names `member/name`, which a Ticket does not have."),
+        "{answer}"
+    );
+    // Without groups, the first records are listed beside the figures, by their key fields.
+    let result = h
+        .call(
+            "connectwise_summarize",
+            json!({"entity": "agreements", "conditions": "company/identifier = \"ACME\""}),
+        )
+        .await;
+    let answer = result.structured_content.clone().unwrap();
+    let acme: Vec<u64> = table("/finance/agreements")
+        .iter()
+        .filter(|a| a["company"]["identifier"] == "ACME")
+        .map(|a| a["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(answer["count"], acme.len());
+    assert_eq!(ids(&answer["records"]), acme[..acme.len().min(5)]);
+    let text = &result.content[0].as_text().unwrap().text;
+    assert!(text.contains(&format!("- id: {};", acme[0])), "{text}");
     // Every summary counts: `count` as a sum asks for nothing more.
     let answer = h
         .ok(
@@ -1381,19 +1435,255 @@ async fn summary_mistakes_say_what_to_write() {
             ":day, :week or :month",
         ),
         (
-            json!({"entity": "tickets", "sum": "summary"}),
-            "not a number on a Ticket; its number fields: budgetHours",
-        ),
-        (
-            json!({"entity": "tickets", "groupBy": "colour"}),
-            "`groupBy` names `colour`",
-        ),
-        (
             json!({"entity": "tickets", "top": 0}),
             "`top` must be a whole number from 1 to 100",
         ),
     ] {
         let (message, _) = h.error("connectwise_summarize", arguments.clone()).await;
         assert!(message.contains(expected), "{arguments}: {message}");
+    }
+}
+
+/// The ids of `records` whose value at `path` is `value`.
+fn ids_where(records: &[Value], path: &str, value: &Value) -> Vec<u64> {
+    records
+        .iter()
+        .filter(|r| path.split('/').try_fold(*r, |v, s| v.get(s)) == Some(value))
+        .map(|r| r["id"].as_u64().unwrap())
+        .collect()
+}
+
+/// Whether a record's date at `path` falls on the days `from..to` (`to` excluded).
+fn dated_within(record: &Value, path: &str, from: &str, to: &str) -> bool {
+    let day = at(record, path);
+    day.len() >= 10 && &day[..10] >= from && &day[..10] < to
+}
+
+#[tokio::test]
+async fn reports_agree_with_the_simulators_records() {
+    let clock = cw_mcp_server::dates::Clock::starting_at(cw_sim::data::time::FIXED_NOW);
+    let h = harness_of(|sim| sim.client_config(), |server| server.with_clock(clock)).await;
+    let today = clock.today().to_string();
+    let tickets = table("/service/tickets");
+    let entries = table("/time/entries");
+    // A ticket brief: its latest note, its hours, its company's open tickets.
+    let ticket = tickets.iter().find(|t| t["id"] == 20990).unwrap();
+    let brief = h
+        .ok("connectwise_ticket_brief", json!({"ticket_id": 20990}))
+        .await;
+    assert_eq!(brief["report"], "ticket brief");
+    assert_eq!(brief["summary"], ticket["summary"]);
+    let notes = ids_where(&table("/service/tickets/notes"), "ticketId", &json!(20990));
+    assert_eq!(brief["latestNotes"]["count"], notes.len());
+    assert_eq!(
+        brief["latestNotes"]["first"][0]["id"],
+        *notes.iter().max().unwrap()
+    );
+    let hours: f64 = entries
+        .iter()
+        .filter(|e| e["chargeToId"] == 20990)
+        .map(|e| e["actualHours"].as_f64().unwrap())
+        .sum();
+    assert!((brief["timeLogged"]["hours"].as_f64().unwrap() - hours).abs() < 1e-6);
+    let company = &ticket["company"]["id"];
+    let open_of = |company: &Value| {
+        tickets
+            .iter()
+            .filter(|t| t["company"]["id"] == *company && t["closedFlag"] == false)
+            .count()
+    };
+    assert_eq!(brief["companyOpenTickets"], open_of(company));
+    // A company overview, the company named by its identifier.
+    let acme = table("/company/companies")
+        .into_iter()
+        .find(|c| c["identifier"] == "ACME")
+        .unwrap();
+    let overview = h
+        .ok(
+            "connectwise_company_overview",
+            json!({"company_id": "ACME"}),
+        )
+        .await;
+    assert_eq!(overview["inputs"]["company_id"], acme["id"]);
+    assert_eq!(overview["openTickets"]["count"], open_of(&acme["id"]));
+    let by_status: u64 = overview["openTickets"]["byStatus"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_status as usize, open_of(&acme["id"]));
+    let agreements = ids_where(&table("/finance/agreements"), "company/id", &acme["id"]);
+    let mut shown = ids(&overview["agreements"]);
+    shown.sort_unstable();
+    assert_eq!(shown, agreements);
+    let devices = ids_where(&table("/company/configurations"), "company/id", &acme["id"]);
+    assert_eq!(overview["devices"]["count"], devices.len());
+    // A member's week: schedule entries, hours, open tickets owned.
+    let week = h
+        .ok(
+            "connectwise_member_schedule",
+            json!({"member": "Marcus Patel", "period": "this week"}),
+        )
+        .await;
+    let (from, to) = (
+        week["inputs"]["from"].as_str().unwrap().to_owned(),
+        week["inputs"]["to"].as_str().unwrap().to_owned(),
+    );
+    assert!(
+        from.as_str() <= today.as_str() && today.as_str() <= to.as_str(),
+        "{from}..{to}"
+    );
+    let after = (chrono::NaiveDate::parse_from_str(&to, "%Y-%m-%d").unwrap()
+        + chrono::Days::new(1))
+    .to_string();
+    let mine = |r: &&Value| r["member"]["identifier"] == "mpatel";
+    let scheduled: Vec<u64> = table("/schedule/entries")
+        .iter()
+        .filter(mine)
+        .filter(|s| dated_within(s, "dateStart", &from, &after))
+        .map(|s| s["id"].as_u64().unwrap())
+        .collect();
+    let mut listed = ids(&week["schedule"]);
+    listed.sort_unstable();
+    assert_eq!(listed, scheduled);
+    let logged: f64 = entries
+        .iter()
+        .filter(mine)
+        .filter(|e| dated_within(e, "timeStart", &from, &after))
+        .map(|e| e["actualHours"].as_f64().unwrap())
+        .sum();
+    assert!((week["hoursLogged"].as_f64().unwrap() - logged).abs() < 1e-6);
+    let owned = tickets
+        .iter()
+        .filter(|t| t["owner"]["identifier"] == "mpatel" && t["closedFlag"] == false)
+        .count();
+    assert_eq!(week["openTicketsOwned"]["count"], owned);
+    // A board's stand-up.
+    let board = table("/service/boards")
+        .into_iter()
+        .find(|b| b["name"] == "Service Desk")
+        .unwrap();
+    let standup = h
+        .ok(
+            "connectwise_board_standup",
+            json!({"board": "Service Desk", "since": "7 days ago"}),
+        )
+        .await;
+    let on_board: Vec<&Value> = tickets
+        .iter()
+        .filter(|t| t["board"]["id"] == board["id"])
+        .collect();
+    let open = on_board.iter().filter(|t| t["closedFlag"] == false).count();
+    assert_eq!(standup["open"]["count"], open);
+    let since = standup["inputs"]["since"].as_str().unwrap();
+    let new = on_board
+        .iter()
+        .filter(|t| dated_within(t, "_info/dateEntered", since, "9999"))
+        .count();
+    assert_eq!(standup["newSince"]["count"], new);
+    let unassigned = on_board
+        .iter()
+        .filter(|t| t["closedFlag"] == false && t["owner"].is_null())
+        .count();
+    assert_eq!(standup["unassigned"]["count"], unassigned);
+    // Agreements ending this month, and time by company this week.
+    let ending = h.ok("connectwise_agreements_ending", json!({})).await;
+    let (from, to) = (
+        ending["inputs"]["from"].as_str().unwrap(),
+        ending["inputs"]["to"].as_str().unwrap(),
+    );
+    let after = (chrono::NaiveDate::parse_from_str(to, "%Y-%m-%d").unwrap() + chrono::Days::new(1))
+        .to_string();
+    let expected = table("/finance/agreements")
+        .iter()
+        .filter(|a| dated_within(a, "endDate", from, &after))
+        .count();
+    assert!(
+        expected > 0,
+        "the demo data has agreements ending this month"
+    );
+    assert_eq!(ending["count"], expected);
+    let time = h
+        .ok("connectwise_time_report", json!({"by": "company"}))
+        .await;
+    let (from, to) = (
+        time["inputs"]["from"].as_str().unwrap(),
+        time["inputs"]["to"].as_str().unwrap(),
+    );
+    let after = (chrono::NaiveDate::parse_from_str(to, "%Y-%m-%d").unwrap() + chrono::Days::new(1))
+        .to_string();
+    let week_entries: Vec<&Value> = entries
+        .iter()
+        .filter(|e| dated_within(e, "timeStart", from, &after))
+        .collect();
+    let total: f64 = week_entries
+        .iter()
+        .map(|e| e["actualHours"].as_f64().unwrap())
+        .sum();
+    let billable: f64 = week_entries
+        .iter()
+        .filter(|e| e["billableOption"] == "Billable")
+        .map(|e| e["actualHours"].as_f64().unwrap())
+        .sum();
+    assert!((time["hours"].as_f64().unwrap() - total).abs() < 1e-6);
+    assert!((time["billable"].as_f64().unwrap() - billable).abs() < 1e-6);
+    let rows: f64 = time["byCompany"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["hours"].as_f64().unwrap())
+        .sum();
+    assert!((rows - total).abs() < 1e-6);
+    h.assert_read_only();
+}
+
+#[tokio::test]
+async fn report_mistakes_say_what_to_write() {
+    let h = harness().await;
+    for (tool, arguments, expected) in [
+        (
+            "connectwise_ticket_brief",
+            json!({"ticket_id": 1}),
+            "no ticket 1",
+        ),
+        (
+            "connectwise_member_schedule",
+            json!({}),
+            "`member` is required",
+        ),
+        (
+            "connectwise_member_schedule",
+            json!({"member": "Nobody Here"}),
+            "no member has the identifier or name",
+        ),
+        (
+            "connectwise_member_schedule",
+            json!({"member": "mpatel", "period": "someday"}),
+            "`period` must be a day or a span",
+        ),
+        (
+            "connectwise_board_standup",
+            json!({"board": "Nope"}),
+            "no board has the name",
+        ),
+        (
+            "connectwise_board_standup",
+            json!({"board": "Service Desk", "since": "whenever"}),
+            "`since` must be a day",
+        ),
+        (
+            "connectwise_time_report",
+            json!({"by": "colour"}),
+            "`by` must be member or company",
+        ),
+        (
+            "connectwise_company_overview",
+            json!({"company_id": "No Such Co"}),
+            "no company has the identifier or name",
+        ),
+    ] {
+        let (message, _) = h.error(tool, arguments.clone()).await;
+        assert!(message.contains(expected), "{tool} {arguments}: {message}");
     }
 }
