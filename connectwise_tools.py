@@ -268,7 +268,7 @@ class Tools:
                         __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                         __metadata__: Optional[dict] = None) -> str:
         """
-        Exact figures over all matching records: how many, total hours, who has the most. Examples: entity tickets, conditions closedFlag = false, group_by company/name. Or: entity time_entries, sum actualHours.
+        Exact figures over all matching records: how many, total hours, who has most. Examples: entity tickets, group_by company/name. Or: entity time_entries, conditions timeStart >= [this week], sum actualHours.
         :param entity: e.g. tickets, time_entries, companies.
         :param conditions: As in the examples.
         :param group_by: Up to two fields; a date by :day, :week or :month.

@@ -28,7 +28,8 @@ ID_SOURCES = {
 }
 
 # Values for the required arguments that are not ids.
-SAMPLE_ARGUMENTS = {"entity": "tickets", "query": "ticket notes", "path": "/service/tickets"}
+SAMPLE_ARGUMENTS = {"entity": "tickets", "query": "ticket notes", "path": "/service/tickets", "member": "mpatel",
+                    "board": "Service Desk"}
 
 
 def load_tools_module():

@@ -138,3 +138,24 @@ def test_help_explains_demo_and_variables():
     assert result.returncode == 0
     for word in ("--demo", "CW_DEMO", "CW_PRIVATE_KEY", "LOG_LEVEL", "stderr"):
         assert word in result.stdout, word
+
+
+@pytest.mark.anyio
+async def test_each_report_is_a_prompt_naming_the_call_that_answers_it():
+    async with stdio_client(server_params()) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            prompts = {prompt.name: prompt for prompt in (await session.list_prompts()).prompts}
+            assert set(prompts) == {"ticket_brief", "company_overview", "member_schedule", "board_standup",
+                                    "agreements_ending", "time_report"}
+            brief = prompts["ticket_brief"]
+            assert [(a.name, a.required) for a in brief.arguments] == [("ticket_id", True)]
+            asked = await session.get_prompt("ticket_brief", {"ticket_id": "20001"})
+            text = asked.messages[0].content.text
+            assert text.startswith("Give me a brief on ticket 20001:"), text
+            assert 'Call connectwise_ticket_brief with {"ticket_id":20001}' in text, text
+            answer = await session.call_tool("connectwise_ticket_brief", {"ticket_id": 20001})
+            assert not answer.is_error and answer.structured_content["id"] == 20001
+            assert "latestNotes" in answer.content[0].text
+            with pytest.raises(Exception, match="needs `member`"):
+                await session.get_prompt("member_schedule", {})

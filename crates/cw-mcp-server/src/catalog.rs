@@ -561,7 +561,7 @@ pub const CATALOG: &[ToolSpec] = &[
     ToolSpec {
         name: "connectwise_summarize",
         title: "Count and total records",
-        description: "Exact figures over all matching records: how many, total hours, who or which has the most. Counts, totals number fields (sum), groups by up to two fields (groupBy). Examples: entity tickets, conditions closedFlag = false, groupBy company/name. Or: entity time_entries, conditions timeStart >= [this week], sum actualHours.",
+        description: "Exact figures over all matching records: how many, total hours, who or which has the most. Counts, totals number fields (sum), groups by up to two fields (groupBy). Examples: entity tickets, groupBy company/name. Or: entity time_entries, conditions timeStart >= [this week], sum actualHours.",
         kind: ToolKind::Summarize,
     },
     report(

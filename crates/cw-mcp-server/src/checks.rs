@@ -107,11 +107,16 @@ fn with_fix(
         return problem;
     }
     // The closest by edits alone: containment ranks `company/id` first for `company/identifer`.
+    // A date compared on a record without that field: most often, when it was entered.
     let known = catalog.field_paths(schema);
     let edits = (path.len() / 3).max(2);
+    let entered = (matches!(comparison.value, Value::DateTime(_))
+        && catalog.field(schema, "_info").is_some())
+    .then_some("_info/dateEntered");
     let Some(nearest) = within(&path, known.iter().map(String::as_str), edits, 1)
         .first()
-        .cloned()
+        .copied()
+        .or(entered)
     else {
         return problem;
     };
@@ -267,6 +272,12 @@ mod tests {
                 "Perhaps: conditions = company/identifier = \"ACME\" AND closedFlag = false"
             ),
             "{mistyped}"
+        );
+        // A date the record lacks, unlike any of its fields: when it was entered, most often.
+        let dated = check(None, None, Some("timeStart >= [2026-11-24]")).unwrap_err();
+        assert!(
+            dated.ends_with("Perhaps: conditions = _info/dateEntered >= [2026-11-24]"),
+            "{dated}"
         );
     }
 }

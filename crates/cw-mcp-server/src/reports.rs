@@ -781,10 +781,11 @@ fn pick(record: &Value, fields: &[&str]) -> Map<String, Value> {
         .collect()
 }
 
-/// A contact as one reaches them: name, title, phone and e-mail.
+/// A contact as one reaches them: name, title, phone and e-mail (`fullName`, since a text
+/// line shows an object with a `name` and plain values as that name alone).
 fn reach(contact: &Value) -> Value {
     let mut reach = Map::new();
-    reach.insert("name".into(), json!(full_name(contact)));
+    reach.insert("fullName".into(), json!(full_name(contact)));
     if let Some(title) = contact["title"].as_str() {
         reach.insert("title".into(), json!(title));
     }

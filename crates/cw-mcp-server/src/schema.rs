@@ -204,22 +204,11 @@ pub fn output_schema(spec: &ToolSpec) -> Map<String, Value> {
             "properties": {"entity": {"type": "string"}, "count": {"type": "integer"}, "conditions": {"type": "string"}},
             "required": ["entity", "count"],
         }),
+        // Named without `properties`, as a record is: each summed field is a key of its own, and
+        // proxies such as mcpo keep only the named keys.
         ToolKind::Summarize => json!({
             "type": "object",
-            "properties": {
-                "entity": {"type": "string"},
-                "path": {"type": "string", "description": "The list read."},
-                "conditions": {"type": "string", "description": "The conditions as sent, relative dates resolved."},
-                "matching": {"type": "integer", "description": "How many records match in all, where ConnectWise counts them."},
-                "read": {"type": "integer", "description": "How many records were read and summarized."},
-                "partial": {"type": "string", "description": "Why not every matching record was read, when not."},
-                "count": {"type": "integer"},
-                "sums": {"type": "array", "items": {"type": "string"}, "description": "The fields totalled, each with its own entry."},
-                "groupBy": {"type": "array", "items": {"type": "string"}},
-                "groupCount": {"type": "integer", "description": "How many groups there are in all."},
-                "groups": {"type": "array", "items": {"type": "object"}, "description": "The largest groups first: each group's values, count and totals."},
-            },
-            "additionalProperties": {"type": "object", "description": "Each summed field's sum, average, min, max and how many records had a value."},
+            "description": "entity, path, conditions (as sent, relative dates resolved), matching (how many match in all, where ConnectWise counts them), read (how many were summarized), partial (why not all were read, when not), count, sums (the fields totalled) and each of them as {sum, average, min, max, values}, groupBy, groupCount, groups (the largest first: each group's values, count and totals), records (the first few by their key fields, where there are no groups or few records), note (what was read as meant, left out, or counted instead).",
             "required": ["entity", "path", "read", "count"],
         }),
         // A report's sections differ by report: named without `properties` so proxies keep them.

@@ -218,6 +218,28 @@ pub async fn summarize(
             }
         }
     }
+    // A sum no record has a number for (a path the document does not describe) is no total.
+    let mut plan = plan;
+    if tallied.read > 0 {
+        for index in (0..plan.sums.len()).rev() {
+            if tallied
+                .totals
+                .stats
+                .get(index)
+                .is_some_and(|stat| stat.values > 0)
+            {
+                continue;
+            }
+            let field = plan.sums.remove(index);
+            plan.skipped
+                .push(format!("Not totalled: no record has a number at {field}."));
+            for tally in std::iter::once(&mut tallied.totals).chain(tallied.groups.values_mut()) {
+                if index < tally.stats.len() {
+                    tally.stats.remove(index);
+                }
+            }
+        }
+    }
     let mut answer = Map::new();
     answer.insert("entity".into(), json!(plan.entity));
     answer.insert("path".into(), json!(plan.target.path.as_str()));
@@ -239,11 +261,14 @@ pub async fn summarize(
         _ => unreachable!("a tally is an object"),
     };
     // A group by a field no record has (a path the document does not describe) is no group.
-    let grouped = !plan.groups.is_empty()
-        && !tallied
+    let ungrouped = tallied.read > 0
+        && tallied
             .groups
             .keys()
             .all(|key| key.iter().all(|value| value == NONE));
+    let grouped = !plan.groups.is_empty() && !ungrouped;
+    // One group only says no more than the count: the records are listed as without groups.
+    let single = tallied.groups.len() == 1;
     if grouped {
         groups_into(&plan, tallied.groups, &mut answer);
         if tallied.folded {
@@ -254,9 +279,11 @@ pub async fn summarize(
         }
     }
     let few = tallied.read as u64 <= FEW;
-    if let (Some(key_fields), false, true) =
-        (plan.key_fields, tallied.records.is_empty(), few || !grouped)
-    {
+    if let (Some(key_fields), false, true) = (
+        plan.key_fields,
+        tallied.records.is_empty(),
+        few || single || !grouped,
+    ) {
         answer.insert("records".into(), Value::Array(tallied.records));
         answer.insert("keyFields".into(), json!(key_fields));
     }
@@ -270,7 +297,7 @@ pub async fn summarize(
         .note(&plan.target)
         .into_iter()
         .chain(plan.skipped.iter().cloned())
-        .chain((!grouped && !plan.groups.is_empty()).then(|| {
+        .chain((ungrouped && !plan.groups.is_empty()).then(|| {
             let labels: Vec<String> = plan.groups.iter().map(Grouping::label).collect();
             format!("Not grouped: no record has {}.", labels.join(" or "))
         }))
@@ -817,6 +844,17 @@ fn groups_text(
             "Shown: the first {shown} of {group_count} groups; `top` shows up to {MAX_TOP}.\n"
         ));
     }
+    // The whole again after its parts: a small model tends to repeat the last lines it read.
+    let count = answer["count"].as_u64().unwrap_or(0);
+    let totals: Vec<String> = sums
+        .iter()
+        .map(|field| format!("{} {field}", figure(&answer[*field]["sum"])))
+        .collect();
+    let all = match totals.is_empty() {
+        true => format!("{count} {}", counted(noun, count)),
+        false => format!("{} in {count} {}", totals.join(", "), counted(noun, count)),
+    };
+    out.push_str(&format!("In all: {all}.\n"));
     out
 }
 

@@ -1322,6 +1322,28 @@ async fn summaries_agree_with_totals_computed_from_the_records() {
             .contains("Not grouped: `groupBy` names `member/name`, which a Ticket does not have."),
         "{answer}"
     );
+    // On a path the document does not describe, a field no record has a number for is no
+    // total, and one group says no more than the count: the records are listed.
+    let answer = h
+        .ok(
+            "connectwise_summarize",
+            json!({"entity": "configurations", "conditions": "company/identifier = \"ACME\"", "groupBy": "company/name", "sum": "serialNumber"}),
+        )
+        .await;
+    let devices = ids_where(
+        &table("/company/configurations"),
+        "company/identifier",
+        &json!("ACME"),
+    );
+    assert_eq!(answer["count"], devices.len());
+    assert!(answer.get("sums").is_none(), "{answer}");
+    assert!(
+        answer["note"]
+            .as_str()
+            .unwrap()
+            .contains("Not totalled: no record has a number at serialNumber.")
+    );
+    assert_eq!(ids(&answer["records"]), devices[..5]);
     // Without groups, the first records are listed beside the figures, by their key fields.
     let result = h
         .call(
