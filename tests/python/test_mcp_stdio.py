@@ -147,7 +147,7 @@ async def test_each_report_is_a_prompt_naming_the_call_that_answers_it():
             await session.initialize()
             prompts = {prompt.name: prompt for prompt in (await session.list_prompts()).prompts}
             assert set(prompts) == {"ticket_brief", "company_overview", "member_schedule", "board_standup",
-                                    "agreements_ending", "time_report"}
+                                    "tickets_at_risk", "agreements_ending", "time_report"}
             brief = prompts["ticket_brief"]
             assert [(a.name, a.required) for a in brief.arguments] == [("ticket_id", True)]
             asked = await session.get_prompt("ticket_brief", {"ticket_id": "20001"})

@@ -394,9 +394,7 @@ async fn tool_lists(sim: &SimHandle) {
         "  {:<10} {:>6} {:>26} {:>26}",
         "profile", "tools", "as OpenWebUI sends them", "as MCP tools/list"
     );
-    for profile in [
-        "compact", "service", "company", "sales", "finance", "project", "time", "system", "all",
-    ] {
+    for &profile in cw_mcp_server::profiles::NAMES {
         let mut env = sim_env(sim);
         env.push(("CW_TOOL_PROFILE".into(), profile.into()));
         let bridge = Bridge::start(&env, &[]).await;
@@ -416,8 +414,9 @@ async fn tool_lists(sim: &SimHandle) {
                 t
             })
             .collect();
+        // Each as its sender writes it: OpenWebUI's Python, and rmcp's compact JSON.
         let (a, b) = (
-            json!(openwebui).to_string().len(),
+            cw_mcp_server::profiles::python_json_len(&json!(openwebui)),
             json!(mcp).to_string().len(),
         );
         println!(

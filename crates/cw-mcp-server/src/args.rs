@@ -51,6 +51,8 @@ pub enum Arg {
     Since,
     /// What a report groups by.
     By,
+    /// How many hours ahead a report looks.
+    Within,
     /// A record's id, under the tool's own name for it (`ticket_id`).
     Id(&'static str),
 }
@@ -77,6 +79,7 @@ impl Arg {
             Arg::Period => "period",
             Arg::Since => "since",
             Arg::By => "by",
+            Arg::Within => "within",
             Arg::Id(name) => name,
         }
     }

@@ -589,6 +589,12 @@ pub const CATALOG: &[ToolSpec] = &[
         Report::BoardStandup,
     ),
     report(
+        "connectwise_tickets_at_risk",
+        "Tickets at risk",
+        "Open tickets past or near their SLA goals: past their resolve-by time, due within the next hours (default 24), and not responded to by their respond-by time. Optionally of one board.",
+        Report::TicketsAtRisk,
+    ),
+    report(
         "connectwise_agreements_ending",
         "Agreements ending",
         "Agreements whose end date falls in a period (default this month), soonest first; optionally of one company.",

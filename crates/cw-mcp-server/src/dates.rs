@@ -30,11 +30,14 @@ impl Clock {
         }
     }
 
+    /// Now, to the second.
+    pub fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp(Utc::now().timestamp() + self.offset_secs, 0).unwrap_or_default()
+    }
+
     /// Today's UTC day.
     pub fn today(&self) -> NaiveDate {
-        DateTime::from_timestamp(Utc::now().timestamp() + self.offset_secs, 0)
-            .unwrap_or_default()
-            .date_naive()
+        self.now().date_naive()
     }
 }
 

@@ -87,7 +87,7 @@ impl Profile {
 }
 
 /// The profile's tool list as OpenWebUI sends it to a model on every turn (name, description,
-/// parameters), in bytes of JSON.
+/// parameters), in bytes of JSON as Python writes it (`", "` and `": "` between items).
 pub fn openwebui_bytes(profile: &Profile) -> usize {
     let tools: Vec<serde_json::Value> = crate::catalog::CATALOG
         .iter()
@@ -99,7 +99,54 @@ pub fn openwebui_bytes(profile: &Profile) -> usize {
             })
         })
         .collect();
-    serde_json::to_string(&tools).map_or(0, |s| s.len())
+    python_json_len(&serde_json::Value::Array(tools))
+}
+
+/// The length of `value` as Python's `json.dumps` writes it by default, which is how OpenWebUI
+/// sends a tool list to a model.
+pub fn python_json_len(value: &serde_json::Value) -> usize {
+    let mut written = Vec::new();
+    let mut writer = serde_json::Serializer::with_formatter(&mut written, PythonStyle);
+    match serde::Serialize::serialize(value, &mut writer) {
+        Ok(()) => written.len(),
+        Err(_) => 0,
+    }
+}
+
+/// JSON separated as Python's `json.dumps` separates it by default (`", "`, `": "`).
+struct PythonStyle;
+
+impl serde_json::ser::Formatter for PythonStyle {
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
 }
 
 impl Default for Profile {
@@ -138,6 +185,21 @@ mod tests {
             );
         }
         assert!(openwebui_bytes(&Profile::parse("all").unwrap()) > bytes);
+    }
+
+    #[test]
+    fn tool_lists_are_measured_as_python_writes_them() {
+        let mut written = Vec::new();
+        let mut writer = serde_json::Serializer::with_formatter(&mut written, PythonStyle);
+        serde::Serialize::serialize(
+            &serde_json::json!({"a": [1, {"b": "c"}], "d": {}}),
+            &mut writer,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            r#"{"a": [1, {"b": "c"}], "d": {}}"#
+        );
     }
 
     #[test]

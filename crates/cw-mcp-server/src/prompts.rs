@@ -44,6 +44,7 @@ fn argument_description(arg: Arg) -> &'static str {
         Arg::Period => "today, this week, next month, last 7 days, or a day.",
         Arg::Since => "A day: yesterday, today, 7 days ago or 2026-11-30.",
         Arg::By => "member or company.",
+        Arg::Within => "How many hours ahead count as near (default 24).",
         _ => "",
     }
 }

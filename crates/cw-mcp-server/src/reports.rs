@@ -4,7 +4,7 @@
 //! most 1,000 records each; what did not fit is said), names its inputs as it read them, and
 //! answers one object whose text fits the text budget.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use cw_client::conditions::{Expr, Operator, field};
 use cw_client::{ApiPath, Client, Query};
 use serde_json::{Map, Value, json};
@@ -28,6 +28,8 @@ pub enum Report {
     /// A board's open tickets by status, new and closed since a day, the oldest and the
     /// unassigned.
     BoardStandup,
+    /// Open tickets past or near their SLA's respond-by and resolve-by times.
+    TicketsAtRisk,
     /// Agreements whose end date falls in a period.
     AgreementsEnding,
     /// Hours logged in a period by member or company, billable and not.
@@ -46,6 +48,7 @@ pub fn arguments(report: Report) -> &'static [Arg] {
         Report::CompanyOverview => &[Arg::Id("company_id")],
         Report::MemberSchedule => &[Arg::Member, Arg::Period],
         Report::BoardStandup => &[Arg::Board, Arg::Since],
+        Report::TicketsAtRisk => &[Arg::Board, Arg::Within],
         Report::AgreementsEnding => &[Arg::Period, Arg::Id("company_id")],
         Report::TimeByPeriod => &[Arg::Period, Arg::By],
     }
@@ -58,7 +61,7 @@ pub fn required(report: Report) -> Option<Arg> {
         Report::CompanyOverview => Some(Arg::Id("company_id")),
         Report::MemberSchedule => Some(Arg::Member),
         Report::BoardStandup => Some(Arg::Board),
-        Report::AgreementsEnding | Report::TimeByPeriod => None,
+        Report::TicketsAtRisk | Report::AgreementsEnding | Report::TimeByPeriod => None,
     }
 }
 
@@ -76,6 +79,9 @@ pub fn ask(report: Report) -> &'static str {
         Report::BoardStandup => {
             "Run the stand-up for the {board} board[ since {since}]: what is open, new, closed, oldest and unassigned."
         }
+        Report::TicketsAtRisk => {
+            "Which open tickets[ on the {board} board] are past or near their SLA[ in the next {within} hours]?"
+        }
         Report::AgreementsEnding => "Which agreements end[ {period}][ for company {company_id}]?",
         Report::TimeByPeriod => {
             "How many hours were logged[ {period}][ by {by}], billable and not?"
@@ -92,19 +98,21 @@ fn default_period(report: Report) -> &'static str {
     }
 }
 
-/// Runs `report` with the call's arguments; `today` is the day relative dates mean.
+/// Runs `report` with the call's arguments; `now` is what relative dates count from.
 pub async fn run(
     report: Report,
     client: &Client,
     args: &Args<'_>,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<Value, ToolFailure> {
     let reader = Reader { client };
+    let today = now.date_naive();
     match report {
         Report::TicketBrief => ticket_brief(&reader, args).await,
         Report::CompanyOverview => company_overview(&reader, args).await,
         Report::MemberSchedule => member_schedule(&reader, args, today).await,
         Report::BoardStandup => board_standup(&reader, args, today).await,
+        Report::TicketsAtRisk => tickets_at_risk(&reader, args, now).await,
         Report::AgreementsEnding => agreements_ending(&reader, args, today).await,
         Report::TimeByPeriod => time_by_period(&reader, args, today).await,
     }
@@ -530,6 +538,61 @@ async fn board_standup(
         json!({"board_id": board, "since": since.to_string()}),
         standup,
     ))
+}
+
+async fn tickets_at_risk(
+    reader: &Reader<'_>,
+    args: &Args<'_>,
+    now: DateTime<Utc>,
+) -> Result<Value, ToolFailure> {
+    let within = args.integer(Arg::Within, 1, 720)?.unwrap_or(24);
+    let horizon = now + TimeDelta::hours(within as i64);
+    let mut inputs = json!({"now": stamp(now), "within_hours": within});
+    let mut open = "closedFlag = false".to_owned();
+    if args.given(Arg::Board) {
+        let board = board_of(reader, args).await?;
+        open.push_str(&format!(" AND board/id = {board}"));
+        inputs["board_id"] = json!(board);
+    }
+    let (now, horizon) = (stamp(now), stamp(horizon));
+    let fields = "id,summary,status/name,priority/name,owner/identifier,company/name,respondByGoalUTC,resolutionGoalUTC,dateResponded";
+    let past = reader
+        .list(
+            "/service/tickets",
+            &format!("{open} AND resolutionGoalUTC < [{now}]"),
+            fields,
+            "resolutionGoalUTC desc",
+            SHOWN as u32,
+        )
+        .await?;
+    let soon = reader
+        .list(
+            "/service/tickets",
+            &format!("{open} AND resolutionGoalUTC >= [{now}] AND resolutionGoalUTC < [{horizon}]"),
+            fields,
+            "resolutionGoalUTC",
+            SHOWN as u32,
+        )
+        .await?;
+    let unanswered = reader
+        .list(
+            "/service/tickets",
+            &format!("{open} AND dateResponded = null AND respondByGoalUTC < [{horizon}]"),
+            fields,
+            "respondByGoalUTC",
+            SHOWN as u32,
+        )
+        .await?;
+    let mut risk = Map::new();
+    risk.insert("dueSoon".into(), soon.shown(Value::clone));
+    risk.insert("notRespondedInTime".into(), unanswered.shown(Value::clone));
+    risk.insert("pastResolveBy".into(), past.shown(Value::clone));
+    Ok(report("tickets at risk", inputs, risk))
+}
+
+/// A moment as conditions write it: `2026-12-02T09:30:00Z`.
+fn stamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 async fn agreements_ending(

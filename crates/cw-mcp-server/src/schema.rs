@@ -89,6 +89,9 @@ fn property(arg: Arg, spec: &ToolSpec) -> Value {
         Arg::By => {
             json!({"type": "string", "enum": ["member", "company"], "description": "Group by member (the default) or company."})
         }
+        Arg::Within => {
+            json!({"type": "integer", "minimum": 1, "maximum": 720, "default": 24, "description": "How many hours ahead count as near (1 to 720, default 24)."})
+        }
         Arg::Id(name) => {
             let noun = match spec.kind {
                 ToolKind::Get { noun, .. } | ToolKind::Children { noun, .. } => noun,
@@ -208,7 +211,7 @@ pub fn output_schema(spec: &ToolSpec) -> Map<String, Value> {
         // proxies such as mcpo keep only the named keys.
         ToolKind::Summarize => json!({
             "type": "object",
-            "description": "entity, path, conditions (as sent, relative dates resolved), matching (how many match in all, where ConnectWise counts them), read (how many were summarized), partial (why not all were read, when not), count, sums (the fields totalled) and each of them as {sum, average, min, max, values}, groupBy, groupCount, groups (the largest first: each group's values, count and totals), records (the first few by their key fields, where there are no groups or few records), note (what was read as meant, left out, or counted instead).",
+            "description": "entity, path, conditions (as sent, relative dates resolved), matching (how many match in all, where ConnectWise counts them), read (how many were summarized), partial (why not all were read, when not), count, sums (the fields totalled) and each of them as {sum, average, min, max, values}, groupBy, groupCount, groups (the largest first: each group's values, count and totals), records (the first five by their key fields, when at most ten match), note (what was read as meant, left out, or counted instead).",
             "required": ["entity", "path", "read", "count"],
         }),
         // A report's sections differ by report: named without `properties` so proxies keep them.

@@ -338,9 +338,7 @@ impl ConnectWiseServer {
                 Ok(answer)
             }
             ToolKind::Summarize => summary::summarize(client, &args, self.row_limit).await,
-            ToolKind::Report(report) => {
-                reports::run(report, client, &args, self.clock.today()).await
-            }
+            ToolKind::Report(report) => reports::run(report, client, &args, self.clock.now()).await,
             ToolKind::SystemInfo => {
                 let info = client.get_value(&ApiPath::collection("/system/info")).await;
                 let info =

@@ -29,7 +29,7 @@ pub const MAX_TOP: u64 = 100;
 const MAX_GROUP_BY: usize = 2;
 /// At most this many matching records are listed beside the figures.
 const LISTED: usize = 5;
-/// Records listed beside groups too when at most this many match.
+/// Records are listed beside the figures when at most this many match.
 const FEW: u64 = 10;
 /// Distinct groups kept while reading; records of further groups are counted as `(other)`.
 const MAX_GROUPS: usize = 10_000;
@@ -267,8 +267,6 @@ pub async fn summarize(
             .keys()
             .all(|key| key.iter().all(|value| value == NONE));
     let grouped = !plan.groups.is_empty() && !ungrouped;
-    // One group only says no more than the count: the records are listed as without groups.
-    let single = tallied.groups.len() == 1;
     if grouped {
         groups_into(&plan, tallied.groups, &mut answer);
         if tallied.folded {
@@ -278,12 +276,11 @@ pub async fn summarize(
             );
         }
     }
+    // A few matching records are listed beside the figures: a summary asked "which agreements
+    // end this month" answers with their names. More are not: a small model given records
+    // repeats them rather than their count.
     let few = tallied.read as u64 <= FEW;
-    if let (Some(key_fields), false, true) = (
-        plan.key_fields,
-        tallied.records.is_empty(),
-        few || single || !grouped,
-    ) {
+    if let (Some(key_fields), false, true) = (plan.key_fields, tallied.records.is_empty(), few) {
         answer.insert("records".into(), Value::Array(tallied.records));
         answer.insert("keyFields".into(), json!(key_fields));
     }
@@ -335,10 +332,11 @@ async fn tally(
     fields.extend(plan.sums.iter().map(String::as_str));
     fields.sort_unstable();
     fields.dedup();
-    // The first few records are read with the first page, by their key fields, and listed
-    // beside the figures where there are no groups or few records: a summary asked "which
-    // agreements end this month" answers with their names.
-    let listed = plan.key_fields;
+    // Where few match, the first of them are read with the first page by their key fields,
+    // to be listed beside the figures.
+    let listed = plan
+        .key_fields
+        .filter(|_| matching.is_none_or(|m| m <= FEW));
     let by_id = plan
         .schema
         .is_some_and(|schema| knows(catalog(), schema, "id"));

@@ -90,12 +90,15 @@ pub(super) fn tickets(
             ticket["owner"] = owner.clone();
             ticket["resources"] = owner["identifier"].clone();
         }
+        let mut resolved = None;
         if closed {
             let closed_at = (entered + g.rng.i64(1..20) * DAY).min(g.now);
             ticket["closedDate"] = json!(iso(closed_at));
             ticket["closedBy"] = json!(g.member_identifier());
             ticket["dateResolved"] = json!(iso(closed_at));
+            resolved = Some(closed_at);
         }
+        sla(&mut ticket, id, entered, priority, resolved, g.now);
         let made = Ticket {
             id,
             summary: &summary,
@@ -127,6 +130,42 @@ pub(super) fn tickets(
         Table::new(schedules, Some("objectId")),
     );
     ticket_refs
+}
+
+/// Hours to respond and to resolve, by priority (`Priority 1 - Critical` first).
+const SLA_HOURS: [(i64, i64); 5] = [(1, 4), (2, 8), (4, 24), (8, 48), (24, 120)];
+
+/// A ticket's SLA: its respond-by and resolve-by goals from when it was entered and its
+/// priority, when it was responded to (most on time, some late, a few not yet) and whether it
+/// is within them. Drawn from the ticket's id, not the random stream, so that the rest of the
+/// data stays as it was.
+fn sla(
+    ticket: &mut Value,
+    id: u64,
+    entered: i64,
+    priority: usize,
+    resolved: Option<i64>,
+    now: i64,
+) {
+    let (respond, resolve) = SLA_HOURS[priority.min(SLA_HOURS.len() - 1)];
+    let respond_by = entered + respond * 3600;
+    let resolve_by = entered + resolve * 3600;
+    ticket["sla"] = json!({"id": 1, "name": "Standard SLA"});
+    ticket["respondByGoalUTC"] = json!(iso(respond_by));
+    ticket["resolutionGoalUTC"] = json!(iso(resolve_by));
+    // A quarter to five quarters of the time allowed: one in five late.
+    let responded = entered + respond * 3600 * (id % 5 + 1) as i64 / 4;
+    let answered = (resolved.is_some() || id % 10 < 7) && responded <= now;
+    if answered {
+        ticket["dateResponded"] = json!(iso(responded));
+    }
+    let responded_in_time = if answered {
+        responded <= respond_by
+    } else {
+        now <= respond_by
+    };
+    let resolved_in_time = resolved.map_or(now <= resolve_by, |at| at <= resolve_by);
+    ticket["isInSla"] = json!(responded_in_time && resolved_in_time);
 }
 
 /// What a ticket's notes, tasks and schedule entries are made from.
