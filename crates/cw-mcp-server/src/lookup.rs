@@ -6,6 +6,7 @@ use cw_client::conditions::{Operator, field};
 use cw_client::{ApiPath, Client, Query};
 use serde_json::Value;
 
+use crate::args::{Arg, Args, IdOrName};
 use crate::errors::ToolFailure;
 
 /// How many matches are read to tell one from several.
@@ -55,6 +56,28 @@ pub async fn by_name(
         .await
         .map_err(|e| ToolFailure::from_client(e, || format!("no {noun} list to search")))?;
     choose(&page.items, fields, noun, id_arg, name)
+}
+
+/// The id in `id_arg`: given as a number, or looked up by identifier or exact name in
+/// the collection at `path`.
+pub async fn record_id(
+    client: &Client,
+    args: &Args<'_>,
+    id_arg: &'static str,
+    path: &'static str,
+    noun: &str,
+) -> Result<u64, ToolFailure> {
+    match args.id_or_name(Arg::Id(id_arg))? {
+        IdOrName::Id(id) => Ok(id),
+        IdOrName::Name(name) => {
+            let fields = name_fields(path);
+            if fields.is_empty() {
+                // Nothing to look a name up by: say what a numeric id is.
+                return args.id(Arg::Id(id_arg)).map_err(Into::into);
+            }
+            by_name(client, path, &fields, noun, id_arg, name).await
+        }
+    }
 }
 
 /// The one match's id, or an error naming what went wrong: none, or several (with candidates).

@@ -301,7 +301,7 @@ async fn ticket_brief(reader: &Reader<'_>, args: &Args<'_>) -> Result<Value, Too
 }
 
 async fn company_overview(reader: &Reader<'_>, args: &Args<'_>) -> Result<Value, ToolFailure> {
-    let id = id_of(reader, args, "company_id", "/company/companies", "company").await?;
+    let id = company_of(reader, args).await?;
     let company = reader
         .record(
             "/company/companies",
@@ -604,7 +604,7 @@ async fn agreements_ending(
     let mut conditions = format!("endDate >= [{from}] AND endDate < [{to}]");
     let mut inputs = json!({"from": from.to_string(), "to": last_day(to)});
     if args.given(Arg::Id("company_id")) {
-        let company = id_of(reader, args, "company_id", "/company/companies", "company").await?;
+        let company = company_of(reader, args).await?;
         conditions.push_str(&format!(" AND company/id = {company}"));
         inputs["company_id"] = json!(company);
     }
@@ -730,28 +730,16 @@ fn last_day(to: NaiveDate) -> String {
     to.pred_opt().unwrap_or(to).to_string()
 }
 
-/// The id in `id_arg`, given as a number or found by identifier or exact name.
-async fn id_of(
-    reader: &Reader<'_>,
-    args: &Args<'_>,
-    id_arg: &'static str,
-    path: &'static str,
-    noun: &str,
-) -> Result<u64, ToolFailure> {
-    match args.id_or_name(Arg::Id(id_arg))? {
-        IdOrName::Id(id) => Ok(id),
-        IdOrName::Name(name) => {
-            lookup::by_name(
-                reader.client,
-                path,
-                &lookup::name_fields(path),
-                noun,
-                id_arg,
-                name,
-            )
-            .await
-        }
-    }
+/// The company `company_id` names: its id, identifier or exact name.
+async fn company_of(reader: &Reader<'_>, args: &Args<'_>) -> Result<u64, ToolFailure> {
+    lookup::record_id(
+        reader.client,
+        args,
+        "company_id",
+        "/company/companies",
+        "company",
+    )
+    .await
 }
 
 /// The member `member` names: an identifier (`mpatel`), a full name (`Marcus Patel`) or an id.

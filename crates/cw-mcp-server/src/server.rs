@@ -19,7 +19,7 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 
 use crate::access::Access;
-use crate::args::{self, Arg, Args, IdOrName};
+use crate::args::{self, Arg, Args};
 use crate::catalog::{CATALOG, ToolKind, ToolSpec, countable, find};
 use crate::dates::{self, Clock};
 use crate::errors::ToolFailure;
@@ -266,7 +266,7 @@ impl ConnectWiseServer {
                 default_page_size,
                 ..
             } => {
-                let id = record_id(client, &args, id_arg, parent, noun).await?;
+                let id = lookup::record_id(client, &args, id_arg, parent, noun).await?;
                 let target = Target::of(ApiPath::children(parent, id, child), Kind::Collection);
                 let defaults = Defaults {
                     page_size: default_page_size,
@@ -276,7 +276,7 @@ impl ConnectWiseServer {
                 reads::read(client, &target, &args, defaults, missing).await
             }
             ToolKind::Get { path, id_arg, noun } => {
-                let id = record_id(client, &args, id_arg, path, noun).await?;
+                let id = lookup::record_id(client, &args, id_arg, path, noun).await?;
                 let target = Target::of(ApiPath::record(path, id), Kind::Record);
                 let missing = || {
                     format!(
@@ -351,28 +351,6 @@ impl ConnectWiseServer {
                 }
                 Ok(answer)
             }
-        }
-    }
-}
-
-/// The id in `id_arg`: given as a number, or looked up by identifier or exact name in
-/// the collection at `path`.
-async fn record_id(
-    client: &Client,
-    args: &Args<'_>,
-    id_arg: &'static str,
-    path: &'static str,
-    noun: &str,
-) -> Result<u64, ToolFailure> {
-    match args.id_or_name(Arg::Id(id_arg))? {
-        IdOrName::Id(id) => Ok(id),
-        IdOrName::Name(name) => {
-            let fields = lookup::name_fields(path);
-            if fields.is_empty() {
-                // Nothing to look a name up by: say what a numeric id is.
-                return args.id(Arg::Id(id_arg)).map_err(Into::into);
-            }
-            lookup::by_name(client, path, &fields, noun, id_arg, name).await
         }
     }
 }
