@@ -40,8 +40,10 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
     for comparison in expr.comparisons() {
         let field = comparison.field.dotted();
         // `like "Tech%"` matching nothing, for "with Tech in the name": the text anywhere.
+        // Only when that comparison alone matches nothing: with others, they may be why.
         if let (Operator::Like, Value::Text(text)) = (comparison.op, &comparison.value)
             && !text.as_str().starts_with(['%', '*'])
+            && !matches_any(client, target, &comparison.to_string()).await
         {
             let anywhere = format!("%{}%", text.as_str().trim_end_matches(['%', '*']));
             hints.push(format!(
@@ -192,13 +194,21 @@ async fn own_field_holding(
             continue;
         }
         let holds = field_ref(own).ok()?.eq(value).ok()?.to_string();
-        let query = Query::new().conditions(&holds).fields("id").page_size(1);
-        let found = client.list_values(&target.path, &query).await;
-        if found.is_ok_and(|page| !page.items.is_empty()) {
+        if matches_any(client, target, &holds).await {
             return Some(own);
         }
     }
     None
+}
+
+/// Whether any record at the target's path matches `conditions` (a failed read counts as no).
+async fn matches_any(client: &Client, target: &Target, conditions: &str) -> bool {
+    let query = Query::new()
+        .conditions(conditions)
+        .fields("id")
+        .page_size(1);
+    let found = client.list_values(&target.path, &query).await;
+    found.is_ok_and(|page| !page.items.is_empty())
 }
 
 /// True when the target's records have a `closedFlag` (tickets, projects, ...).

@@ -841,6 +841,21 @@ async fn mistakes_models_make_come_back_with_the_fix() {
             .ends_with("Shown instead: the records where company/name = \"ACME Corporation\" AND closedFlag = false."),
         "{answer}"
     );
+    // A prefix that matches, beside a status no ticket has: the status is why, not the prefix.
+    let answer = h
+        .ok(
+            "connectwise_get_tickets",
+            json!({"conditions": "company/name like \"ACME%\" AND status/name = \"Open\"", "pageSize": 3}),
+        )
+        .await;
+    let hint = answer["hint"].as_str().unwrap();
+    assert!(!hint.contains("which asks for what starts so"), "{hint}");
+    assert!(
+        hint.ends_with(
+            "Shown instead: the records where company/name like \"ACME%\" AND closedFlag = false."
+        ),
+        "{hint}"
+    );
     // A reference compared whole, and a bare "open" status, read as they are meant.
     let meant = h
         .ok(
