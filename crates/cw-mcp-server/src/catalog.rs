@@ -119,18 +119,20 @@ impl ToolSpec {
             ToolKind::Get { path, .. } => path,
             _ => return "",
         };
-        CATALOG
-            .iter()
-            .find_map(|tool| match tool.kind {
-                ToolKind::Search {
-                    path: searched,
-                    summary: Some(summary),
-                    ..
-                } if searched == path => Some(summary),
-                _ => None,
-            })
-            .unwrap_or("")
+        search_key_fields(path).unwrap_or("")
     }
+}
+
+/// The key fields of the search tool on the collection at `path`, if one searches it.
+pub fn search_key_fields(path: &str) -> Option<&'static str> {
+    CATALOG.iter().find_map(|tool| match tool.kind {
+        ToolKind::Search {
+            path: searched,
+            summary: Some(summary),
+            ..
+        } if searched == path => Some(summary),
+        _ => None,
+    })
 }
 
 /// A search tool: key fields by default, 5 records a page, which a small model on two CPU

@@ -226,7 +226,7 @@ async fn values_in_use(client: &Client, target: &Target, field: &str) -> Option<
     let mut values: Vec<String> = page
         .items
         .iter()
-        .filter_map(|record| field.split('/').try_fold(record, |v, k| v.get(k)))
+        .filter_map(|record| crate::shape::at(record, field))
         .filter_map(Json::as_str)
         .map(str::to_owned)
         .collect();

@@ -12,8 +12,8 @@ use serde_json::{Map, Value, json};
 use crate::args::{Arg, Args, IdOrName};
 use crate::dates;
 use crate::errors::ToolFailure;
-use crate::lookup;
 use crate::summary::exact;
+use crate::{lookup, shape};
 
 /// Which report a tool gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -460,7 +460,7 @@ async fn member_schedule(
     );
     plate.insert(
         "billableHours".into(),
-        exact(hours_where(&time.items, "Billable")),
+        exact(time.items.iter().map(billable_hours).sum()),
     );
     plate.insert("timeSheets".into(), sheets);
     let inputs = json!({"member": text(&member, "identifier"), "from": from.to_string(), "to": last_day(to)});
@@ -650,35 +650,21 @@ async fn time_by_period(
             PAGE,
         )
         .await?;
-    let mut groups: Vec<(String, f64, f64)> = Vec::new();
-    for entry in &entries.items {
-        let name = entry
-            .pointer(&format!("/{by}/name"))
-            .and_then(Value::as_str)
-            .unwrap_or("(none)");
-        let hours = entry["actualHours"].as_f64().unwrap_or(0.0);
-        let billable = if entry["billableOption"] == "Billable" {
-            hours
-        } else {
-            0.0
-        };
-        match groups.iter_mut().find(|(n, _, _)| n == name) {
-            Some(group) => {
-                group.1 += hours;
-                group.2 += billable;
-            }
-            None => groups.push((name.to_owned(), hours, billable)),
-        }
-    }
-    groups.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let key = format!("{by}/name");
+    let groups = totals_by(&entries.items, &key, hours);
+    let billable_of = totals_by(&entries.items, &key, billable_hours);
     let rows: Vec<Value> = groups
         .iter()
-        .map(|(name, hours, billable)| {
-            json!({by: name, "hours": exact(*hours), "billable": exact(*billable), "notBillable": exact(hours - billable)})
+        .map(|(name, hours)| {
+            let billable = billable_of
+                .iter()
+                .find_map(|(n, b)| (n == name).then_some(*b))
+                .unwrap_or(0.0);
+            json!({by: name, "hours": exact(*hours), "billable": exact(billable), "notBillable": exact(hours - billable)})
         })
         .collect();
     let total: f64 = groups.iter().map(|g| g.1).sum();
-    let billable: f64 = groups.iter().map(|g| g.2).sum();
+    let billable: f64 = billable_of.iter().map(|g| g.1).sum();
     let mut body = Map::new();
     body.insert("entries".into(), json!(entries.total));
     body.insert("hours".into(), exact(total));
@@ -871,54 +857,52 @@ fn text<'a>(record: &'a Value, key: &str) -> &'a str {
     record.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-/// How many records have each value at `path`, the most first.
-fn tally(records: &[Value], path: &str) -> Value {
-    let pointer = format!("/{path}");
-    let mut counts: Vec<(String, u64)> = Vec::new();
+/// Each value at `path` among `records` (`(none)` where a record has none) with the total of
+/// `weight` over its records, the largest first.
+fn totals_by(records: &[Value], path: &str, weight: fn(&Value) -> f64) -> Vec<(String, f64)> {
+    let mut totals: Vec<(String, f64)> = Vec::new();
     for record in records {
-        let value = record
-            .pointer(&pointer)
+        let value = shape::at(record, path)
             .and_then(Value::as_str)
             .unwrap_or("(none)");
-        match counts.iter_mut().find(|(v, _)| v == value) {
-            Some(count) => count.1 += 1,
-            None => counts.push((value.to_owned(), 1)),
+        match totals.iter_mut().find(|(v, _)| v == value) {
+            Some(total) => total.1 += weight(record),
+            None => totals.push((value.to_owned(), weight(record))),
         }
     }
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Value::Object(counts.into_iter().map(|(v, n)| (v, json!(n))).collect())
+    totals.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    totals
+}
+
+/// How many records have each value at `path`, the most first.
+fn tally(records: &[Value], path: &str) -> Value {
+    let counts = totals_by(records, path, |_| 1.0);
+    Value::Object(counts.into_iter().map(|(v, n)| (v, exact(n))).collect())
+}
+
+/// A time entry's hours.
+fn hours(entry: &Value) -> f64 {
+    entry["actualHours"].as_f64().unwrap_or(0.0)
+}
+
+/// A time entry's hours when they are billable.
+fn billable_hours(entry: &Value) -> f64 {
+    if entry["billableOption"] == "Billable" {
+        hours(entry)
+    } else {
+        0.0
+    }
 }
 
 /// Time entries' hours in all and by member, the most first.
 fn hours_by_member(time: &Listed) -> Value {
-    let mut by: Vec<(String, f64)> = Vec::new();
-    for entry in &time.items {
-        let name = entry
-            .pointer("/member/name")
-            .and_then(Value::as_str)
-            .unwrap_or("(none)");
-        let hours = entry["actualHours"].as_f64().unwrap_or(0.0);
-        match by.iter_mut().find(|(n, _)| n == name) {
-            Some(member) => member.1 += hours,
-            None => by.push((name.to_owned(), hours)),
-        }
-    }
-    by.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let by = totals_by(&time.items, "member/name", hours);
     let total: f64 = by.iter().map(|(_, h)| h).sum();
     json!({
         "entries": time.total,
         "hours": exact(total),
         "byMember": Value::Object(by.into_iter().map(|(n, h)| (n, exact(h))).collect()),
     })
-}
-
-/// The hours of the entries whose billableOption is `option`.
-fn hours_where(entries: &[Value], option: &str) -> f64 {
-    entries
-        .iter()
-        .filter(|e| e["billableOption"] == option)
-        .filter_map(|e| e["actualHours"].as_f64())
-        .sum()
 }
 
 /// `text` cut to about `chars` characters at a word.

@@ -46,6 +46,12 @@ fn nested(value: Value) -> Value {
     }
 }
 
+/// The value at a `/`-separated path through `record` (`company/name`), if it has one.
+pub fn at<'a>(record: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('/')
+        .try_fold(record, |value, segment| value.get(segment))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,12 +11,12 @@ use cw_client::{ApiPath, Client, MAX_PAGE_SIZE, Query};
 use serde_json::{Map, Value, json};
 
 use crate::args::{Arg, Args};
-use crate::catalog::{CATALOG, ToolKind, countable, entity_path};
+use crate::catalog::{countable, entity_path, search_key_fields};
 use crate::checks::{check_query, knows};
 use crate::errors::ToolFailure;
-use crate::hints;
 use crate::reads::{self, Target, Written};
 use crate::shorthand::meant_field;
+use crate::{hints, shape};
 
 /// Records one summary reads at most when the operator does not say (`CW_SUMMARY_ROW_LIMIT`):
 /// ten requests of 1,000.
@@ -66,11 +66,7 @@ impl Grouping {
 
     /// The record's group: its value at the field, a date as its day, week or month.
     fn key(&self, record: &Value) -> String {
-        let value = self
-            .field
-            .split('/')
-            .try_fold(record, |value, segment| value.get(segment));
-        let text = match value {
+        let text = match shape::at(record, &self.field) {
             None | Some(Value::Null) => return NONE.to_owned(),
             Some(Value::String(text)) => text.clone(),
             Some(other) => other.to_string(),
@@ -141,10 +137,7 @@ impl Tally {
         self.count += 1;
         self.stats.resize(sums.len(), Stat::default());
         for (stat, field) in self.stats.iter_mut().zip(sums) {
-            let value = field
-                .split('/')
-                .try_fold(record, |value, segment| value.get(segment));
-            if let Some(number) = value.and_then(Value::as_f64) {
+            if let Some(number) = shape::at(record, field).and_then(Value::as_f64) {
                 stat.add(number);
             }
         }
@@ -386,7 +379,7 @@ async fn tally(
         let room = row_limit - tallied.read;
         for record in answer.items.iter().take(room) {
             if listed.is_some() && tallied.records.len() < LISTED {
-                tallied.records.push(crate::shape::record(record.clone()));
+                tallied.records.push(shape::record(record.clone()));
             }
             tallied.add(record, plan);
         }
@@ -479,8 +472,6 @@ fn plan(args: &Args<'_>) -> Result<Plan, ToolFailure> {
         (target, name.to_owned())
     };
     let schema = target.endpoint.and_then(|e| e.schema.as_deref());
-    let target_path = target.path.as_str().to_owned();
-    let target_path = target_path.as_str();
     if let Some(schema) = schema.filter(|s| s.ends_with("Reference")) {
         return Err(ToolFailure::invalid(format!(
             "{} lists only references ({schema}: ids and names), which have nothing to total or group: summarize the entity they refer to, with conditions on the parent's id (for a ticket's time: entity time_entries, conditions chargeToId = 20001)",
@@ -515,6 +506,7 @@ fn plan(args: &Args<'_>) -> Result<Plan, ToolFailure> {
             Err(problem) => skipped.push(format!("Not totalled: {problem}")),
         }
     }
+    let key_fields = search_key_fields(target.path.as_str());
     let top = args.integer(Arg::Top, 1, MAX_TOP)?.unwrap_or(DEFAULT_TOP) as usize;
     Ok(Plan {
         target,
@@ -524,20 +516,8 @@ fn plan(args: &Args<'_>) -> Result<Plan, ToolFailure> {
         top,
         mended,
         skipped,
-        key_fields: key_fields_of(target_path),
+        key_fields,
         schema,
-    })
-}
-
-/// The key fields of the search tool on `path`, if there is one.
-fn key_fields_of(path: &str) -> Option<&'static str> {
-    CATALOG.iter().find_map(|tool| match tool.kind {
-        ToolKind::Search {
-            path: searched,
-            summary: Some(summary),
-            ..
-        } if searched == path => Some(summary),
-        _ => None,
     })
 }
 
