@@ -85,6 +85,7 @@ pub(crate) fn compile(document: &str, beyond: &str) -> Result<Catalog, String> {
         schema: None,
         query: Vec::new(),
         documented: false,
+        file: None,
         path: b.path,
     }));
     Ok(Catalog {
@@ -95,12 +96,23 @@ pub(crate) fn compile(document: &str, beyond: &str) -> Result<Catalog, String> {
 }
 
 fn compile_endpoint(path: &str, get: Operation) -> Endpoint {
-    let answer = get
-        .responses
-        .get("200")
+    let ok = get.responses.get("200");
+    let content = ok
         .and_then(|ok| ok["content"].as_object())
-        .and_then(|content| content.values().next())
-        .map(|media| &media["schema"]);
+        .and_then(|content| content.iter().next());
+    let answer = content
+        .filter(|(media, _)| media.contains("json"))
+        .map(|(_, media)| &media["schema"]);
+    // A file: its media type is the content's, or, where the document gives none, named in
+    // the description ("ContentType = application/octet-stream").
+    let file = match content {
+        Some((media, _)) if !media.contains("json") => Some(media.clone()),
+        None => ok
+            .and_then(|ok| ok["description"].as_str())
+            .and_then(|text| text.strip_prefix("ContentType = "))
+            .map(|media| media.trim().to_owned()),
+        _ => None,
+    };
     let (kind, schema) = match answer {
         _ if path.ends_with("/count") => (Kind::Count, None),
         Some(schema) if schema["type"] == "array" => {
@@ -125,6 +137,7 @@ fn compile_endpoint(path: &str, get: Operation) -> Endpoint {
             .map(|p| p.name)
             .collect(),
         documented: true,
+        file,
     }
 }
 
@@ -186,6 +199,7 @@ fn compile_schema(name: &str, schema: &Value) -> Schema {
                 .trim()
                 .to_owned(),
             required: required.contains(&field.as_str()),
+            format: property["format"].as_str().map(str::to_owned),
         })
         .collect();
     Schema {

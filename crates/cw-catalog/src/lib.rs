@@ -77,6 +77,9 @@ pub struct Endpoint {
     pub query: Vec<String>,
     /// False for a path ConnectWise serves but its document omits: nothing about it is checked.
     pub documented: bool,
+    /// The media type of the file it answers instead of JSON (`application/pdf`, an image's
+    /// `application/octet-stream`).
+    pub file: Option<String>,
 }
 
 impl Endpoint {
@@ -138,6 +141,8 @@ pub struct Field {
     pub description: String,
     /// True when ConnectWise requires it on a record.
     pub required: bool,
+    /// The text's format where the document names one beside its type (`uuid`).
+    pub format: Option<String>,
 }
 
 /// A record schema: its fields in the document's order.

@@ -85,6 +85,13 @@ impl Target {
                     )));
                 }
             }
+            if let Some(media) = &endpoint.file {
+                let record = path.as_str().rsplit_once('/').map_or("", |(head, _)| head);
+                return Err(ToolFailure::invalid(format!(
+                    "{} answers a file ({media}), not records a chat can show: open it in ConnectWise. Read {record} for its record's details.",
+                    path.as_str()
+                )));
+            }
             return Ok(Self {
                 path,
                 endpoint: Some(endpoint),

@@ -737,6 +737,16 @@ async fn every_path_of_the_document_answers_through_connectwise_read() {
             }
             path.push_str(&format!("/{chosen}"));
         }
+        if let Some(media) = &endpoint.file {
+            // A PDF or an image is no answer for a chat: the refusal says where the record is.
+            let (message, _) = h.error("connectwise_read", json!({"path": path})).await;
+            assert!(
+                message.contains(&format!("answers a file ({media})")),
+                "{path}: {message}"
+            );
+            answered += 1;
+            continue;
+        }
         let answer = h
             .ok("connectwise_read", json!({"path": path, "pageSize": 3}))
             .await;

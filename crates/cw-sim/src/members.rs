@@ -64,12 +64,15 @@ impl Role {
             .then_some(module)
     }
 
-    /// True when the role sees `record` of the table at `table`.
+    /// True when the role sees `record` of the table at `table`: a hidden board is hidden
+    /// with its tickets.
     pub fn sees(&self, table: &str, record: &Value) -> bool {
-        if table != "/service/tickets" || self.hidden_boards.is_empty() {
-            return true;
-        }
-        let board = record["board"]["name"].as_str().unwrap_or_default();
+        let board = match table {
+            "/service/tickets" => &record["board"]["name"],
+            "/service/boards" => &record["name"],
+            _ => return true,
+        };
+        let board = board.as_str().unwrap_or_default();
         !self.hidden_boards.iter().any(|b| b == board)
     }
 }
@@ -96,5 +99,7 @@ mod tests {
             "/company/companies",
             &json!({"board": {"name": "Onboarding"}})
         ));
+        assert!(!role.sees("/service/boards", &json!({"name": "Onboarding"})));
+        assert!(role.sees("/service/boards", &json!({"name": "Service Desk"})));
     }
 }

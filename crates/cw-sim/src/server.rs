@@ -221,7 +221,24 @@ fn synthesized(
         Some(Ok(SynthTarget::Record(Some(record), _, _))) => Ok(axum::Json(record).into_response()),
         Some(Ok(SynthTarget::Record(None, entity, id))) => Err(SimError::not_found(entity, id)),
         Some(Ok(SynthTarget::Other(answer))) => Ok(axum::Json(answer).into_response()),
+        Some(Ok(SynthTarget::File(media))) => Ok(file(media)),
     }
+}
+
+/// A small file of `media`'s kind: a one-page PDF, or a one-pixel PNG for an image.
+fn file(media: &'static str) -> Response {
+    const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
+2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\
+3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n\
+trailer<</Root 1 0 R>>\n%%EOF\n";
+    const PNG: &[u8] = &[
+        0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R', 0,
+        0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0d, b'I', b'D',
+        b'A', b'T', 0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0,
+        b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82,
+    ];
+    let body = if media == "application/pdf" { PDF } else { PNG };
+    ([(axum::http::header::CONTENT_TYPE, media)], body).into_response()
 }
 
 /// The part after `/{codebase}/apis/3.0`, for any codebase segment of the form `v...`.

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use cw_catalog::{Catalog, Endpoint, FieldType, Kind, Schema, catalog};
+use cw_catalog::{Catalog, Endpoint, Field, FieldType, Kind, Schema, catalog};
 use serde_json::{Map, Value, json};
 
 use crate::data::Dataset;
@@ -55,6 +55,8 @@ pub enum SynthTarget {
     Record(Option<Value>, &'static str, u64),
     /// Another answer (a default, an info form, a report).
     Other(Value),
+    /// A file of this media type (an invoice's PDF, a contact's image).
+    File(&'static str),
 }
 
 impl Synthesized {
@@ -107,6 +109,9 @@ impl Synthesized {
                     ))),
                 }
             }
+            Kind::Other if endpoint.file.is_some() => Ok(SynthTarget::File(
+                endpoint.file.as_deref().unwrap_or_default(),
+            )),
             Kind::Other => Ok(SynthTarget::Other(match endpoint.schema.as_deref() {
                 Some(schema) => record(data, Some(schema), 1, 0),
                 None => json!({}),
@@ -234,7 +239,7 @@ fn record(data: &Dataset, schema: Option<&str>, id: u64, parent: u64) -> Value {
                 "updatedBy": "jsmith", "enteredBy": "jsmith",
             }),
             (_, FieldType::Array(_)) | (_, FieldType::Object) => continue,
-            (name, kind) => match value_of(data, schema, name, kind, &field.values, id, salt) {
+            _ => match value_of(data, schema, field, id, salt) {
                 Some(value) => value,
                 None => continue,
             },
@@ -244,17 +249,11 @@ fn record(data: &Dataset, schema: Option<&str>, id: u64, parent: u64) -> Value {
     Value::Object(out)
 }
 
-fn value_of(
-    data: &Dataset,
-    schema: &Schema,
-    name: &str,
-    kind: &FieldType,
-    values: &[String],
-    id: u64,
-    salt: u64,
-) -> Option<Value> {
+fn value_of(data: &Dataset, schema: &Schema, field: &Field, id: u64, salt: u64) -> Option<Value> {
     let noun = schema.name.as_str();
-    Some(match kind {
+    let (name, values) = (field.name.as_str(), &field.values);
+    let uuid = field.format.as_deref() == Some("uuid");
+    Some(match &field.kind {
         _ if !values.is_empty() => json!(values[salt as usize % values.len()]),
         FieldType::String => {
             let lower = name.to_ascii_lowercase();
@@ -275,7 +274,7 @@ fn value_of(
                 ))
             } else if lower.contains("phone") {
                 json!(format!("813555{:04}", salt % 10_000))
-            } else if lower.contains("guid") || lower.contains("uuid") {
+            } else if uuid || lower.contains("guid") {
                 json!(format!("5e1c0a7e-0000-4000-8000-{:012x}", salt))
             } else {
                 json!(format!("{} {id}", spaced(name)))

@@ -650,7 +650,13 @@ async fn data_is_deterministic_and_realistic() {
     }
     let counts: std::collections::HashMap<_, _> = dataset().counts().into_iter().collect();
     assert_eq!(counts["/company/companies"], 50);
-    assert_eq!(counts["/company/contacts"], 200);
+    // 200 drawn at random, and one for the company the draws left without any.
+    assert_eq!(counts["/company/contacts"], 201);
+    assert!(
+        records("/finance/agreements")
+            .iter()
+            .all(|a| a["contact"]["id"].is_u64())
+    );
     assert_eq!(counts["/service/tickets"], 1001);
     assert!(counts["/service/tickets/notes"] > 1000);
     let members = records("/system/members");

@@ -202,3 +202,69 @@ pub(super) fn configurations(
     }
     tables.insert("/company/configurations", Table::new(configurations, None));
 }
+
+/// ConnectWise requires a contact on every agreement: a company the random draws left without
+/// contacts is given one, named from its id (drawing nothing, so that the rest of the data stays
+/// as it was), as its default contact and its agreements' contact.
+pub(super) fn a_contact_for_every_company(tables: &mut Tables, now: i64) {
+    let take = |tables: &mut Tables, key| {
+        tables
+            .remove(key)
+            .map(|t: Table| t.records().to_vec())
+            .unwrap_or_default()
+    };
+    let mut companies = take(tables, "/company/companies");
+    let mut contacts = take(tables, "/company/contacts");
+    let mut agreements = take(tables, "/finance/agreements");
+    let mut next_id = contacts
+        .iter()
+        .filter_map(|c| c["id"].as_u64())
+        .max()
+        .unwrap_or(0);
+    for company in companies
+        .iter_mut()
+        .filter(|c| c.get("defaultContact").is_none())
+    {
+        next_id += 1;
+        let n = company["id"].as_u64().unwrap_or(0) as usize;
+        let (first, last) = (
+            FIRST_NAMES[n % FIRST_NAMES.len()],
+            LAST_NAMES[(n / 7) % LAST_NAMES.len()],
+        );
+        let domain = company["website"]
+            .as_str()
+            .unwrap_or("www.example.com")
+            .trim_start_matches("www.");
+        let email = format!("{}.{}@{domain}", first.to_lowercase(), last.to_lowercase());
+        let info = json!({"lastUpdated": iso(now - 30 * DAY), "updatedBy": "admin", "dateEntered": iso(now - 400 * DAY), "enteredBy": "admin"});
+        contacts.push(json!({
+            "id": next_id, "firstName": first, "lastName": last, "company": company_reference(company),
+            "site": company["site"], "title": "Office Manager", "inactiveFlag": false,
+            "defaultPhoneType": "Direct", "defaultPhoneNbr": company["phoneNumber"], "defaultBillingFlag": true,
+            "defaultFlag": true, "marriedFlag": false, "childrenFlag": false,
+            "communicationItems": [
+                {"id": next_id * 10 + 1, "type": {"id": 1, "name": "Email"}, "value": email, "defaultFlag": true, "domain": format!("@{domain}"), "communicationType": "Email"},
+                {"id": next_id * 10 + 2, "type": {"id": 2, "name": "Direct"}, "value": company["phoneNumber"], "defaultFlag": true, "communicationType": "Phone"},
+            ],
+            "types": [], "_info": info,
+        }));
+        let reference = json!({"id": next_id, "name": format!("{first} {last}"), "_info": {"contact_href": href("/company/contacts", next_id)}});
+        company["defaultContact"] = reference.clone();
+        for agreement in agreements
+            .iter_mut()
+            .filter(|a| a["company"]["id"] == company["id"] && a.get("contact").is_none())
+        {
+            agreement["contact"] = reference.clone();
+        }
+    }
+    tables.insert("/company/companies", Table::new(companies, None));
+    tables.insert("/company/contacts", Table::new(contacts, None));
+    tables.insert("/finance/agreements", Table::new(agreements, None));
+}
+
+fn company_reference(company: &Value) -> Value {
+    json!({
+        "id": company["id"], "identifier": company["identifier"], "name": company["name"],
+        "_info": {"company_href": href("/company/companies", company["id"].as_u64().unwrap_or(0))},
+    })
+}

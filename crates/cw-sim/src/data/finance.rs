@@ -161,7 +161,7 @@ pub(super) fn charges(
             "classification": {"id": 1, "name": "Reimbursable"}, "amount": amount,
             "billableOption": *g.pick(&["Billable", "DoNotBill", "NoCharge"]), "date": iso(date),
             "notes": format!("{} for ticket #{}", EXPENSE_TYPES[kind], ticket["id"]),
-            "invoiceAmount": amount, "status": *g.pick(&["Open", "Billed", "Approved"]),
+            "invoiceAmount": amount, "status": *g.pick(&["Open", "Billed", "ApprovedByTierTwo"]),
             "ticket": ticket, "currency": {"id": 7, "symbol": "$", "currencyCode": "USD", "name": "US Dollars"},
             "_info": g.info(date, &[]),
         }));
@@ -186,7 +186,7 @@ pub(super) fn charges(
             "hoursDeduct": 0.0, "actualHours": hours, "billableOption": *g.pick(&["Billable", "Billable", "DoNotBill", "NoCharge"]),
             "notes": (*g.pick(NOTE_TEXTS)).to_owned(), "addToDetailDescriptionFlag": true,
             "hoursBilled": hours, "invoiceHours": hours, "enteredBy": member["identifier"], "dateEntered": iso(start + 3600),
-            "status": *g.pick(&["Open", "Billed", "Approved"]), "ticket": ticket,
+            "status": *g.pick(&["Open", "Billed", "ApprovedByTierTwo"]), "ticket": ticket,
             "ticketBoard": "Service Desk", "_info": g.info(start, &[]),
         }));
     }

@@ -29,6 +29,7 @@ pub(super) fn generate(seed: u64, scale: f64, now: i64) -> Dataset {
         "cloudRegion": "NA",
     });
     super::work::generate(&mut tables, seed, now);
+    companies::a_contact_for_every_company(&mut tables, now);
     Dataset {
         tables,
         system_info,

@@ -31,6 +31,7 @@ pub(super) fn members(g: &mut Gen, tables: &mut Tables) {
             "primaryEmail": format!("{identifier}@demo-msp.example"), "defaultEmail": "Office",
             "officePhone": format!("813555{:04}", 1000 + i), "defaultPhone": "Office",
             "hireDate": iso(entered), "adminFlag": i == 0, "dailyCapacity": 8.0,
+            "securityRole": if i == 0 { json!({"id": 1, "name": "Admin"}) } else { json!({"id": 3, "name": "Technician"}) },
             "timeZone": {"id": 1, "name": "Eastern"},
             "type": {"id": 1, "name": "Employee"},
         });

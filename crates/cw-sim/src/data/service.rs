@@ -81,9 +81,14 @@ pub(super) fn tickets(
         if let Some(contact) = &contact {
             ticket["contact"] = contact.clone();
             ticket["contactName"] = contact["name"].clone();
-            ticket["contactEmailAddress"] = contact.get("email").cloned().unwrap_or(Value::Null);
-            if let Some(c) = ticket["contact"].as_object_mut() {
-                c.remove("email");
+            // ConnectWise leaves out a field it has no value for.
+            let email = facts[company]
+                .contacts
+                .iter()
+                .find(|c| c["id"] == contact["id"])
+                .and_then(|c| c.get("email"));
+            if let Some(email) = email {
+                ticket["contactEmailAddress"] = email.clone();
             }
         }
         if let Some(owner) = &owner {
