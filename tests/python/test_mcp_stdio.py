@@ -159,3 +159,34 @@ async def test_each_report_is_a_prompt_naming_the_call_that_answers_it():
             assert "latestNotes" in answer.content[0].text
             with pytest.raises(Exception, match="needs `member`"):
                 await session.get_prompt("member_schedule", {})
+
+
+@pytest.mark.anyio
+async def test_reference_lists_are_resources_that_agree_with_the_tools():
+    async with stdio_client(server_params()) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            listed = {str(r.uri): r for r in (await session.list_resources()).resources}
+            assert {"connectwise://service/boards", "connectwise://service/priorities", "connectwise://system/members",
+                    "connectwise://company/companies/types", "connectwise://company/contacts/types"} <= set(listed)
+            assert all(r.mime_type == "application/json" and r.description for r in listed.values())
+
+            async def resource(uri):
+                read = await session.read_resource(uri)
+                assert read.ttl_ms == 0 and read.cache_scope == "private", "kept by no client for another member"
+                return json.loads(read.contents[0].text)
+
+            priorities = await resource("connectwise://service/priorities")
+            by_tool = await call_ok(session, "connectwise_get_ticket_priorities", {"pageSize": 100})
+            assert [p["name"] for p in priorities["records"]] == [p["name"] for p in by_tool["items"]]
+            boards = (await resource("connectwise://service/boards"))["records"]
+            assert len(boards) > 3
+            for board in boards:
+                statuses = await call_ok(session, "connectwise_get_board_statuses",
+                                         {"board_id": board["id"], "pageSize": 100})
+                assert sorted(s["name"] for s in board["statuses"]) == sorted(s["name"] for s in statuses["items"])
+                assert any(s["closedStatus"] for s in board["statuses"]), board
+            members = (await resource("connectwise://system/members"))["records"]
+            assert any(m["identifier"] == "mpatel" for m in members)
+            with pytest.raises(Exception, match="the resources are connectwise://service/boards"):
+                await session.read_resource("connectwise://service/tickets")

@@ -83,3 +83,25 @@ async def test_the_tool_sends_each_technicians_user_valves(request_bridge, audit
     assert from_the_tool[1]["caller"]["publicKeyId"] != from_the_tool[0]["caller"]["publicKeyId"]
     written = audit_log.read_text()
     assert not [key for key in KEYS if key in written], "no key in the audit trail"
+
+
+@pytest.mark.anyio
+async def test_prompts_and_resources_through_the_bridge_with_the_callers_own_keys(request_bridge):
+    async def board_names(headers):
+        transport = streamable_http_client(f"{request_bridge}/mcp", http_client=create_mcp_http_client(headers=headers))
+        async with Client(transport) as client:
+            prompts = {prompt.name for prompt in (await client.list_prompts()).prompts}
+            assert "ticket_brief" in prompts and "board_standup" in prompts
+            asked = await client.get_prompt("board_standup", {"board": "Service Desk"})
+            assert "connectwise_board_standup" in asked.messages[0].content.text
+            assert "connectwise://service/boards" in {str(r.uri) for r in (await client.list_resources()).resources}
+            read = await client.read_resource("connectwise://service/boards")
+            return {board["name"] for board in json.loads(read.contents[0].text)["records"]}
+
+    admin, tech = await board_names(ADMIN), await board_names(TECH)
+    assert "Onboarding" in admin and "Service Desk" in admin
+    assert "Onboarding" not in tech and "Service Desk" in tech, "each reads the boards their own role shows"
+    transport = streamable_http_client(f"{request_bridge}/mcp", http_client=create_mcp_http_client(headers=TECH))
+    async with Client(transport) as client:
+        with pytest.raises(Exception, match="no resource connectwise://service/tickets; the resources are"):
+            await client.read_resource("connectwise://service/tickets")

@@ -1,5 +1,6 @@
-//! `/mcp`: MCP Streamable HTTP serving the child's tools, by forwarding
-//! `tools/list` and `tools/call` to it. `/mcp?answers=text` answers with the text
+//! `/mcp`: MCP Streamable HTTP serving the child's tools, prompts and resources, by
+//! forwarding `tools/*`, `prompts/*` and `resources/*` to it (a resource is read with the
+//! caller's own credentials in per-request mode, as a tool call is). `/mcp?answers=text` answers with the text
 //! written for a model alone, without the structured JSON.
 //!
 //! Sessions are bounded: at most `MCP_MAX_SESSIONS` live at once (past it a new
@@ -17,8 +18,10 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListToolsResult,
-    PaginatedRequestParams, ResultType, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse,
+    Implementation, ListPromptsResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ResultType,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -45,7 +48,12 @@ impl ServerHandler for McpProxy {
             ChildState::Running(running) => running.instructions.clone(),
             _ => None,
         };
-        let config = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_prompts()
+            .enable_resources()
+            .build();
+        let config = ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("cw-bridge", env!("CARGO_PKG_VERSION")));
         match instructions {
             Some(text) => config.with_instructions(text),
@@ -58,12 +66,7 @@ impl ServerHandler for McpProxy {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let running = self
-            .supervisor
-            .ready()
-            .await
-            .map_err(|e| McpError::internal_error(e.to_string(), None))?;
-        let mut tools = running.tools.clone();
+        let mut tools = self.running().await?.tools.clone();
         if text_only(&context) {
             for tool in &mut tools {
                 tool.output_schema = None;
@@ -72,24 +75,71 @@ impl ServerHandler for McpProxy {
         Ok(ListToolsResult::with_all_items(tools))
     }
 
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        let running = self.running().await?;
+        let mut result = running.list_prompts(self.calls.timeout()).await?;
+        result.result_type = Some(ResultType::COMPLETE);
+        Ok(result)
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        let running = self.running().await?;
+        let mut result = running.get_prompt(request, self.calls.timeout()).await?;
+        result.result_type = Some(ResultType::COMPLETE);
+        Ok(result.into())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        let running = self.running().await?;
+        let mut result = running.list_resources(self.calls.timeout()).await?;
+        result.result_type = Some(ResultType::COMPLETE);
+        Ok(result)
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let caller = self.caller(&context);
+        let credentials = caller
+            .credentials
+            .as_ref()
+            .filter(|_| self.calls.per_request());
+        let running = self.running().await?;
+        let mut result = running
+            .read_resource(request.uri, credentials, self.calls.timeout())
+            .await?;
+        result.result_type = Some(ResultType::COMPLETE);
+        Ok(result.into())
+    }
+
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let caller = context
-            .extensions
-            .get::<Parts>()
-            .map(|parts| Caller::from_parts(parts, self.calls.per_request(), self.key_required))
-            .unwrap_or_default();
+        let caller = self.caller(&context);
         let arguments = request.arguments.unwrap_or_default();
         match self
             .calls
             .call(Surface::Mcp, &caller, &request.name, arguments)
             .await
         {
-            // A result forwarded from the child carries no `resultType`; peers on
-            // the 2026-07-28 protocol require it (rmcp strips it for older ones).
+            // A result forwarded from the child carries no `resultType` (here and above);
+            // peers on the 2026-07-28 protocol require it (rmcp strips it for older ones).
             Ok(answered) => {
                 let mut result = answered.result;
                 result.result_type = Some(ResultType::COMPLETE);
@@ -101,6 +151,25 @@ impl ServerHandler for McpProxy {
             Err(CallError::Rejected(message)) => Err(McpError::invalid_params(message, None)),
             Err(error) => Err(McpError::internal_error(error.to_string(), None)),
         }
+    }
+}
+
+impl McpProxy {
+    /// The running child, waiting while it starts.
+    async fn running(&self) -> Result<Arc<crate::supervisor::Running>, McpError> {
+        self.supervisor
+            .ready()
+            .await
+            .map_err(|e| McpError::internal_error(e.to_string(), None))
+    }
+
+    /// Who is calling, from the HTTP request.
+    fn caller(&self, context: &RequestContext<RoleServer>) -> Caller {
+        context
+            .extensions
+            .get::<Parts>()
+            .map(|parts| Caller::from_parts(parts, self.calls.per_request(), self.key_required))
+            .unwrap_or_default()
     }
 }
 

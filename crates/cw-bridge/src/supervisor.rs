@@ -8,10 +8,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cw_boundary::{CREDENTIALS_META_KEY, CallCredentials, FailureKind};
-use rmcp::model::{CallToolRequestParams, CallToolResult, RequestMetaObject, Tool};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, GetPromptRequestParams, GetPromptResult,
+    ListPromptsResult, ListResourcesResult, ReadResourceRequestParams, ReadResourceResult,
+    RequestMetaObject, Tool,
+};
 use rmcp::service::{Peer, RunningService, ServiceError};
 use rmcp::transport::TokioChildProcess;
-use rmcp::{RoleClient, ServiceExt};
+use rmcp::{ErrorData as McpError, RoleClient, ServiceExt};
 use serde_json::{Map, Value};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -57,14 +61,7 @@ impl Running {
     ) -> Result<CallToolResult, CallError> {
         let mut params = CallToolRequestParams::new(name.to_owned());
         params.arguments = Some(arguments);
-        if let Some(credentials) = credentials {
-            let mut meta = RequestMetaObject::new();
-            meta.0.0.insert(
-                CREDENTIALS_META_KEY.to_owned(),
-                serde_json::to_value(credentials).unwrap_or_default(),
-            );
-            params.meta = Some(meta);
-        }
+        params.meta = credentials.map(credentials_meta);
         match tokio::time::timeout(timeout, self.peer.call_tool(params)).await {
             Err(_) => Err(CallError::Timeout(timeout)),
             Ok(Ok(result)) => Ok(result),
@@ -75,6 +72,67 @@ impl Running {
                 "the call was cut off ({error})"
             ))),
         }
+    }
+
+    /// The child's prompts.
+    pub async fn list_prompts(&self, timeout: Duration) -> Result<ListPromptsResult, McpError> {
+        forwarded(timeout, self.peer.list_prompts(None)).await
+    }
+
+    /// One of the child's prompts, filled in.
+    pub async fn get_prompt(
+        &self,
+        params: GetPromptRequestParams,
+        timeout: Duration,
+    ) -> Result<GetPromptResult, McpError> {
+        forwarded(timeout, self.peer.get_prompt(params)).await
+    }
+
+    /// The child's resources.
+    pub async fn list_resources(&self, timeout: Duration) -> Result<ListResourcesResult, McpError> {
+        forwarded(timeout, self.peer.list_resources(None)).await
+    }
+
+    /// One of the child's resources, read with the caller's credentials in per-request mode.
+    pub async fn read_resource(
+        &self,
+        uri: String,
+        credentials: Option<&CallCredentials>,
+        timeout: Duration,
+    ) -> Result<ReadResourceResult, McpError> {
+        let mut params = ReadResourceRequestParams::new(uri);
+        params.meta = credentials.map(credentials_meta);
+        forwarded(timeout, self.peer.read_resource(params)).await
+    }
+}
+
+/// A request's `_meta` carrying the caller's ConnectWise credentials to the child.
+fn credentials_meta(credentials: &CallCredentials) -> RequestMetaObject {
+    let mut meta = RequestMetaObject::new();
+    meta.0.0.insert(
+        CREDENTIALS_META_KEY.to_owned(),
+        serde_json::to_value(credentials).unwrap_or_default(),
+    );
+    meta
+}
+
+/// The child's answer to a request other than a tool call, with its own error when it
+/// refused (an unknown prompt or resource keeps its code).
+async fn forwarded<T>(
+    timeout: Duration,
+    answer: impl Future<Output = Result<T, ServiceError>>,
+) -> Result<T, McpError> {
+    match tokio::time::timeout(timeout, answer).await {
+        Err(_) => Err(McpError::internal_error(
+            format!("the server did not answer within {} s", timeout.as_secs()),
+            None,
+        )),
+        Ok(Ok(result)) => Ok(result),
+        Ok(Err(ServiceError::McpError(error))) => Err(error),
+        Ok(Err(error)) => Err(McpError::internal_error(
+            format!("the request was cut off ({error})"),
+            None,
+        )),
     }
 }
 

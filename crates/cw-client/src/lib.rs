@@ -44,4 +44,4 @@ pub use quota::Budget;
 pub use resources::ApiPath;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
-pub use sharing::Sharing;
+pub use sharing::{REFERENCE_PATHS, Sharing};

@@ -20,6 +20,7 @@ pub mod prompts;
 pub mod reads;
 pub mod render;
 pub mod reports;
+pub mod resources;
 pub mod schema;
 pub mod server;
 pub mod shape;

@@ -11,8 +11,9 @@ use cw_catalog::Kind;
 use cw_client::{ApiPath, Client};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
-    GetPromptResponse, Implementation, ListPromptsResult, ListToolsResult, PaginatedRequestParams,
-    ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    GetPromptResponse, Implementation, ListPromptsResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -27,7 +28,7 @@ use crate::profiles::Profile;
 use crate::reads::{self, Defaults, Target};
 use crate::reports;
 use crate::schema::output_schema;
-use crate::{budget, discovery, lookup, prompts, render, shape, summary};
+use crate::{budget, discovery, lookup, prompts, render, resources, shape, summary};
 
 /// What the server tells clients about using it.
 pub const INSTRUCTIONS: &str = "\
@@ -391,6 +392,7 @@ impl ServerHandler for ConnectWiseServer {
             ServerCapabilities::builder()
                 .enable_tools()
                 .enable_prompts()
+                .enable_resources()
                 .build(),
         )
         .with_server_info(Implementation::new(
@@ -438,17 +440,49 @@ impl ServerHandler for ConnectWiseServer {
                 None,
             ));
         };
-        // rmcp moves the request's `_meta` into the context.
-        let credentials = context
-            .meta
-            .0
-            .0
-            .get(CREDENTIALS_META_KEY)
-            .and_then(|value| serde_json::from_value(value.clone()).ok());
         let arguments = request.arguments.unwrap_or_default();
         Ok(self
-            .call_tool_spec(spec, &arguments, credentials)
+            .call_tool_spec(spec, &arguments, credentials(&context))
             .await
             .into())
     }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        Ok(ListResourcesResult::with_all_items(resources::list()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let failed = |failure: ToolFailure| match failure.kind {
+            FailureKind::NotFound => McpError::resource_not_found(failure.message, None),
+            FailureKind::InvalidArguments => McpError::invalid_params(failure.message, None),
+            _ => McpError::internal_error(failure.message, None),
+        };
+        let client = self
+            .access
+            .client_for(&self.client, credentials(&context))
+            .map_err(failed)?;
+        resources::read(&client, &request.uri)
+            .await
+            .map(Into::into)
+            .map_err(failed)
+    }
+}
+
+/// The caller's credentials in per-request mode: rmcp moves the request's `_meta` into the
+/// context.
+fn credentials(context: &RequestContext<RoleServer>) -> Option<CallCredentials> {
+    context
+        .meta
+        .0
+        .0
+        .get(CREDENTIALS_META_KEY)
+        .and_then(|value| serde_json::from_value(value.clone()).ok())
 }
