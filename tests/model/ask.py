@@ -180,6 +180,8 @@ def read_simulator(sim, path, conditions=None, order_by=None):
 def truth_of(question, sim, day):
     """What a right answer must contain: {"kind", "values" or "number", "need", "words"}."""
     spec = question["truth"]
+    if spec["kind"] == "all":
+        return {"kind": "all", "parts": [truth_of({"truth": part}, sim, day) for part in spec["parts"]]}
     filled = {k: v.format(**dates(day)) if isinstance(v, str) else v for k, v in spec.items()}
     data = read_simulator(sim, filled["path"], filled.get("conditions"), filled.get("orderBy"))
     kind = spec["kind"]
@@ -230,6 +232,8 @@ def names(answer, value, words):
 
 
 def judge(truth, answer):
+    if truth["kind"] == "all":
+        return all(judge(part, answer) for part in truth["parts"])
     text = normal(answer)
     if truth["kind"] == "number":
         numbers = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", answer.replace(",", ""))]
@@ -358,7 +362,8 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     parser.add_argument("--ways", default="direct", help="comma-separated: direct, mcp, tool, openapi")
     parser.add_argument("--only", default="", help="comma-separated question ids")
-    parser.add_argument("--set", default="", help="only the questions of this set (original)")
+    parser.add_argument("--set", default="",
+                        help="only the questions of this set: original, or reports (asked only when named)")
     parser.add_argument("--profile", default="compact", help="the bridge's CW_TOOL_PROFILE")
     parser.add_argument("--allow-tools", default="",
                         help="the bridge's CW_ALLOW_TOOLS (comma-separated), or `original` for the original "
@@ -378,6 +383,9 @@ def main():
         questions = [q for q in questions if q["id"] in wanted]
     if args.set:
         questions = [q for q in questions if q.get("set") == args.set]
+    elif not args.only:
+        # The everyday reports' questions are asked apart, with a profile that lists the reports.
+        questions = [q for q in questions if q.get("set") != "reports"]
     if not questions:
         parser.error("no questions chosen")
     allow_tools = args.allow_tools

@@ -25,6 +25,8 @@ const SHOWN: usize = 12;
 pub struct Hint {
     /// What no record has, and the values in use.
     pub text: String,
+    /// What no record has, without the values in use: said beside the records read instead.
+    pub brief: String,
     /// The conditions with every mistaken comparison fixed, when each has one plain fix.
     pub instead: Option<String>,
 }
@@ -34,6 +36,7 @@ pub struct Hint {
 pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) -> Option<Hint> {
     let expr = conditions::parse(conditions).ok()?;
     let mut hints = Vec::new();
+    let mut briefs = Vec::new();
     // Each mistaken comparison's fix, as (what was written, what to write), or None once
     // one of them has no plain fix.
     let mut fixes = Some(Vec::new());
@@ -50,6 +53,7 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
                 "No record here has {field} like \"{}\" (which asks for what starts so).",
                 text.as_str()
             ));
+            briefs.push(hints[hints.len() - 1].clone());
             let fixed = field_ref(&field).ok().and_then(|f| f.like(&anywhere).ok());
             match (&mut fixes, fixed) {
                 (Some(fixes), Some(fixed)) => {
@@ -92,6 +96,7 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
                     "No status is named \"{value}\": for {} records compare closedFlag = {closed} instead.",
                     value.to_ascii_lowercase(),
                 ));
+                briefs.push(hints[hints.len() - 1].clone());
                 if let (Some(fixes), Operator::Eq) = (&mut fixes, comparison.op) {
                     fixes.push((comparison.to_string(), format!("closedFlag = {closed}")));
                 } else {
@@ -103,6 +108,7 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
                 hints.push(format!(
                     "No record here has {field} = \"{value}\", but one has {own} = \"{value}\"."
                 ));
+                briefs.push(hints[hints.len() - 1].clone());
                 let fixed = field_ref(own).ok().and_then(|f| f.eq(value).ok());
                 match (&mut fixes, comparison.op, fixed) {
                     (Some(fixes), Operator::Eq, Some(fixed)) => {
@@ -127,6 +133,7 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
             } else {
                 format!(" Nearest: {}.", quote(&near))
             };
+            briefs.push(format!("No record here has {field} = \"{value}\"."));
             hints.push(format!(
                 "No record here has {field} = \"{value}\".{near} Values in use: {}{}.",
                 quote(&listed),
@@ -146,6 +153,7 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
     });
     Some(Hint {
         text: hints.join(" "),
+        brief: briefs.join(" "),
         instead,
     })
 }

@@ -434,7 +434,7 @@ pub async fn read(
                         answer = retried;
                         answer["hint"] = json!(format!(
                             "{} Shown instead: the records where {instead}.",
-                            hint.text
+                            hint.brief
                         ));
                     }
                     _ => answer["hint"] = json!(hint.text),

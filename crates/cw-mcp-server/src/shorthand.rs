@@ -187,6 +187,21 @@ fn written_out(catalog: &Catalog, schema: &str, comparison: &Comparison) -> Opti
     if let Some(meant) = &meant {
         return again(meant);
     }
+    // `closedFlag` on a record without one that has a closing date (an opportunity): open
+    // ones have none.
+    if let (true, Value::Bool(flag), Operator::Eq | Operator::NotEq) =
+        (path == "closedFlag", &comparison.value, comparison.op)
+        && catalog.field(schema, "closedFlag").is_none()
+        && catalog.field(schema, "closedDate").is_some()
+    {
+        let closed = *flag == (comparison.op == Operator::Eq);
+        let op = if closed {
+            Operator::NotEq
+        } else {
+            Operator::Eq
+        };
+        return field("closedDate").ok()?.compare(op, Value::Null).ok();
+    }
     if let (Some(reference), Value::Text(text)) =
         (path.strip_suffix("/identifier"), &comparison.value)
         && text.as_str().trim().contains(' ')
@@ -343,6 +358,12 @@ mod tests {
                 "manager/identifier = \"Carlos Nguyen\"",
                 "manager/name = \"Carlos Nguyen\"",
             ),
+            (
+                "Opportunity",
+                "company/name like \"ACME%\" AND closedFlag = false",
+                "company/name like \"ACME%\" AND closedDate = null",
+            ),
+            ("Opportunity", "closedFlag != false", "closedDate != null"),
         ];
         for (schema, given, expected) in cases {
             assert_eq!(expanded(schema, given), expected, "{given}");

@@ -31,6 +31,9 @@ const MAX_GROUP_BY: usize = 2;
 const LISTED: usize = 5;
 /// Records are listed beside the figures when at most this many match.
 const FEW: u64 = 10;
+/// Where `sum` names a field that is not a number (`serialNumber`), the records are listed
+/// with it, this many at most, when at most this many match.
+const SHOWN: usize = 25;
 /// Distinct groups kept while reading; records of further groups are counted as `(other)`.
 const MAX_GROUPS: usize = 10_000;
 /// A group's value where a record has none.
@@ -175,8 +178,12 @@ struct Plan {
     mended: Vec<(String, String)>,
     /// What was wrong with the sums left out.
     skipped: Vec<String>,
-    /// The key fields of the entity's records, which a summary of a few records lists.
-    key_fields: Option<&'static str>,
+    /// The fields a summary of a few records lists them by: the key fields of the entity's
+    /// records, and the fields `sum` named that are not numbers.
+    key_fields: Option<String>,
+    /// True when `sum` named fields that are not numbers (a serial number, a date): what was
+    /// asked is to see them, so more records are listed ([`SHOWN`]).
+    showing: bool,
     /// The records' schema, when the document has one.
     schema: Option<&'static str>,
 }
@@ -204,7 +211,7 @@ pub async fn summarize(
             if again.read > 0 {
                 hint = Some(format!(
                     "{} Counted instead: the records where {instead}.",
-                    found.text
+                    found.brief
                 ));
                 tallied = again;
                 conditions = Some(instead);
@@ -224,8 +231,24 @@ pub async fn summarize(
                 continue;
             }
             let field = plan.sums.remove(index);
-            plan.skipped
-                .push(format!("Not totalled: no record has a number at {field}."));
+            // Text where a number was asked (a serial number): what was asked is to see it.
+            let has_text = tallied
+                .records
+                .iter()
+                .any(|r| shape::at(r, &field).is_some_and(|v| !v.is_null()));
+            if has_text {
+                plan.skipped.push(format!(
+                    "Not totalled: {field} is not a number, so the records are listed with it."
+                ));
+                plan.key_fields = Some(match plan.key_fields.take() {
+                    Some(fields) => format!("{fields},{field}"),
+                    None => format!("id,{field}"),
+                });
+                plan.showing = true;
+            } else {
+                plan.skipped
+                    .push(format!("Not totalled: no record has a number at {field}."));
+            }
             for tally in std::iter::once(&mut tallied.totals).chain(tallied.groups.values_mut()) {
                 if index < tally.stats.len() {
                     tally.stats.remove(index);
@@ -272,8 +295,10 @@ pub async fn summarize(
     // A few matching records are listed beside the figures: a summary asked "which agreements
     // end this month" answers with their names. More are not: a small model given records
     // repeats them rather than their count.
-    let few = tallied.read as u64 <= FEW;
-    if let (Some(key_fields), false, true) = (plan.key_fields, tallied.records.is_empty(), few) {
+    let (few, listed) = listing(plan.showing);
+    tallied.records.truncate(listed);
+    let few = tallied.read as u64 <= few;
+    if let (Some(key_fields), false, true) = (&plan.key_fields, tallied.records.is_empty(), few) {
         answer.insert("records".into(), Value::Array(tallied.records));
         answer.insert("keyFields".into(), json!(key_fields));
     }
@@ -327,9 +352,12 @@ async fn tally(
     fields.dedup();
     // Where few match, the first of them are read with the first page by their key fields,
     // to be listed beside the figures.
+    // Where the document has no schema, a sum may name text: enough are read to show it.
+    let (few, most) = listing(plan.showing || (plan.schema.is_none() && !plan.sums.is_empty()));
     let listed = plan
         .key_fields
-        .filter(|_| matching.is_none_or(|m| m <= FEW));
+        .as_deref()
+        .filter(|_| matching.is_none_or(|m| m <= few));
     let by_id = plan
         .schema
         .is_some_and(|schema| knows(catalog(), schema, "id"));
@@ -378,7 +406,7 @@ async fn tally(
         };
         let room = row_limit - tallied.read;
         for record in answer.items.iter().take(room) {
-            if listed.is_some() && tallied.records.len() < LISTED {
+            if listed.is_some() && tallied.records.len() < most {
                 tallied.records.push(shape::record(record.clone()));
             }
             tallied.add(record, plan);
@@ -497,16 +525,27 @@ fn plan(args: &Args<'_>) -> Result<Plan, ToolFailure> {
     }
     // Every summary counts: `count` (or the ids) among the sums asks for nothing more.
     let mut sums = Vec::new();
+    let mut shown = Vec::new();
     for written in list(args, Arg::Sum)? {
         if ["count", "*", "records", "id"].contains(&written.to_ascii_lowercase().as_str()) {
             continue;
         }
         match numeric(schema, written, &mut mended) {
-            Ok(field) => sums.push(field),
+            Ok(Ok(field)) => sums.push(field),
+            Ok(Err(field)) => {
+                skipped.push(format!(
+                    "Not totalled: {field} is not a number, so the records are listed with it."
+                ));
+                shown.push(field);
+            }
             Err(problem) => skipped.push(format!("Not totalled: {problem}")),
         }
     }
-    let key_fields = search_key_fields(target.path.as_str());
+    let key_fields = match (search_key_fields(target.path.as_str()), shown.is_empty()) {
+        (key_fields, true) => key_fields.map(str::to_owned),
+        (Some(key_fields), false) => Some(format!("{key_fields},{}", shown.join(","))),
+        (None, false) => Some(format!("id,{}", shown.join(","))),
+    };
     let top = args.integer(Arg::Top, 1, MAX_TOP)?.unwrap_or(DEFAULT_TOP) as usize;
     Ok(Plan {
         target,
@@ -517,8 +556,19 @@ fn plan(args: &Args<'_>) -> Result<Plan, ToolFailure> {
         mended,
         skipped,
         key_fields,
+        showing: !shown.is_empty(),
         schema,
     })
+}
+
+/// Records are listed beside the figures when at most the first this many match, and the
+/// second this many are listed: more where a field is to be shown.
+fn listing(showing: bool) -> (u64, usize) {
+    if showing {
+        (SHOWN as u64, SHOWN)
+    } else {
+        (FEW, LISTED)
+    }
 }
 
 /// A comma-separated argument's items.
@@ -614,13 +664,15 @@ fn looks_like_date(field: &str) -> bool {
 
 /// A `sum` item: a number field of the records, or the nearest of those whose name holds the
 /// word written (`hours` on a time entry is `actualHours`); what is wrong with it otherwise.
+/// A `sum` item: `Ok(Ok(field))` for a number field, `Ok(Err(field))` for a field the records
+/// have that is not a number, `Err(problem)` for a field they lack.
 fn numeric(
     schema: Option<&str>,
     written: &str,
     mended: &mut Vec<(String, String)>,
-) -> Result<String, String> {
+) -> Result<Result<String, String>, String> {
     let Some(schema) = schema else {
-        return Ok(written.to_owned());
+        return Ok(Ok(written.to_owned()));
     };
     let is_number = |path: &str| {
         matches!(
@@ -641,18 +693,14 @@ fn numeric(
             .map(String::as_str);
         if let Some(meant) = cw_catalog::nearest::nearest(written, holding, 1).first() {
             mended.push((written.to_owned(), (*meant).to_owned()));
-            return Ok((*meant).to_owned());
+            return Ok(Ok((*meant).to_owned()));
         }
     }
     let field = known(schema, "sum", written, mended).map_err(|failure| failure.message)?;
     if is_number(&field) {
-        return Ok(field);
+        return Ok(Ok(field));
     }
-    let article = crate::checks::article(schema);
-    Err(format!(
-        "`sum` names {field}, which is not a number on {article} {schema}; its number fields: {}",
-        numbers.join(", ")
-    ))
+    Ok(Err(field))
 }
 
 /// The field as written, or the one plainly meant; an error naming the nearest otherwise.

@@ -1331,7 +1331,14 @@ async fn summaries_agree_with_totals_computed_from_the_records() {
         .await;
     assert_eq!(answer["sums"], json!(["actualHours"]));
     let note = answer["note"].as_str().unwrap();
-    assert!(note.contains("Not totalled: `sum` names summary, which is not a number on a Ticket; its number fields: budgetHours"), "{note}");
+    assert!(
+        note.contains("Not totalled: summary is not a number, so the records are listed with it."),
+        "{note}"
+    );
+    assert!(
+        answer.get("records").is_none(),
+        "a thousand tickets are too many to list"
+    );
     // So is a group by a field the records lack.
     let answer = h
         .ok(
@@ -1348,30 +1355,58 @@ async fn summaries_agree_with_totals_computed_from_the_records() {
         "{answer}"
     );
     // On a path the document does not describe, a field no record has a number for is no
-    // total; more than ten records are counted, not listed.
-    let answer = h
-        .ok(
+    // total; one with text asks to see it: a company's few devices are listed with it.
+    let configurations = table("/company/configurations");
+    let acme: Vec<&Value> = configurations
+        .iter()
+        .filter(|c| c["company"]["identifier"] == "ACME")
+        .collect();
+    assert!(acme.len() > 10 && acme.len() <= 25, "{}", acme.len());
+    let result = h
+        .call(
             "connectwise_summarize",
             json!({"entity": "configurations", "conditions": "company/identifier = \"ACME\"", "groupBy": "company/name", "sum": "serialNumber"}),
         )
         .await;
-    let devices = ids_where(
-        &table("/company/configurations"),
-        "company/identifier",
-        &json!("ACME"),
-    );
-    assert_eq!(answer["count"], devices.len());
+    let answer = result.structured_content.clone().unwrap();
+    assert_eq!(answer["count"], acme.len());
     assert!(answer.get("sums").is_none(), "{answer}");
+    assert!(
+        answer["note"].as_str().unwrap().contains(
+            "Not totalled: serialNumber is not a number, so the records are listed with it."
+        ),
+        "{answer}"
+    );
+    let serials = |records: &[&Value]| {
+        let mut serials: Vec<String> = records
+            .iter()
+            .map(|r| r["serialNumber"].to_string())
+            .collect();
+        serials.sort();
+        serials
+    };
+    let listed: Vec<&Value> = answer["records"].as_array().unwrap().iter().collect();
+    assert_eq!(serials(&listed), serials(&acme));
+    let text = &result.content[0].as_text().unwrap().text;
+    assert!(
+        text.contains(acme[0]["serialNumber"].as_str().unwrap()),
+        "{text}"
+    );
+    // A field that is no number anywhere (a date) is left out, said, and not listed.
+    let answer = h
+        .ok(
+            "connectwise_summarize",
+            json!({"entity": "configurations", "sum": "nothingHere"}),
+        )
+        .await;
     assert!(
         answer["note"]
             .as_str()
             .unwrap()
-            .contains("Not totalled: no record has a number at serialNumber.")
-    );
-    assert!(
-        devices.len() > 10 && answer.get("records").is_none(),
+            .contains("Not totalled: no record has a number at nothingHere."),
         "{answer}"
     );
+    assert!(answer.get("records").is_none(), "{answer}");
     // Ten or fewer are listed beside the figures, by their key fields.
     let result = h
         .call(
