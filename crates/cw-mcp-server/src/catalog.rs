@@ -23,6 +23,9 @@ pub enum ToolKind {
         /// The key fields returned when the caller names none (`fields`); `None`
         /// returns whole records (small reference lists).
         summary: Option<&'static str>,
+        /// The number field whose total over every match a page leads with (a time entry's
+        /// `actualHours`: "how many hours" is asked of a list of time entries).
+        total: Option<&'static str>,
     },
     /// One record by id.
     Get {
@@ -174,8 +177,25 @@ const fn listing(
             path,
             default_page_size,
             summary,
+            total: None,
         },
     }
+}
+
+/// A search whose pages lead with the total of `total` over every match.
+const fn search_totalled(
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    total: &'static str,
+) -> ToolSpec {
+    let mut spec = search(name, title, description, path, summary);
+    if let ToolKind::Search { total: field, .. } = &mut spec.kind {
+        *field = Some(total);
+    }
+    spec
 }
 
 const fn get(
@@ -419,12 +439,13 @@ pub const CATALOG: &[ToolSpec] = &[
         "List billing cycles (Monthly, Quarterly, ...) used by agreements.",
         BillingCycles::PATH,
     ),
-    search(
+    search_totalled(
         "connectwise_get_time_entries",
         "Search time entries",
         "Search time entries (hours logged). Useful fields: member/identifier, member/name, company/name, chargeToId (the ticket number), chargeToType, timeStart, actualHours, billableOption. Example: timeStart >= [this week]. Or: chargeToType = \"ServiceTicket\" AND chargeToId = 12345.",
         TimeEntries::PATH,
         "id,member/name,actualHours,timeStart,company/name,notes,member/identifier,chargeToId,chargeToType,timeEnd,billableOption",
+        "actualHours",
     ),
     search(
         "connectwise_get_projects",

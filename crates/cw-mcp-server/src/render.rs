@@ -168,6 +168,19 @@ fn list(map: &Map<String, Value>, shape: Shape<'_>, budget: usize) -> String {
         format!("Here are all {shown} {noun} that match:")
     };
     out.push('\n');
+    // The figure asked of such a list ("how many hours"), before its records.
+    if let Some(Value::Object(in_all)) = map.get("inAll")
+        && let Some((field, total)) = in_all.iter().find(|(key, _)| *key != "count")
+    {
+        let count = in_all.get("count").and_then(Value::as_u64).unwrap_or(0);
+        out.insert_str(
+            0,
+            &format!(
+                "In all: {} {field} over the {count} {noun} that match.\n",
+                scalar(total, LINE_FIELD_CHARS).unwrap_or_default()
+            ),
+        );
+    }
     out.push_str(&lines);
     // Nor is the rest of a page cut short: a small model told how to read it asked for it
     // again and again instead of answering (the JSON's `nextPage` is there).

@@ -178,7 +178,7 @@ fn schema_of(
 
 /// The tool's output schema.
 pub fn output_schema(spec: &ToolSpec) -> Map<String, Value> {
-    let schema = match spec.kind {
+    let mut schema = match spec.kind {
         ToolKind::Search { .. } | ToolKind::Children { .. } => json!({
             "type": "object",
             "properties": {
@@ -211,7 +211,7 @@ pub fn output_schema(spec: &ToolSpec) -> Map<String, Value> {
         // proxies such as mcpo keep only the named keys.
         ToolKind::Summarize => json!({
             "type": "object",
-            "description": "entity, path, conditions (as sent, relative dates resolved), matching (how many match in all, where ConnectWise counts them), read (how many were summarized), partial (why not all were read, when not), count, sums (the fields totalled) and each of them as {sum, average, min, max, values}, groupBy, groupCount, groups (the largest first: each group's values, count and totals), records (the first five by their key fields, when at most ten match), note (what was read as meant, left out, or counted instead).",
+            "description": "entity, path, conditions (as sent, relative dates resolved), matching (how many match in all, where ConnectWise counts them), read (how many were summarized), partial (why not all were read, when not), count, sums (the fields totalled) and each of them as {sum, average, min, max, values}, groupBy, groupCount, groups (the largest first: each group's values, count and totals), records (the first five by their key fields, when at most ten match; up to 25 with the fields sum named that are not numbers), note (what was read as meant, left out, or counted instead).",
             "required": ["entity", "path", "read", "count"],
         }),
         // A report's sections differ by report: named without `properties` so proxies keep them.
@@ -244,6 +244,12 @@ pub fn output_schema(spec: &ToolSpec) -> Map<String, Value> {
             "required": ["connected", "version"],
         }),
     };
+    if let ToolKind::Search {
+        total: Some(field), ..
+    } = spec.kind
+    {
+        schema["properties"]["inAll"] = json!({"type": "object", "description": format!("How many match in all (count) and their {field} added up.")});
+    }
     match schema {
         Value::Object(map) => map,
         _ => unreachable!("schemas are objects"),

@@ -248,16 +248,30 @@ impl ConnectWiseServer {
                 path,
                 default_page_size,
                 summary,
+                total,
             } => {
                 let target = Target::of(ApiPath::collection(path), Kind::Collection);
                 let defaults = Defaults {
                     page_size: default_page_size,
                     fields: summary,
                 };
-                reads::read(client, &target, &args, defaults, || {
+                let mut answer = reads::read(client, &target, &args, defaults, || {
                     "nothing matched".into()
                 })
-                .await
+                .await?;
+                if let Some(field) = total
+                    && answer["items"]
+                        .as_array()
+                        .is_some_and(|items| !items.is_empty())
+                {
+                    let conditions = args.string(Arg::Conditions)?;
+                    if let Some(in_all) =
+                        summary::in_all(client, path, conditions, field, self.row_limit).await
+                    {
+                        answer["inAll"] = in_all;
+                    }
+                }
+                Ok(answer)
             }
             ToolKind::Children {
                 parent,

@@ -33,6 +33,20 @@ pub fn meant_field(catalog: &Catalog, schema: &str, path: &str) -> Option<String
     plainly(path, known.iter().map(String::as_str), edits).map(str::to_owned)
 }
 
+/// The field a comparison names that the record lacks, mended to the one plainly meant: as
+/// [`meant_field`], and a date compared on a field the record does not have (`timeStart` on a
+/// ticket) as when the record was entered, `_info/dateEntered`.
+fn meant_for(catalog: &Catalog, schema: &str, comparison: &Comparison) -> Option<String> {
+    let path = comparison.field.dotted();
+    meant_field(catalog, schema, &path).or_else(|| {
+        let dated = matches!(comparison.value, Value::DateTime(_))
+            && !path.contains('/')
+            && !knows(catalog, schema, &path)
+            && catalog.field(schema, "_info").is_some();
+        dated.then(|| "_info/dateEntered".to_owned())
+    })
+}
+
 /// The fields of `conditions` and `orderBy` that a record of `schema` lacks and that were
 /// read as another, as (written, read as) pairs, for the answer to say.
 pub fn mended(
@@ -41,21 +55,25 @@ pub fn mended(
     conditions: Option<&str>,
     order_by: Option<&str>,
 ) -> Vec<(String, String)> {
-    let mut written: Vec<String> = conditions
+    let mut written: Vec<(String, Option<String>)> = conditions
         .and_then(|text| conditions::parse(text).ok())
         .map(|expr| {
             expr.comparisons()
                 .iter()
-                .map(|c| c.field.dotted())
+                .map(|c| (c.field.dotted(), meant_for(catalog, schema, c)))
                 .collect()
         })
         .unwrap_or_default();
     for item in order_by.unwrap_or_default().split(',') {
-        written.extend(item.split_whitespace().next().map(str::to_owned));
+        written.extend(
+            item.split_whitespace()
+                .next()
+                .map(|path| (path.to_owned(), meant_field(catalog, schema, path))),
+        );
     }
     let mut pairs: Vec<(String, String)> = Vec::new();
-    for path in written {
-        if let Some(meant) = meant_field(catalog, schema, &path)
+    for (path, meant) in written {
+        if let Some(meant) = meant
             && !pairs.iter().any(|(p, _)| *p == path)
         {
             pairs.push((path, meant));
@@ -179,7 +197,7 @@ fn written_out(catalog: &Catalog, schema: &str, comparison: &Comparison) -> Opti
             .compare(comparison.op, comparison.value.clone())
             .ok()
     };
-    let meant = meant_field(catalog, schema, &path);
+    let meant = meant_for(catalog, schema, comparison);
     let read = meant.as_deref().unwrap_or(&path);
     if let Some(whole_day) = on_the_day(catalog, schema, read, comparison) {
         return Some(whole_day);
@@ -364,6 +382,11 @@ mod tests {
                 "company/name like \"ACME%\" AND closedDate = null",
             ),
             ("Opportunity", "closedFlag != false", "closedDate != null"),
+            (
+                "Ticket",
+                "timeStart >= [2026-11-26]",
+                "_info/dateEntered >= [2026-11-26]",
+            ),
         ];
         for (schema, given, expected) in cases {
             assert_eq!(expanded(schema, given), expected, "{given}");

@@ -584,6 +584,31 @@ fn list<'a>(args: &Args<'a>, arg: Arg) -> Result<Vec<&'a str>, ToolFailure> {
         .unwrap_or_default())
 }
 
+/// `{count, <field>: total}` over every record of `path` matching `conditions`, for a
+/// search to lead with; `None` when it cannot be had whole (a failure, or past the row limit).
+pub async fn in_all(
+    client: &Client,
+    path: &str,
+    conditions: Option<&str>,
+    field: &str,
+    row_limit: usize,
+) -> Option<Value> {
+    let mut arguments = Map::new();
+    arguments.insert("entity".into(), json!(path));
+    arguments.insert("sum".into(), json!(field));
+    if let Some(conditions) = conditions {
+        arguments.insert("conditions".into(), json!(conditions));
+    }
+    let spec = crate::catalog::find("connectwise_summarize")?;
+    let args = Args::new(&arguments, crate::args::arguments(spec)).ok()?;
+    let summary = summarize(client, &args, row_limit).await.ok()?;
+    if summary.get("partial").is_some() {
+        return None;
+    }
+    let total = summary[field].get("sum")?.clone();
+    Some(json!({"count": summary["count"], field: total}))
+}
+
 /// A `groupBy` item: a field (a reference by its name: `member` is `member/name`), a date by
 /// day unless `:week` or `:month` says otherwise.
 /// `Ok(Err(problem))` for a field the records lack, which the summary leaves out and says.

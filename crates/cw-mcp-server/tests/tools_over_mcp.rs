@@ -266,6 +266,7 @@ async fn every_tool_answers_from_the_simulators_data() {
                 path,
                 default_page_size,
                 summary,
+                ..
             } => {
                 let expected = table(path);
                 let answer = h.ok(spec.name, json!({})).await;
@@ -908,6 +909,28 @@ async fn mistakes_models_make_come_back_with_the_fix() {
         "A TimeEntry has no field by the name written: read `dateStart` as `timeStart`."
     );
     assert!(meant.get("note").is_none(), "{meant}");
+    // A date compared on a field the record lacks reads as when it was entered, and says so.
+    let meant = h
+        .ok(
+            "connectwise_get_tickets",
+            json!({"conditions": "_info/dateEntered >= [2026-10-25]", "pageSize": 50}),
+        )
+        .await;
+    let mended = h
+        .ok(
+            "connectwise_get_tickets",
+            json!({"conditions": "timeStart >= [2026-10-25]", "pageSize": 50}),
+        )
+        .await;
+    assert!(!meant["items"].as_array().unwrap().is_empty());
+    assert_eq!(mended["items"], meant["items"]);
+    assert!(
+        mended["note"]
+            .as_str()
+            .unwrap()
+            .contains("read `timeStart` as `_info/dateEntered`"),
+        "{mended}"
+    );
     // A `like` without a leading wildcard that matches nothing reads the text anywhere.
     let companies = table("/company/companies");
     let names: Vec<&str> = companies
@@ -1311,6 +1334,34 @@ async fn summaries_agree_with_totals_computed_from_the_records() {
         .collect();
     assert!(!charged.is_empty());
     assert_eq!(ids(&listed["items"]), charged);
+    // A search of time entries leads with their hours over every match, past its page too.
+    let week: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["timeStart"].as_str().unwrap() >= "2026-10-26")
+        .collect();
+    assert!(week.len() > 5, "{}", week.len());
+    let week_hours: f64 = week
+        .iter()
+        .map(|e| e["actualHours"].as_f64().unwrap())
+        .sum();
+    let result = h
+        .call(
+            "connectwise_get_time_entries",
+            json!({"conditions": "timeStart >= [2026-10-26]", "pageSize": 2}),
+        )
+        .await;
+    let answer = result.structured_content.clone().unwrap();
+    assert_eq!(answer["inAll"]["count"], week.len());
+    assert!((answer["inAll"]["actualHours"].as_f64().unwrap() - week_hours).abs() < 1e-6);
+    let text = &result.content[0].as_text().unwrap().text;
+    assert!(
+        text.starts_with(&format!(
+            "In all: {} actualHours over the {} time entries that match.\n",
+            cw_mcp_server::summary::exact(week_hours),
+            week.len()
+        )),
+        "{text}"
+    );
     let result = h
         .call(
             "connectwise_summarize",
