@@ -231,4 +231,19 @@ mod tests {
             assert!(find(name).is_some(), "{name}");
         }
     }
+
+    #[test]
+    fn a_report_listed_beside_the_compact_searches_keeps_its_arguments() {
+        let profile = Profile::parse("compact,reports").unwrap();
+        let schema = profile.listed_schema(find("connectwise_member_schedule").unwrap());
+        let properties = schema["properties"].as_object().unwrap();
+        assert!(properties.contains_key("member") && properties.contains_key("period"));
+        let search = profile.listed_schema(find("connectwise_get_tickets").unwrap());
+        assert!(
+            !search["properties"]
+                .as_object()
+                .unwrap()
+                .contains_key("fields")
+        );
+    }
 }

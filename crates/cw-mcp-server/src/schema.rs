@@ -153,8 +153,12 @@ const LEAN: &[Arg] = &[
 /// cannot do without (an id, an entity, a path, a query), in their short form, so that the
 /// tool list stays small and a small model does not ask for whole records.
 pub fn lean_input_schema(spec: &ToolSpec) -> Map<String, Value> {
+    // A report's few arguments each say what it is about (the member, the board, the period).
+    let report = matches!(spec.kind, ToolKind::Report(_));
     let kept = |arg: &Arg| {
-        matches!(arg, Arg::Id(_) | Arg::Entity | Arg::Path | Arg::Query) || LEAN.contains(arg)
+        report
+            || matches!(arg, Arg::Id(_) | Arg::Entity | Arg::Path | Arg::Query)
+            || LEAN.contains(arg)
     };
     schema_of(spec, arguments(spec).filter(kept), lean_property)
 }
