@@ -31,6 +31,12 @@ pub struct Hint {
     pub instead: Option<String>,
 }
 
+/// Says `text` in the hint and in its brief alike.
+fn said(hints: &mut Vec<String>, briefs: &mut Vec<String>, text: String) {
+    briefs.push(text.clone());
+    hints.push(text);
+}
+
 /// A hint for an empty page of `target` asked with `conditions`, when one of its name or
 /// identifier comparisons matches no value in use.
 pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) -> Option<Hint> {
@@ -49,11 +55,14 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
             && !matches_any(client, target, &comparison.to_string()).await
         {
             let anywhere = format!("%{}%", text.as_str().trim_end_matches(['%', '*']));
-            hints.push(format!(
-                "No record here has {field} like \"{}\" (which asks for what starts so).",
-                text.as_str()
-            ));
-            briefs.push(hints[hints.len() - 1].clone());
+            said(
+                &mut hints,
+                &mut briefs,
+                format!(
+                    "No record here has {field} like \"{}\" (which asks for what starts so).",
+                    text.as_str()
+                ),
+            );
             let fixed = field_ref(&field).ok().and_then(|f| f.like(&anywhere).ok());
             match (&mut fixes, fixed) {
                 (Some(fixes), Some(fixed)) => {
@@ -92,11 +101,14 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
                 && has_closed_flag(target)
             {
                 let closed = value.eq_ignore_ascii_case("closed");
-                hints.push(format!(
-                    "No status is named \"{value}\": for {} records compare closedFlag = {closed} instead.",
-                    value.to_ascii_lowercase(),
-                ));
-                briefs.push(hints[hints.len() - 1].clone());
+                said(
+                    &mut hints,
+                    &mut briefs,
+                    format!(
+                        "No status is named \"{value}\": for {} records compare closedFlag = {closed} instead.",
+                        value.to_ascii_lowercase(),
+                    ),
+                );
                 if let (Some(fixes), Operator::Eq) = (&mut fixes, comparison.op) {
                     fixes.push((comparison.to_string(), format!("closedFlag = {closed}")));
                 } else {
@@ -105,10 +117,13 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
                 continue;
             }
             if let Some(own) = own_field_holding(client, target, &field, value).await {
-                hints.push(format!(
-                    "No record here has {field} = \"{value}\", but one has {own} = \"{value}\"."
-                ));
-                briefs.push(hints[hints.len() - 1].clone());
+                said(
+                    &mut hints,
+                    &mut briefs,
+                    format!(
+                        "No record here has {field} = \"{value}\", but one has {own} = \"{value}\"."
+                    ),
+                );
                 let fixed = field_ref(own).ok().and_then(|f| f.eq(value).ok());
                 match (&mut fixes, comparison.op, fixed) {
                     (Some(fixes), Operator::Eq, Some(fixed)) => {
