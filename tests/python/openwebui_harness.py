@@ -128,7 +128,8 @@ class ScriptedModel:
 def tickets_in(content):
     """The tickets a tool answer holds, from its JSON (the OpenAPI tool server's answers) or from
     its text lines (`- id: 20001; summary: ...; status: New; company: ACME Corporation (ACME); ...`,
-    the answers written for a model): each as {id, summary, status, company, closed}."""
+    the answers written for a model, where `All of these have company: ...` gives what every line
+    shares): each as {id, summary, status, company, closed}."""
     try:
         parsed = json.loads(content)
     except ValueError:
@@ -141,11 +142,17 @@ def tickets_in(content):
         return [{"id": t["id"], "summary": t["summary"], "status": t["status"]["name"],
                  "company": t["company"]["identifier"], "closed": t["closedFlag"]}
                 for t in parsed["items"]]
+    def pairs(text):
+        return dict(part.split(": ", 1) for part in text.split("; ") if ": " in part)
+
     found = []
+    shared = {}
     for line in content.splitlines():
+        if line.startswith("All of these have ") and line.endswith("."):
+            shared = pairs(line.removeprefix("All of these have ")[:-1])
         if not line.startswith("- id: "):
             continue
-        fields = dict(part.split(": ", 1) for part in line[2:].split("; ") if ": " in part)
+        fields = {**shared, **pairs(line[2:])}
         company = fields.get("company", "")
         found.append({"id": int(fields["id"]), "summary": fields.get("summary"), "status": fields.get("status"),
                       "company": company[company.rfind("(") + 1:-1] if company.endswith(")") else company,

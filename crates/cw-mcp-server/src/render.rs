@@ -117,15 +117,25 @@ fn list(map: &Map<String, Value>, shape: Shape<'_>, budget: usize) -> String {
     // The records that fit the budget, a line each; a lone match gives all its key fields,
     // as the record it is likely asked about.
     let names = shape.line.filter(|_| items.len() > 1);
+    let parts: Vec<Option<Vec<(String, String)>>> = items
+        .iter()
+        .map(|item| {
+            let record = item.as_object()?;
+            let mut parts = Vec::new();
+            match names {
+                Some(names) => flatten(&only(record, names), "", &mut parts),
+                None => flatten(record, "", &mut parts),
+            }
+            Some(parts)
+        })
+        .collect();
+    let shared = shared_parts(&parts);
     let mut lines = String::new();
     let mut shown = 0;
-    for item in items {
-        let line = match item {
-            Value::Object(record) => match names {
-                Some(names) => one_line(&only(record, names)),
-                None => one_line(record),
-            },
-            other => scalar(other, LINE_FIELD_CHARS).unwrap_or_default(),
+    for (item, parts) in items.iter().zip(&parts) {
+        let line = match parts {
+            Some(parts) => joined(parts.iter().filter(|part| !shared.contains(part))),
+            None => scalar(item, LINE_FIELD_CHARS).unwrap_or_default(),
         };
         if shown > 0 && lines.len() + line.len() + 3 > budget {
             break;
@@ -181,6 +191,11 @@ fn list(map: &Map<String, Value>, shape: Shape<'_>, budget: usize) -> String {
             ),
         );
     }
+    // What every record shown has alike is said once: a small model repeats each line it
+    // reads, and the company of a company's tickets is the same on every one.
+    if !shared.is_empty() {
+        out.push_str(&format!("All of these have {}.\n", joined(shared.iter())));
+    }
     out.push_str(&lines);
     // Nor is the rest of a page cut short: a small model told how to read it asked for it
     // again and again instead of answering (the JSON's `nextPage` is there).
@@ -203,11 +218,38 @@ fn list(map: &Map<String, Value>, shape: Shape<'_>, budget: usize) -> String {
 fn one_line(record: &Map<String, Value>) -> String {
     let mut parts = Vec::new();
     flatten(record, "", &mut parts);
+    joined(parts.iter())
+}
+
+/// `field: value` pairs joined as one line.
+fn joined<'a>(parts: impl Iterator<Item = &'a (String, String)>) -> String {
     parts
-        .into_iter()
         .map(|(key, value)| format!("{key}: {value}"))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The `field: value` pairs that every record of a page of two or more has alike, but not
+/// the first field of a line (its id or name), which tells the records apart.
+fn shared_parts(records: &[Option<Vec<(String, String)>>]) -> Vec<(String, String)> {
+    let Some(Some(first)) = records.first() else {
+        return Vec::new();
+    };
+    if records.len() < 2 {
+        return Vec::new();
+    }
+    first
+        .iter()
+        .skip(1)
+        .filter(|part| {
+            records.iter().all(|record| {
+                record
+                    .as_ref()
+                    .is_some_and(|parts| parts.first() != Some(part) && parts.contains(part))
+            })
+        })
+        .cloned()
+        .collect()
 }
 
 /// The record's fields as (name, short value) pairs; nested records that are not
@@ -450,16 +492,16 @@ mod tests {
     #[test]
     fn a_page_over_the_budget_shows_what_fits_and_says_the_rest_was_left_out() {
         let items: Vec<Value> = (11..=20)
-            .map(|id| json!({"id": id, "summary": "x".repeat(50)}))
+            .map(|id| json!({"id": id, "summary": format!("{id}{}", "x".repeat(48))}))
             .collect();
         let answer = json!({"items": items, "page": 2, "pageSize": 10, "hasMore": true, "nextPage": 3, "total": 40});
         let shown = text(&answer, shape("tickets"), 300);
-        let x = "x".repeat(50);
+        let x = "x".repeat(48);
         assert_eq!(
             shown,
             format!(
                 "Here are tickets 11 to 14 of the 40 that match:\n\
-                 - id: 11; summary: {x}\n- id: 12; summary: {x}\n- id: 13; summary: {x}\n- id: 14; summary: {x}\n\
+                 - id: 11; summary: 11{x}\n- id: 12; summary: 12{x}\n- id: 13; summary: 13{x}\n- id: 14; summary: 14{x}\n\
                  (The other 6 of this page were left out to keep the answer short.)\n"
             )
         );
@@ -513,7 +555,7 @@ mod tests {
         );
         assert_eq!(line_fields("", "", false), None, "no key fields: all shown");
 
-        let ticket = |id: u64| json!({"id": id, "summary": "VPN", "owner": {"identifier": "ann"}, "board": {"id": 1, "name": "Help"}});
+        let ticket = |id: u64| json!({"id": id, "summary": format!("VPN {id}"), "owner": {"identifier": "ann"}, "board": {"id": 1, "name": "Help"}});
         let names = ["id", "owner", "summary"];
         let shape = Shape {
             noun: "tickets",
@@ -524,12 +566,49 @@ mod tests {
             json!({"items": [ticket(1), ticket(2)], "page": 1, "pageSize": 5, "hasMore": false});
         assert_eq!(
             text(&two, shape, DEFAULT_TEXT_BUDGET),
-            "Here are all 2 tickets that match:\n- id: 1; owner: ann; summary: VPN\n- id: 2; owner: ann; summary: VPN\n"
+            "Here are all 2 tickets that match:\nAll of these have owner: ann.\n- id: 1; summary: VPN 1\n- id: 2; summary: VPN 2\n"
         );
         let one = json!({"items": [ticket(1)], "page": 1, "pageSize": 5, "hasMore": false});
         assert!(
             text(&one, shape, DEFAULT_TEXT_BUDGET).contains("board: Help"),
             "a lone match shows all its fields"
+        );
+    }
+
+    #[test]
+    fn what_every_record_shown_has_alike_is_said_once() {
+        let ticket = |id: u64, status: &str| {
+            json!({"id": id, "status": {"name": status},
+            "company": {"identifier": "ACME", "name": "ACME Corporation"}, "closedFlag": false})
+        };
+        let page =
+            |items: Vec<Value>| json!({"items": items, "page": 1, "pageSize": 5, "hasMore": false});
+        assert_eq!(
+            text(
+                &page(vec![ticket(1, "New"), ticket(2, "Open")]),
+                shape("tickets"),
+                DEFAULT_TEXT_BUDGET
+            ),
+            "Here are all 2 tickets that match:\n\
+             All of these have company: ACME Corporation (ACME); closedFlag: false.\n\
+             - id: 1; status: New\n- id: 2; status: Open\n"
+        );
+        // The first field tells the records apart even where it is alike; a lone record
+        // says all it has on its own line.
+        let twins = text(
+            &page(vec![ticket(1, "New"), ticket(1, "New")]),
+            shape("tickets"),
+            DEFAULT_TEXT_BUDGET,
+        );
+        assert!(twins.contains("\n- id: 1\n- id: 1\n"), "{twins}");
+        let lone = text(
+            &page(vec![ticket(1, "New")]),
+            shape("tickets"),
+            DEFAULT_TEXT_BUDGET,
+        );
+        assert!(
+            !lone.contains("All of these") && lone.contains("company: ACME"),
+            "{lone}"
         );
     }
 }
