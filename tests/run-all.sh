@@ -20,6 +20,13 @@ fi
 step "Rust tests"
 cargo test --workspace --locked
 
+step "cw-mcp-server as a library without demo mode: builds, and links neither the simulator nor axum"
+cargo check -p cw-mcp-server --no-default-features --locked
+if cargo tree -p cw-mcp-server --no-default-features -e normal --locked | grep -E ' (cw-sim|axum) v'; then
+  echo "cw-mcp-server without its demo feature still links the crates above" >&2
+  exit 1
+fi
+
 # A pinned venv, made again only when its requirements change. The clients that cannot share
 # the main one get their own: mcpo needs mcp<2, and OpenWebUI is about 7 GB.
 venv() {

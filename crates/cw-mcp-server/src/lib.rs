@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod checks;
 pub mod config;
 pub mod dates;
+pub mod demo;
 pub mod discovery;
 pub mod errors;
 pub mod hints;
@@ -46,41 +47,9 @@ pub async fn run(options: Options) -> ExitCode {
     };
     // Demo mode keeps the simulator alive for as long as the server runs.
     let (config, _simulator, clock) = if options.demo {
-        let now = match cw_sim::demo_now(options.demo_date.as_deref()) {
-            Ok(now) => now,
-            Err(problem) => {
-                eprintln!("error: {problem}");
-                return ExitCode::from(2);
-            }
-        };
-        // The tunables (timeouts, sharing, budget) still come from the environment.
-        let mut config = match Config::site_from_lookup(|name| std::env::var(name).ok()) {
-            Ok(config) => config,
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitCode::from(2);
-            }
-        };
-        let sim_config = cw_sim::SimConfig {
-            now,
-            ..cw_sim::SimConfig::default()
-        };
-        match cw_sim::start(sim_config).await {
-            Ok(sim) => {
-                tracing::info!(url = %sim.url(), "demo mode: serving demo data from the built-in ConnectWise simulator");
-                let demo = sim.client_config();
-                config.api_url = demo.api_url;
-                config.codebase = demo.codebase;
-                config.company_id = demo.company_id;
-                config.public_key = demo.public_key;
-                config.private_key = demo.private_key;
-                config.client_id = demo.client_id;
-                (config, Some(sim), dates::Clock::starting_at(now))
-            }
-            Err(error) => {
-                eprintln!("error: could not start the demo simulator: {error}");
-                return ExitCode::FAILURE;
-            }
+        match demo::start(options.demo_date.as_deref()).await {
+            Ok((config, simulator, clock)) => (config, Some(simulator), clock),
+            Err(code) => return code,
         }
     } else {
         let lookup = |name: &str| std::env::var(name).ok();
