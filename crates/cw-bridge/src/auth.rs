@@ -1,5 +1,6 @@
-//! Bearer-key protection: when BRIDGE_API_KEY is set, every route but
-//! `/health` (and CORS preflights) needs `Authorization: Bearer <key>`.
+//! Bearer-key protection: when BRIDGE_API_KEY is set, every route it is layered on (all
+//! but `/health`: see [`crate::router`]) needs `Authorization: Bearer <key>`; CORS
+//! preflights carry no credentials and pass.
 
 use std::sync::Arc;
 
@@ -28,7 +29,7 @@ impl ApiKey {
 
 /// The middleware.
 pub async fn require_key(State(key): State<ApiKey>, request: Request, next: Next) -> Response {
-    if request.uri().path() == "/health" || request.method() == Method::OPTIONS {
+    if request.method() == Method::OPTIONS {
         return next.run(request).await;
     }
     let given = request

@@ -4,8 +4,9 @@
 //! requests in flight, where the rest wait briefly and then get 503.
 //!
 //! Rate and concurrency live in one bounded table keyed by address, so a
-//! flood of new addresses cannot grow it without end. `/health` and CORS
-//! preflights are exempt: they cost nothing and must answer under load.
+//! flood of new addresses cannot grow it without end. `/health` is outside these
+//! limits (see [`crate::router`]) and CORS preflights pass: they cost nothing and must
+//! answer under load.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -158,7 +159,7 @@ pub async fn limit(
     request: Request,
     next: Next,
 ) -> Response {
-    if request.uri().path() == "/health" || request.method() == Method::OPTIONS {
+    if request.method() == Method::OPTIONS {
         return next.run(request).await;
     }
     let address = request

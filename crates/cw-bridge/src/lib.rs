@@ -65,7 +65,9 @@ pub struct AppState {
     pub warnings: Arc<[String]>,
 }
 
-/// The bridge's routes and layers.
+/// The bridge's routes and layers over `state`. Only `/health` is open: it answers load
+/// balancers and health checks without the API key and outside the request limits; every
+/// other route, and the answer to an unknown one, is behind both.
 pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -> Router {
     let policy = BrowserPolicy::from_options(options);
     let mcp = Router::new()
@@ -83,46 +85,42 @@ pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -
             state.sessions.clone(),
             mcp::gate,
         ));
-    let mut router = Router::new()
-        .route("/health", get(health::health))
-        .route("/v1/tools", get(tools::list))
-        .route("/v1/tools/execute", post(tools::execute))
-        .route("/v1/tools/{name}", post(tools::execute_named))
-        .route("/openapi.json", get(openapi::openapi))
-        .route("/metrics", get(metrics::metrics))
-        .merge(mcp)
-        .fallback(|| async {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "no such route; see GET /openapi.json",
-            )
-        })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "wrong method for this route; see GET /openapi.json",
-            )
-        })
-        .with_state(state)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    let open = with_json_errors(Router::new().route("/health", get(health::health)));
+    let mut guarded = with_json_errors(
+        Router::new()
+            .route("/v1/tools", get(tools::list))
+            .route("/v1/tools/execute", post(tools::execute))
+            .route("/v1/tools/{name}", post(tools::execute_named))
+            .route("/openapi.json", get(openapi::openapi))
+            .route("/metrics", get(metrics::metrics))
+            .merge(mcp),
+    )
+    .fallback(|| async {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such route; see GET /openapi.json",
+        )
+    });
     if let Some(key) = options.api_key() {
-        router = router.layer(axum::middleware::from_fn_with_state(
+        guarded = guarded.layer(axum::middleware::from_fn_with_state(
             auth::ApiKey::new(key),
             auth::require_key,
         ));
     }
-    router = router
-        .layer(axum::middleware::from_fn_with_state(
-            Fairness::new(RequestLimits {
-                rate: options.client_rate,
-                burst: options.client_burst,
-                per_client_in_flight: options.client_concurrency,
-                in_flight: options.max_in_flight as usize,
-            }),
-            fairness::limit,
-        ))
+    let guarded = guarded.layer(axum::middleware::from_fn_with_state(
+        Fairness::new(RequestLimits {
+            rate: options.client_rate,
+            burst: options.client_burst,
+            per_client_in_flight: options.client_concurrency,
+            in_flight: options.max_in_flight as usize,
+        }),
+        fairness::limit,
+    ));
+    let mut router = open
+        .merge(guarded)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
             options.body_timeout_secs,
         )));
@@ -135,6 +133,46 @@ pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -
             TraceLayer::new_for_http()
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
         )
+}
+
+/// The routes with a JSON answer for a method they do not take.
+fn with_json_errors(routes: Router<AppState>) -> Router<AppState> {
+    routes.method_not_allowed_fallback(|| async {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "wrong method for this route; see GET /openapi.json",
+        )
+    })
+}
+
+/// The whole application over a supervised child: the state every handler reads, and
+/// [`router`]. What [`serve`] listens with, and what tests drive in-process.
+pub fn app(
+    options: &Options,
+    supervisor: Arc<Supervisor>,
+    audit: Audit,
+    connections: Arc<Connections>,
+    shutdown: CancellationToken,
+) -> Router {
+    let state = AppState {
+        calls: Arc::new(Calls::new(
+            supervisor.clone(),
+            options.tool_timeout(),
+            options.credentials == "request",
+            audit,
+        )),
+        supervisor,
+        demo: options.demo,
+        api_key_required: options.api_key().is_some(),
+        connections,
+        sessions: Sessions::new(
+            options.max_sessions as usize,
+            Duration::from_secs(options.session_idle_secs),
+        ),
+        warnings: options.exposure_warnings().into(),
+    };
+    router(state, options, shutdown)
 }
 
 /// Runs the bridge until SIGTERM or Ctrl-C: stops accepting, lets in-flight
@@ -183,8 +221,7 @@ pub async fn serve(options: Options) -> ExitCode {
         println!("http://{address}");
     }
     tracing::info!(%address, demo = options.demo, auth = options.api_key().is_some(), "cw-bridge listening");
-    let warnings = options.exposure_warnings();
-    for warning in &warnings {
+    for warning in options.exposure_warnings() {
         tracing::warn!("UNSAFE: {warning}");
     }
     let connections = Connections::new(ConnectionLimits {
@@ -193,25 +230,13 @@ pub async fn serve(options: Options) -> ExitCode {
         header_timeout: Duration::from_secs(options.header_timeout_secs),
     });
     let shutdown = CancellationToken::new();
-    let per_request = options.credentials == "request";
-    let state = AppState {
-        calls: Arc::new(Calls::new(
-            supervisor.clone(),
-            options.tool_timeout(),
-            per_request,
-            audit,
-        )),
-        supervisor: supervisor.clone(),
-        demo: options.demo,
-        api_key_required: options.api_key().is_some(),
-        connections: connections.clone(),
-        sessions: Sessions::new(
-            options.max_sessions as usize,
-            Duration::from_secs(options.session_idle_secs),
-        ),
-        warnings: warnings.into(),
-    };
-    let app = router(state, &options, shutdown.clone());
+    let app = app(
+        &options,
+        supervisor.clone(),
+        audit,
+        connections.clone(),
+        shutdown.clone(),
+    );
     let stop = shutdown.clone();
     connections::serve(listener, app, connections, async move {
         cw_runtime::shutdown_signal().await;

@@ -24,10 +24,11 @@ pub async fn start(demo_date: Option<&str>) -> Result<(Config, Simulator, Clock)
         eprintln!("error: {problem}");
         ExitCode::from(2)
     })?;
-    let mut config = Config::site_from_lookup(|name| std::env::var(name).ok()).map_err(|error| {
-        eprintln!("error: {error}");
-        ExitCode::from(2)
-    })?;
+    let mut config =
+        Config::site_from_lookup(|name| std::env::var(name).ok()).map_err(|error| {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        })?;
     let sim_config = cw_sim::SimConfig {
         now,
         ..cw_sim::SimConfig::default()

@@ -1,0 +1,262 @@
+//! The bridge's router in-process (`tower::ServiceExt::oneshot`, no listener): which routes
+//! need the API key and which stay open, the Host and Origin checks, the request limits, and
+//! how a tool call's outcome maps to an HTTP status. The tools are the real `cw-mcp-server`
+//! child in demo mode, built beside this test (`cargo build --workspace --bins`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{Method, Request, StatusCode, header};
+use clap::Parser;
+use cw_bridge::Options;
+use cw_bridge::audit::Audit;
+use cw_bridge::connections::{ConnectionLimits, Connections};
+use cw_bridge::supervisor::{ChildCommand, Supervisor};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
+
+const KEY: &str = "in-process-test-key";
+
+/// `cw-mcp-server` in the target directory this test was built into.
+fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    let binary = dir.join("cw-mcp-server");
+    assert!(
+        binary.exists(),
+        "{} is missing: build the binaries first (cargo build --workspace --bins)",
+        binary.display()
+    );
+    binary
+}
+
+/// The bridge's app with these command-line settings, over a running demo child.
+async fn app(settings: &[&str]) -> (Router, Arc<Supervisor>) {
+    let options = Options::try_parse_from(
+        ["cw-bridge", "--demo", "--audit-log", "off"]
+            .iter()
+            .chain(settings),
+    )
+    .expect("settings");
+    let supervisor = Supervisor::new(ChildCommand {
+        program: server_binary(),
+        args: vec!["--credentials".into(), "server".into(), "--demo".into()],
+    });
+    tokio::spawn(supervisor.clone().run());
+    supervisor.ready().await.expect("the demo child starts");
+    let connections = Connections::new(ConnectionLimits {
+        max: 16,
+        per_client: 16,
+        header_timeout: Duration::from_secs(10),
+    });
+    let app = cw_bridge::app(
+        &options,
+        supervisor.clone(),
+        Audit::open("off").unwrap(),
+        connections,
+        CancellationToken::new(),
+    );
+    (app, supervisor)
+}
+
+/// A request to the bridge as a loopback client sends it.
+fn request(method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Request<Body> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::HOST, "127.0.0.1:3002");
+    if let Some(key) = key {
+        builder = builder.header(header::AUTHORIZATION, format!("Bearer {key}"));
+    }
+    match body {
+        Some(body) => builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string())),
+        None => builder.body(Body::empty()),
+    }
+    .unwrap()
+}
+
+/// The status and JSON body of the app's answer.
+async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Value) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = to_bytes(response.into_body(), 4 << 20).await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn code(body: &Value) -> &str {
+    body["code"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn only_health_is_open_when_a_key_is_set() {
+    let (app, supervisor) = app(&["--api-key", KEY]).await;
+    let (status, health) = send(&app, request(Method::GET, "/health", None, None)).await;
+    assert_eq!(
+        (status, health["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    for (method, path) in [
+        (Method::GET, "/v1/tools"),
+        (Method::POST, "/v1/tools/execute"),
+        (Method::POST, "/v1/tools/connectwise_get_tickets"),
+        (Method::GET, "/openapi.json"),
+        (Method::GET, "/metrics"),
+        (Method::POST, "/mcp"),
+        // An unknown route says nothing of what exists to a caller without the key.
+        (Method::GET, "/no/such/route"),
+    ] {
+        let (status, body) = send(&app, request(method.clone(), path, None, None)).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::UNAUTHORIZED, "unauthorized"),
+            "{method} {path}: {body}"
+        );
+        let (status, body) = send(&app, request(method.clone(), path, Some("wrong"), None)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}: {body}");
+        assert!(!body.to_string().contains(KEY), "{body}");
+    }
+    let (status, tools) = send(&app, request(Method::GET, "/v1/tools", Some(KEY), None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(tools["tools"].as_array().map(Vec::len), Some(14));
+    let (status, body) = send(
+        &app,
+        request(Method::GET, "/no/such/route", Some(KEY), None),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+    // A wrong method is a JSON error on the open route and on the guarded ones alike.
+    let (status, body) = send(&app, request(Method::POST, "/health", None, None)).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+    );
+    let (status, body) = send(
+        &app,
+        request(Method::GET, "/v1/tools/execute", Some(KEY), None),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+    );
+    supervisor.shutdown();
+}
+
+#[tokio::test]
+async fn a_foreign_host_or_origin_is_refused_on_every_route() {
+    let (app, supervisor) = app(&[]).await;
+    for path in ["/health", "/v1/tools", "/mcp"] {
+        let mut foreign = request(Method::GET, path, None, None);
+        foreign
+            .headers_mut()
+            .insert(header::HOST, "rebound.example".parse().unwrap());
+        let (status, body) = send(&app, foreign).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::FORBIDDEN, "host_not_allowed"),
+            "{path}"
+        );
+        let mut page = request(Method::GET, path, None, None);
+        page.headers_mut()
+            .insert(header::ORIGIN, "https://some.page.example".parse().unwrap());
+        let (status, body) = send(&app, page).await;
+        assert_eq!(
+            (status, code(&body)),
+            (StatusCode::FORBIDDEN, "origin_not_allowed"),
+            "{path}"
+        );
+    }
+    supervisor.shutdown();
+}
+
+#[tokio::test]
+async fn health_stays_outside_the_request_limits() {
+    let (app, supervisor) = app(&["--client-rate", "1", "--client-burst", "2"]).await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(
+            send(&app, request(Method::GET, "/v1/tools", None, None))
+                .await
+                .0,
+        );
+    }
+    assert_eq!(&statuses[..2], [StatusCode::OK, StatusCode::OK]);
+    assert!(
+        statuses[2..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    for _ in 0..10 {
+        let (status, _) = send(&app, request(Method::GET, "/health", None, None)).await;
+        assert_eq!(status, StatusCode::OK, "a health check past the rate limit");
+    }
+    supervisor.shutdown();
+}
+
+#[tokio::test]
+async fn a_calls_outcome_maps_to_its_status() {
+    let (app, supervisor) = app(&[]).await;
+    let execute = |body: Value| request(Method::POST, "/v1/tools/execute", None, Some(body));
+    let (status, answer) = send(
+        &app,
+        execute(json!({"tool_name": "connectwise_get_ticket", "arguments": {"ticket_id": 20001}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["id"], 20001, "the record's JSON: {answer}");
+    for (body, expected) in [
+        (
+            json!({"tool_name": "connectwise_no_such_tool", "arguments": {}}),
+            (StatusCode::NOT_FOUND, "unknown_tool"),
+        ),
+        (
+            json!({"tool_name": "connectwise_get_ticket", "arguments": {"ticket_id": 1}}),
+            (StatusCode::NOT_FOUND, "not_found"),
+        ),
+        (
+            json!({"tool_name": "connectwise_get_tickets", "arguments": {"pageSize": "ten"}}),
+            (StatusCode::BAD_REQUEST, "invalid_arguments"),
+        ),
+        (
+            json!({"arguments": {}}),
+            (StatusCode::BAD_REQUEST, "invalid_request"),
+        ),
+    ] {
+        let (status, answer) = send(&app, execute(body.clone())).await;
+        assert_eq!((status, code(&answer)), expected, "{body}: {answer}");
+        assert!(
+            answer["error"].as_str().is_some_and(|m| m.len() > 10),
+            "{body}: {answer}"
+        );
+    }
+    let mut malformed = request(Method::POST, "/v1/tools/execute", None, None);
+    *malformed.body_mut() = Body::from("{not json");
+    malformed
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+    let (status, body) = send(&app, malformed).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_json")
+    );
+    let huge = json!({"tool_name": "connectwise_get_tickets", "arguments": {"conditions": "x".repeat(cw_bridge::MAX_BODY_BYTES)}});
+    let (status, body) = send(&app, execute(huge)).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
+    supervisor.shutdown();
+}
