@@ -2,7 +2,7 @@
 (Qwen2.5-Coder-1.5B-Instruct on llama.cpp's llama-server, prepared by tests/model/prepare.sh)
 answers two of the original README's questions through OpenWebUI's own chat loop, with the bridge
 as a native MCP server and as the Python Tool, and each answer is judged against the simulator's
-records. The whole set is a benchmark (README, "Measured with a real model")."""
+records. The whole set is a benchmark (docs/performance.md)."""
 
 import datetime
 import importlib.util

@@ -45,7 +45,7 @@ pub fn run(main: impl Future<Output = ExitCode>) -> ExitCode {
 }
 
 /// One glibc malloc arena instead of one per thread: under load that keeps RSS
-/// about a fifth lower at no measurable cost in throughput (README, Performance).
+/// about a fifth lower at no measurable cost in throughput (docs/performance.md).
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator tuning, called before other threads allocate.
