@@ -205,11 +205,20 @@ fn list(map: &Map<String, Value>, shape: Shape<'_>, budget: usize) -> String {
             items.len() - shown
         ));
     }
-    for key in ["truncated", "hint", "note"] {
-        if let Some(Value::String(text)) = map.get(key) {
-            out.push_str(text);
-            out.push('\n');
-        }
+    // How the call was read (a name mended, a field read as another) comes before the
+    // records it found, so that they are the last a model reads before it answers; beside
+    // no records, it is the answer.
+    let said = |keys: &[&str]| -> String {
+        keys.iter()
+            .filter_map(|key| map.get(*key).and_then(Value::as_str))
+            .map(|text| format!("{text}\n"))
+            .collect()
+    };
+    if items.is_empty() {
+        out.push_str(&said(&["truncated", "hint", "note"]));
+    } else {
+        out.insert_str(0, &said(&["hint", "note"]));
+        out.push_str(&said(&["truncated"]));
     }
     out
 }
@@ -609,6 +618,23 @@ mod tests {
         assert!(
             !lone.contains("All of these") && lone.contains("company: ACME"),
             "{lone}"
+        );
+    }
+
+    #[test]
+    fn how_the_call_was_read_comes_before_the_records_it_found() {
+        let mended = json!({"items": [{"id": 252, "lastName": "Clark"}], "page": 1, "pageSize": 5,
+            "hasMore": false, "hint": "No record here has company/name = \"ACME\". Shown instead: ..."});
+        let shown = text(&mended, shape("contacts"), DEFAULT_TEXT_BUDGET);
+        assert!(
+            shown.starts_with("No record here has company/name"),
+            "{shown}"
+        );
+        assert!(shown.ends_with("- id: 252; lastName: Clark\n"), "{shown}");
+        let empty = json!({"items": [], "page": 1, "pageSize": 5, "hasMore": false, "hint": "Values in use: ..."});
+        assert_eq!(
+            text(&empty, shape("contacts"), DEFAULT_TEXT_BUDGET),
+            "No contacts match.\nValues in use: ...\n"
         );
     }
 }

@@ -812,9 +812,10 @@ pub fn text(answer: &Value, budget: usize) -> String {
             budget.saturating_sub(out.len()),
         ));
     }
+    // How the call was read comes first, as in a list: the figures are the last a model
+    // reads before it answers.
     if let Some(note) = answer["note"].as_str() {
-        out.push_str(note);
-        out.push('\n');
+        out.insert_str(0, &format!("{note}\n"));
     }
     out
 }
