@@ -23,6 +23,54 @@ pub fn names_tool(listed: &str, asked: &str) -> bool {
     listed == asked || listed.strip_prefix(TOOL_PREFIX) == Some(asked)
 }
 
+/// Whose ConnectWise keys a call reads with (`CW_CREDENTIALS`), which the bridge passes to
+/// its child as `--credentials`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Credentials {
+    /// The server's own keys (`CW_COMPANY_ID`, `CW_PUBLIC_KEY`, `CW_PRIVATE_KEY`), for every call.
+    #[default]
+    Server,
+    /// Each call's own, from its caller's `X-CW-*` headers.
+    Request,
+}
+
+impl Credentials {
+    /// The setting's words, in the order `--help` lists them.
+    pub const NAMES: [&'static str; 2] = ["server", "request"];
+
+    /// Reads `server` or `request`; the error says which words are allowed.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "server" => Ok(Self::Server),
+            "request" => Ok(Self::Request),
+            other => Err(format!(
+                "{other:?} is neither server (the server's own keys) nor request (each call's X-CW-* headers)"
+            )),
+        }
+    }
+
+    /// The setting's word for it.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+impl fmt::Display for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The one grammar of a yes-or-no setting, for every binary and the client alike:
+/// `true`, `yes`, `on`, `1` or `false`, `no`, `off`, `0`, in any case.
+pub fn parse_flag(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!("{text:?} is not true or false")),
+    }
+}
+
 /// Why a tool call failed, in words both sides know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -255,5 +303,38 @@ mod tests {
         assert_eq!(report.requests.len(), CallReport::MAX_LISTED);
         assert_eq!(report.unlisted, 3);
         assert_eq!(report.throttled, CallReport::MAX_LISTED as u64 + 3);
+    }
+
+    #[test]
+    fn settings_read_one_grammar() {
+        for (text, flag) in [
+            ("true", true),
+            ("YES", true),
+            (" on ", true),
+            ("1", true),
+            ("False", false),
+            ("no", false),
+            ("off", false),
+            ("0", false),
+        ] {
+            assert_eq!(parse_flag(text), Ok(flag), "{text}");
+        }
+        assert!(
+            parse_flag("maybe")
+                .unwrap_err()
+                .contains("not true or false")
+        );
+        assert_eq!(Credentials::parse("Request"), Ok(Credentials::Request));
+        assert_eq!(
+            Credentials::parse("server")
+                .map(|c| c.to_string())
+                .as_deref(),
+            Ok("server")
+        );
+        assert!(
+            Credentials::parse("header")
+                .unwrap_err()
+                .contains("neither server")
+        );
     }
 }

@@ -30,7 +30,7 @@ pub struct Options {
     #[arg(long, env = "BRIDGE_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
     /// Pass demo mode to the child: the built-in simulator with demo data, no credentials.
-    #[arg(long, env = "CW_DEMO", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "CW_DEMO", value_parser = cw_boundary::parse_flag, default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub demo: bool,
     /// The cw-mcp-server executable (default: next to this one, then on PATH).
     #[arg(long, env = "CW_MCP_SERVER_BIN")]
@@ -89,8 +89,8 @@ pub struct Options {
     /// CW_PRIVATE_KEY) or request (each caller's X-CW-Company-Id, X-CW-Public-Key and
     /// X-CW-Private-Key headers, optionally X-CW-Client-Id and X-CW-Site; missing ones are a 401,
     /// never the server's). Sites a caller may name: CW_ALLOWED_SITES.
-    #[arg(long, env = "CW_CREDENTIALS", default_value = "server", value_parser = ["server", "request"])]
-    pub credentials: String,
+    #[arg(long, env = "CW_CREDENTIALS", default_value = "server", value_parser = cw_boundary::Credentials::parse)]
+    pub credentials: cw_boundary::Credentials,
     /// Where the audit trail goes, one JSON line per tool call: stderr (beside the logs, each
     /// line marked "log":"audit"), a file path to append to, or off.
     #[arg(long, env = "BRIDGE_AUDIT_LOG", default_value = "stderr")]

@@ -159,7 +159,7 @@ pub fn app(
         calls: Arc::new(Calls::new(
             supervisor.clone(),
             options.tool_timeout(),
-            options.credentials == "request",
+            options.credentials == cw_boundary::Credentials::Request,
             audit,
         )),
         supervisor,
@@ -190,7 +190,7 @@ pub async fn serve(options: Options) -> ExitCode {
         }
     };
     let program = options.server_program();
-    let mut args = vec!["--credentials".to_owned(), options.credentials.clone()];
+    let mut args = vec!["--credentials".to_owned(), options.credentials.to_string()];
     if options.demo {
         args.push("--demo".to_owned());
     }

@@ -257,14 +257,7 @@ fn parse_number(name: &'static str, value: &str, min: u64, max: u64) -> Result<u
 }
 
 fn parse_flag(name: &'static str, value: &str) -> Result<bool, ConfigError> {
-    match value.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(ConfigError::Invalid {
-            name,
-            reason: format!("{value:?} is not true or false"),
-        }),
-    }
+    cw_boundary::parse_flag(value).map_err(|reason| ConfigError::Invalid { name, reason })
 }
 
 /// True for the 8-4-4-4-12 hexadecimal GUID form.

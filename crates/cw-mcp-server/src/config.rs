@@ -18,7 +18,7 @@ use clap::Parser;
 #[command(name = "cw-mcp-server", version)]
 pub struct Options {
     /// Run against the built-in ConnectWise simulator with demo data.
-    #[arg(long, env = "CW_DEMO", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "CW_DEMO", value_parser = cw_boundary::parse_flag, default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub demo: bool,
     /// In demo mode, date the data as if today were this day (YYYY-MM-DD); default: today.
     #[arg(long, env = "CW_DEMO_DATE")]
@@ -45,8 +45,8 @@ pub struct Options {
     /// Whose ConnectWise credentials each call uses: server (CW_COMPANY_ID, CW_PUBLIC_KEY,
     /// CW_PRIVATE_KEY) or request (each call's own, sent by the bridge from the caller's
     /// X-CW-Company-Id, X-CW-Public-Key, X-CW-Private-Key, X-CW-Client-Id and X-CW-Site headers).
-    #[arg(long, env = "CW_CREDENTIALS", default_value = "server", value_parser = ["server", "request"])]
-    pub credentials: String,
+    #[arg(long, env = "CW_CREDENTIALS", default_value = "server", value_parser = cw_boundary::Credentials::parse)]
+    pub credentials: cw_boundary::Credentials,
     /// In request mode, further sites a call may name with X-CW-Site (comma-separated site
     /// URLs); CW_API_URL is always allowed and is the default.
     #[arg(long, env = "CW_ALLOWED_SITES")]

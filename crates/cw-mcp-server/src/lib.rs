@@ -53,7 +53,7 @@ pub async fn run(options: Options) -> ExitCode {
         }
     } else {
         let lookup = |name: &str| std::env::var(name).ok();
-        let config = if options.credentials == "request" {
+        let config = if options.credentials == cw_boundary::Credentials::Request {
             Config::site_from_lookup(lookup)
         } else {
             Config::from_lookup(lookup)
