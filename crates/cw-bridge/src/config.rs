@@ -4,7 +4,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// HTTP bridge to the ConnectWise MCP server, for OpenWebUI, curl and MCP clients.
 ///
@@ -18,20 +18,20 @@ use clap::{Parser, Subcommand};
 ///   /mcp                          MCP Streamable HTTP
 ///   GET  /metrics                 Prometheus metrics (behind the API key when one is set)
 ///
-/// ConnectWise settings (CW_COMPANY_ID, CW_PUBLIC_KEY, CW_PRIVATE_KEY, CW_API_URL,
-/// ...) are read by the child from the environment or .env; --demo needs none.
+/// The ConnectWise settings, listed after the options, are read by the child from the
+/// environment or .env; --demo needs none.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "cw-bridge", version)]
 pub struct Options {
+    /// Demo mode, credentials and the log level, as both binaries read them.
+    #[command(flatten)]
+    pub shared: cw_runtime::Shared,
     /// Port to listen on; 0 picks a free one and prints the bound address.
     #[arg(long, env = "MCP_PORT", default_value_t = 3002)]
     pub port: u16,
     /// Address to bind: 127.0.0.1 for this machine only, 0.0.0.0 in containers.
     #[arg(long, env = "BRIDGE_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
-    /// Pass demo mode to the child: the built-in simulator with demo data, no credentials.
-    #[arg(long, env = "CW_DEMO", value_parser = cw_boundary::parse_flag, default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
-    pub demo: bool,
     /// The cw-mcp-server executable (default: next to this one, then on PATH).
     #[arg(long, env = "CW_MCP_SERVER_BIN")]
     pub server_bin: Option<PathBuf>,
@@ -85,19 +85,10 @@ pub struct Options {
     /// Seconds an /mcp session may stay idle before it is closed.
     #[arg(long, env = "MCP_SESSION_IDLE_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub session_idle_secs: u64,
-    /// Whose ConnectWise credentials calls use: server (the child's CW_COMPANY_ID, CW_PUBLIC_KEY,
-    /// CW_PRIVATE_KEY) or request (each caller's X-CW-Company-Id, X-CW-Public-Key and
-    /// X-CW-Private-Key headers, optionally X-CW-Client-Id and X-CW-Site; missing ones are a 401,
-    /// never the server's). Sites a caller may name: CW_ALLOWED_SITES.
-    #[arg(long, env = "CW_CREDENTIALS", default_value = "server", value_parser = cw_boundary::Credentials::parse)]
-    pub credentials: cw_boundary::Credentials,
     /// Where the audit trail goes, one JSON line per tool call: stderr (beside the logs, each
     /// line marked "log":"audit"), a file path to append to, or off.
     #[arg(long, env = "BRIDGE_AUDIT_LOG", default_value = "stderr")]
     pub audit_log: String,
-    /// Log level: DEBUG, INFO, WARNING or ERROR, or a tracing filter.
-    #[arg(long, env = "LOG_LEVEL", default_value = "INFO")]
-    pub log_level: String,
     /// What to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -175,6 +166,15 @@ impl Options {
             Some(path) if path.exists() => path,
             _ => PathBuf::from("cw-mcp-server"),
         }
+    }
+}
+
+impl Options {
+    /// The options of this process's command line and environment, with the ConnectWise
+    /// settings its child reads in `--help`; exits with clap's message on a bad one.
+    pub fn from_command_line() -> Self {
+        let command = Self::command().after_help(cw_client::settings::help());
+        Self::from_arg_matches(&command.get_matches()).unwrap_or_else(|error| error.exit())
     }
 }
 

@@ -159,11 +159,11 @@ pub fn app(
         calls: Arc::new(Calls::new(
             supervisor.clone(),
             options.tool_timeout(),
-            options.credentials == cw_boundary::Credentials::Request,
+            options.shared.credentials == cw_boundary::Credentials::Request,
             audit,
         )),
         supervisor,
-        demo: options.demo,
+        demo: options.shared.demo,
         api_key_required: options.api_key().is_some(),
         connections,
         sessions: Sessions::new(
@@ -190,8 +190,11 @@ pub async fn serve(options: Options) -> ExitCode {
         }
     };
     let program = options.server_program();
-    let mut args = vec!["--credentials".to_owned(), options.credentials.to_string()];
-    if options.demo {
+    let mut args = vec![
+        "--credentials".to_owned(),
+        options.shared.credentials.to_string(),
+    ];
+    if options.shared.demo {
         args.push("--demo".to_owned());
     }
     // Why the tools run in a child process rather than in the bridge: a panic aborts a
@@ -220,7 +223,7 @@ pub async fn serve(options: Options) -> ExitCode {
     if options.port == 0 {
         println!("http://{address}");
     }
-    tracing::info!(%address, demo = options.demo, auth = options.api_key().is_some(), "cw-bridge listening");
+    tracing::info!(%address, demo = options.shared.demo, auth = options.api_key().is_some(), "cw-bridge listening");
     for warning in options.exposure_warnings() {
         tracing::warn!("UNSAFE: {warning}");
     }

@@ -109,29 +109,31 @@ impl Config {
         if let Some(client_id) = get("CW_CLIENT_ID") {
             config.client_id = client_id;
         }
-        if let Some(secs) = get("CW_TIMEOUT_SECS") {
-            config.timeout = Duration::from_secs(parse_number("CW_TIMEOUT_SECS", &secs, 1, 600)?);
+        let number = |name: &'static str| {
+            get(name)
+                .map(|value| parse_number(name, &value))
+                .transpose()
+        };
+        if let Some(secs) = number("CW_TIMEOUT_SECS")? {
+            config.timeout = Duration::from_secs(secs);
         }
-        if let Some(retries) = get("CW_MAX_RETRIES") {
-            config.retry.max_retries = parse_number("CW_MAX_RETRIES", &retries, 0, 10)? as u32;
+        if let Some(retries) = number("CW_MAX_RETRIES")? {
+            config.retry.max_retries = retries as u32;
         }
-        if let Some(limit) = get("CW_MAX_CONCURRENCY") {
-            config.max_concurrency = parse_number("CW_MAX_CONCURRENCY", &limit, 1, 256)? as usize;
+        if let Some(limit) = number("CW_MAX_CONCURRENCY")? {
+            config.max_concurrency = limit as usize;
         }
         if let Some(flag) = get("CW_COALESCE") {
             config.sharing.coalesce = parse_flag("CW_COALESCE", &flag)?;
         }
-        if let Some(secs) = get("CW_REFERENCE_CACHE_SECS") {
-            config.sharing.reference_ttl =
-                Duration::from_secs(parse_number("CW_REFERENCE_CACHE_SECS", &secs, 0, 86_400)?);
+        if let Some(secs) = number("CW_REFERENCE_CACHE_SECS")? {
+            config.sharing.reference_ttl = Duration::from_secs(secs);
         }
-        if let Some(budget) = get("CW_REQUEST_BUDGET") {
-            config.budget.per_minute =
-                parse_number("CW_REQUEST_BUDGET", &budget, 0, 100_000)? as u32;
+        if let Some(budget) = number("CW_REQUEST_BUDGET")? {
+            config.budget.per_minute = budget as u32;
         }
-        if let Some(secs) = get("CW_BUDGET_WAIT_SECS") {
-            config.budget.max_wait =
-                Duration::from_secs(parse_number("CW_BUDGET_WAIT_SECS", &secs, 0, 300)?);
+        if let Some(secs) = number("CW_BUDGET_WAIT_SECS")? {
+            config.budget.max_wait = Duration::from_secs(secs);
         }
         Ok(config)
     }
@@ -245,7 +247,11 @@ fn parse_codebase(codebase: &str) -> Result<String, ConfigError> {
     }
 }
 
-fn parse_number(name: &'static str, value: &str, min: u64, max: u64) -> Result<u64, ConfigError> {
+/// A number setting within the bounds [`crate::settings::SETTINGS`] declares for it.
+fn parse_number(name: &'static str, value: &str) -> Result<u64, ConfigError> {
+    let crate::settings::Kind::Number { min, max } = crate::settings::setting(name).kind else {
+        unreachable!("{name} is declared a number");
+    };
     value
         .parse::<u64>()
         .ok()

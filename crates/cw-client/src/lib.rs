@@ -17,6 +17,7 @@
 pub mod conditions;
 pub mod models;
 pub mod resources;
+pub mod settings;
 
 mod client;
 mod config;

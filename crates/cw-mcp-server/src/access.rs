@@ -47,7 +47,7 @@ impl Access {
     /// The policy the options describe, its names checked against the catalogs;
     /// `default_site` is the site the server reads (`CW_API_URL`, or the demo's).
     pub fn from_options(options: &Options, default_site: &str) -> Result<Self, String> {
-        let credentials = match options.credentials {
+        let credentials = match options.shared.credentials {
             cw_boundary::Credentials::Server => CredentialSource::Server,
             cw_boundary::Credentials::Request => {
                 let mut sites = vec![default_site.trim_end_matches('/').to_owned()];

@@ -1,15 +1,13 @@
 //! Command line and environment of the `cw-mcp-server` binary.
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 /// A read-only ConnectWise Manage MCP server over stdio.
 ///
 /// MCP clients start it and speak JSON-RPC on its stdin/stdout; logs go to
-/// stderr. Credentials come from the environment or a .env file:
-/// CW_COMPANY_ID, CW_PUBLIC_KEY, CW_PRIVATE_KEY (required), CW_API_URL
-/// (default https://api-na.myconnectwise.net), CW_CODEBASE (default
-/// v4_6_release), CW_API_VERSION (default 2023.2), CW_CLIENT_ID (your
-/// integration's clientId GUID), CW_TIMEOUT_SECS, CW_MAX_RETRIES.
+/// stderr. Settings come from the options, the environment or a .env file; the
+/// ConnectWise ones (credentials, site, timeouts, sharing, budget) are listed
+/// after the options.
 ///
 /// With --demo (or CW_DEMO=true) no credentials are needed: a ConnectWise
 /// simulator with demo data starts inside the process on a loopback port and
@@ -17,9 +15,9 @@ use clap::Parser;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "cw-mcp-server", version)]
 pub struct Options {
-    /// Run against the built-in ConnectWise simulator with demo data.
-    #[arg(long, env = "CW_DEMO", value_parser = cw_boundary::parse_flag, default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
-    pub demo: bool,
+    /// Demo mode, credentials and the log level, as both binaries read them.
+    #[command(flatten)]
+    pub shared: cw_runtime::Shared,
     /// In demo mode, date the data as if today were this day (YYYY-MM-DD); default: today.
     #[arg(long, env = "CW_DEMO_DATE")]
     pub demo_date: Option<String>,
@@ -42,11 +40,6 @@ pub struct Options {
     /// of more matching records says it is partial.
     #[arg(long, env = "CW_SUMMARY_ROW_LIMIT", default_value_t = crate::summary::DEFAULT_ROW_LIMIT as u64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub summary_row_limit: u64,
-    /// Whose ConnectWise credentials each call uses: server (CW_COMPANY_ID, CW_PUBLIC_KEY,
-    /// CW_PRIVATE_KEY) or request (each call's own, sent by the bridge from the caller's
-    /// X-CW-Company-Id, X-CW-Public-Key, X-CW-Private-Key, X-CW-Client-Id and X-CW-Site headers).
-    #[arg(long, env = "CW_CREDENTIALS", default_value = "server", value_parser = cw_boundary::Credentials::parse)]
-    pub credentials: cw_boundary::Credentials,
     /// In request mode, further sites a call may name with X-CW-Site (comma-separated site
     /// URLs); CW_API_URL is always allowed and is the default.
     #[arg(long, env = "CW_ALLOWED_SITES")]
@@ -69,9 +62,15 @@ pub struct Options {
     /// These tools are neither listed nor callable (comma-separated names).
     #[arg(long, env = "CW_DENY_TOOLS")]
     pub deny_tools: Option<String>,
-    /// Log level: DEBUG, INFO, WARNING or ERROR, or a tracing filter such as cw_client=debug.
-    #[arg(long, env = "LOG_LEVEL", default_value = "INFO")]
-    pub log_level: String,
+}
+
+impl Options {
+    /// The options of this process's command line and environment, with the ConnectWise
+    /// settings in `--help`; exits with clap's message on a bad one.
+    pub fn from_command_line() -> Self {
+        let command = Self::command().after_help(cw_client::settings::help());
+        Self::from_arg_matches(&command.get_matches()).unwrap_or_else(|error| error.exit())
+    }
 }
 
 #[cfg(test)]
@@ -83,16 +82,19 @@ mod tests {
         assert!(
             Options::try_parse_from(["cw-mcp-server", "--demo"])
                 .unwrap()
+                .shared
                 .demo
         );
         assert!(
             !Options::try_parse_from(["cw-mcp-server", "--demo=false"])
                 .unwrap()
+                .shared
                 .demo
         );
         assert!(
             Options::try_parse_from(["cw-mcp-server", "--demo=yes"])
                 .unwrap()
+                .shared
                 .demo
         );
         assert!(Options::try_parse_from(["cw-mcp-server", "--demo=maybe"]).is_err());

@@ -46,14 +46,14 @@ pub async fn run(options: Options) -> ExitCode {
         }
     };
     // Demo mode keeps the simulator alive for as long as the server runs.
-    let (config, _simulator, clock) = if options.demo {
+    let (config, _simulator, clock) = if options.shared.demo {
         match demo::start(options.demo_date.as_deref()).await {
             Ok((config, simulator, clock)) => (config, Some(simulator), clock),
             Err(code) => return code,
         }
     } else {
         let lookup = |name: &str| std::env::var(name).ok();
-        let config = if options.credentials == cw_boundary::Credentials::Request {
+        let config = if options.shared.credentials == cw_boundary::Credentials::Request {
             Config::site_from_lookup(lookup)
         } else {
             Config::from_lookup(lookup)
@@ -96,7 +96,7 @@ pub async fn run(options: Options) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing::info!(api = %client.base_url(), tools = catalog::CATALOG.len(), profile = %options.tool_profile, credentials = %options.credentials, "cw-mcp-server ready on stdio");
+    tracing::info!(api = %client.base_url(), tools = catalog::CATALOG.len(), profile = %options.tool_profile, credentials = %options.shared.credentials, "cw-mcp-server ready on stdio");
     let server =
         ConnectWiseServer::with_access(client, &profile, options.answer_budget as usize, access)
             .with_clock(clock)

@@ -1,6 +1,9 @@
 //! Process plumbing shared by the project's binaries: logs on stderr at
 //! LOG_LEVEL, the async runtime, SIGTERM/Ctrl-C, and allocator tuning.
 
+mod shared;
+pub use shared::Shared;
+
 use std::future::Future;
 use std::process::ExitCode;
 
