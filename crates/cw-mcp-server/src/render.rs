@@ -178,6 +178,19 @@ fn list(map: &Map<String, Value>, shape: Shape<'_>, budget: usize) -> String {
         format!("Here are all {shown} {noun} that match:")
     };
     out.push('\n');
+    // The figure asked of such a list ("how many hours"), before its records.
+    if let Some(Value::Object(in_all)) = map.get("inAll")
+        && let Some((field, total)) = in_all.iter().find(|(key, _)| *key != "count")
+    {
+        let count = in_all.get("count").and_then(Value::as_u64).unwrap_or(0);
+        out.insert_str(
+            0,
+            &format!(
+                "In all: {} {field} over the {count} {noun} that match.\n",
+                scalar(total, LINE_FIELD_CHARS).unwrap_or_default()
+            ),
+        );
+    }
     // What every record shown has alike is said once: a small model repeats each line it
     // reads, and the company of a company's tickets is the same on every one.
     if !shared.is_empty() {
@@ -190,17 +203,6 @@ fn list(map: &Map<String, Value>, shape: Shape<'_>, budget: usize) -> String {
         out.push_str(&format!(
             "(The other {} of this page were left out to keep the answer short.)\n",
             items.len() - shown
-        ));
-    }
-    // The figure asked of such a list ("how many hours"), after its records: the last line a
-    // small model reads is the one it answers with.
-    if let Some(Value::Object(in_all)) = map.get("inAll")
-        && let Some((field, total)) = in_all.iter().find(|(key, _)| *key != "count")
-    {
-        let count = in_all.get("count").and_then(Value::as_u64).unwrap_or(0);
-        out.push_str(&format!(
-            "In all: {} {field} over the {count} {noun} that match.\n",
-            scalar(total, LINE_FIELD_CHARS).unwrap_or_default()
         ));
     }
     // How the call was read (a name mended, a field read as another) comes before the

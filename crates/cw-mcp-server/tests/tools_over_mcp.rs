@@ -1355,7 +1355,7 @@ async fn summaries_agree_with_totals_computed_from_the_records() {
     assert!((answer["inAll"]["actualHours"].as_f64().unwrap() - week_hours).abs() < 1e-6);
     let text = &result.content[0].as_text().unwrap().text;
     assert!(
-        text.ends_with(&format!(
+        text.starts_with(&format!(
             "In all: {} actualHours over the {} time entries that match.\n",
             cw_mcp_server::summary::exact(week_hours),
             week.len()
