@@ -115,11 +115,11 @@ class Tools:
                           __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                           __metadata__: Optional[dict] = None) -> str:
         """
-        Search service tickets (on service boards). Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like "ACME%" AND closedFlag = false. Or: owner/name = "Jane Smith" AND _info/dateEntered > [7 days ago].
+        Search tickets. Fields: summary, company/name, status/name, board/name, priority/name, owner/name, closedFlag, _info/dateEntered. Example: company/name like "ACME%" AND closedFlag = false. Or: owner/name = "Jane Smith" AND _info/dateEntered > [7 days ago]. Counts, totals: summarize.
         :param conditions: As in the examples; dates: [2026-01-31], [today], [7 days ago].
         :param order_by: e.g. "id desc".
         :param page: From 1.
-        :param page_size: Records per page.
+        :param page_size: Per page.
         """
         return await self._search("connectwise_get_tickets", "tickets", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
@@ -141,7 +141,7 @@ class Tools:
         :param ticket_id: The ticket number.
         :param order_by: e.g. "id desc" for the newest first.
         :param page: From 1.
-        :param page_size: Records per page.
+        :param page_size: Per page.
         """
         return await self._call("connectwise_get_ticket_notes", {
             "ticket_id": ticket_id, "orderBy": order_by, "page": page, "pageSize": page_size},
@@ -151,11 +151,11 @@ class Tools:
                             __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                             __metadata__: Optional[dict] = None) -> str:
         """
-        Search companies (customers, prospects, vendors), with phone numbers. Useful fields: identifier, name, status/name, city. Example: identifier = "ACME". Or: name like "%Dental%".
+        Search companies (customers, vendors), with phones. Fields: identifier, name, status/name, city. Example: identifier = "ACME". Or: name like "%Dental%". Counts, totals: summarize.
         :param conditions: As in the examples.
         :param order_by: e.g. "name asc".
         :param page: From 1.
-        :param page_size: Records per page.
+        :param page_size: Per page.
         """
         return await self._search("connectwise_get_companies", "companies", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
@@ -164,11 +164,11 @@ class Tools:
                            __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                            __metadata__: Optional[dict] = None) -> str:
         """
-        Search contacts (people at companies), with phone numbers and e-mails. Useful fields: firstName, lastName, company/name, company/identifier, title, inactiveFlag. Example: company/name like "ACME%".
+        Search contacts (people at companies), with phones and e-mails. Fields: firstName, lastName, company/name, title, inactiveFlag. Example: company/name like "ACME%". Counts, totals: summarize.
         :param conditions: As in the examples.
         :param order_by: e.g. "lastName asc".
         :param page: From 1.
-        :param page_size: Records per page.
+        :param page_size: Per page.
         """
         return await self._search("connectwise_get_contacts", "contacts", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
@@ -177,11 +177,11 @@ class Tools:
                                  page_size: int = 5, __event_emitter__: EventEmitter = None,
                                  __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
-        Search configurations (managed devices and assets). Useful fields: name, type/name, company/name, company/identifier, status/name, serialNumber. Example: company/identifier = "ACME" AND type/name = "Server".
+        Search configurations (managed devices and assets). Fields: name, type/name, company/name, status/name, serialNumber. Example: company/identifier = "ACME" AND type/name = "Server". Counts, totals: summarize.
         :param conditions: As in the examples.
         :param order_by: e.g. "name asc".
         :param page: From 1.
-        :param page_size: Records per page.
+        :param page_size: Per page.
         """
         return await self._search("connectwise_get_configurations", "configurations", conditions, order_by, page,
                                   page_size, __event_emitter__, __user__, __metadata__)
@@ -190,11 +190,11 @@ class Tools:
                              __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                              __metadata__: Optional[dict] = None) -> str:
         """
-        Search agreements (contracts). Useful fields: name, company/name, type/name, agreementStatus, endDate. Example: company/name like "ACME%". Or: endDate >= [this month] AND endDate < [next month].
+        Search agreements (contracts). Fields: name, company/name, type/name, agreementStatus, endDate. Example: company/name like "ACME%". Or: endDate >= [this month] AND endDate < [next month]. Counts, totals: summarize.
         :param conditions: As in the examples.
         :param order_by: e.g. "endDate asc".
         :param page: From 1.
-        :param page_size: Records per page.
+        :param page_size: Per page.
         """
         return await self._search("connectwise_get_agreements", "agreements", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
@@ -203,11 +203,11 @@ class Tools:
                                 page_size: int = 5, __event_emitter__: EventEmitter = None,
                                 __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
-        Search sales opportunities. Useful fields: name, company/name, status/name, stage/name, expectedCloseDate. Example: status/name = "Open".
+        Search opportunities. Fields: name, company/name, status/name, stage/name, expectedCloseDate. Example: status/name = "Open". Counts, totals: summarize.
         :param conditions: As in the examples.
         :param order_by: e.g. "expectedCloseDate asc".
         :param page: From 1.
-        :param page_size: Records per page.
+        :param page_size: Per page.
         """
         return await self._search("connectwise_get_opportunities", "opportunities", conditions, order_by, page,
                                   page_size, __event_emitter__, __user__, __metadata__)
@@ -216,11 +216,11 @@ class Tools:
                            __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                            __metadata__: Optional[dict] = None) -> str:
         """
-        Search projects. Useful fields: name, company/name, status/name, manager/identifier, closedFlag. Example: status/name = "Active".
+        Search projects. Fields: name, company/name, status/name, manager/identifier, closedFlag. Example: status/name = "Active". Counts, totals: summarize.
         :param conditions: As in the examples.
         :param order_by: e.g. "name asc".
         :param page: From 1.
-        :param page_size: Records per page.
+        :param page_size: Per page.
         """
         return await self._search("connectwise_get_projects", "projects", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
@@ -229,11 +229,11 @@ class Tools:
                                __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                                __metadata__: Optional[dict] = None) -> str:
         """
-        Search time entries (hours logged). Useful fields: member/name, member/identifier, company/name, chargeToId (the ticket number), timeStart, actualHours. Example: timeStart >= [this week]. Or: chargeToId = 12345.
+        Search time entries. Fields: member/name, company/name, chargeToId (the ticket number), timeStart, actualHours. Example: timeStart >= [this week]. Or: chargeToId = 12345. Hours in all or by member: summarize, sum actualHours.
         :param conditions: As in the examples; dates: [today], [last week].
         :param order_by: e.g. "timeStart desc".
         :param page: From 1.
-        :param page_size: Records per page.
+        :param page_size: Per page.
         """
         return await self._search("connectwise_get_time_entries", "time entries", conditions, order_by, page,
                                   page_size, __event_emitter__, __user__, __metadata__)
@@ -242,11 +242,11 @@ class Tools:
                                    page_size: int = 5, __event_emitter__: EventEmitter = None,
                                    __user__: Optional[dict] = None, __metadata__: Optional[dict] = None) -> str:
         """
-        Search schedule entries: who is booked when, on which ticket (objectId). Useful fields: member/name, member/identifier, dateStart, objectId. Example: member/name = "Jane Smith" AND dateStart >= [today] AND dateStart < [tomorrow].
+        Search schedule entries: who is booked when, on which ticket (objectId). Fields: member/name, member/identifier, dateStart, objectId. Example: member/name = "Jane Smith" AND dateStart >= [today] AND dateStart < [tomorrow]. Counts, totals: summarize.
         :param conditions: As in the examples; dates: [tomorrow], [next week].
         :param order_by: e.g. "dateStart asc".
         :param page: From 1.
-        :param page_size: Records per page.
+        :param page_size: Per page.
         """
         return await self._search("connectwise_get_schedule_entries", "schedule entries", conditions, order_by, page,
                                   page_size, __event_emitter__, __user__, __metadata__)
@@ -255,11 +255,11 @@ class Tools:
                           __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                           __metadata__: Optional[dict] = None) -> str:
         """
-        Search members (the MSP's own staff). Useful fields: identifier, firstName, lastName, title, inactiveFlag. Example: inactiveFlag = false.
+        Search members (the MSP's own staff). Fields: identifier, firstName, lastName, title, inactiveFlag. Example: inactiveFlag = false. Counts, totals: summarize.
         :param conditions: As in the examples.
         :param order_by: e.g. "lastName asc".
         :param page: From 1.
-        :param page_size: Records per page.
+        :param page_size: Per page.
         """
         return await self._search("connectwise_get_members", "members", conditions, order_by, page, page_size,
                                   __event_emitter__, __user__, __metadata__)
@@ -268,7 +268,7 @@ class Tools:
                         __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                         __metadata__: Optional[dict] = None) -> str:
         """
-        Exact figures over all matching records: how many, total hours, who has most. Examples: entity tickets, group_by company/name. Or: entity time_entries, conditions timeStart >= [this week], sum actualHours.
+        How many, how much, who has most: exact counts and totals over every matching record. Examples: entity tickets, conditions closedFlag = false, group_by company/name. Or: entity time_entries, conditions timeStart >= [this week], sum actualHours.
         :param entity: e.g. tickets, time_entries, companies.
         :param conditions: As in the examples.
         :param group_by: Up to two fields; a date by :day, :week or :month.
@@ -282,12 +282,12 @@ class Tools:
                    __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                    __metadata__: Optional[dict] = None) -> str:
         """
-        Read any other ConnectWise path (read-only): a list (/service/boards), a record (/service/tickets/20001) or a child list (/service/tickets/20001/tasks).
+        Read any other ConnectWise path: a list (/service/boards), a record (/service/tickets/20001) or a child list (/service/tickets/20001/tasks).
         :param path: The path with real ids, e.g. /service/tickets/20001/tasks.
         :param conditions: As in the examples.
         :param order_by: e.g. "id desc".
         :param page: From 1.
-        :param page_size: Records per page.
+        :param page_size: Per page.
         """
         return await self._call("connectwise_read", {
             "path": path, "conditions": conditions, "orderBy": order_by, "page": page, "pageSize": page_size},
