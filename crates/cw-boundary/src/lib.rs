@@ -35,9 +35,6 @@ pub enum Credentials {
 }
 
 impl Credentials {
-    /// The setting's words, in the order `--help` lists them.
-    pub const NAMES: [&'static str; 2] = ["server", "request"];
-
     /// Reads `server` or `request`; the error says which words are allowed.
     pub fn parse(text: &str) -> Result<Self, String> {
         match text.trim().to_ascii_lowercase().as_str() {
@@ -51,7 +48,10 @@ impl Credentials {
 
     /// The setting's word for it.
     pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
+        match self {
+            Self::Server => "server",
+            Self::Request => "request",
+        }
     }
 }
 

@@ -154,6 +154,21 @@ impl Options {
             .collect()
     }
 
+    /// The child the bridge runs: the server program, passed the settings both read.
+    pub fn child_command(&self) -> crate::supervisor::ChildCommand {
+        let mut args = vec![
+            "--credentials".to_owned(),
+            self.shared.credentials.to_string(),
+        ];
+        if self.shared.demo {
+            args.push("--demo".to_owned());
+        }
+        crate::supervisor::ChildCommand {
+            program: self.server_program(),
+            args,
+        }
+    }
+
     /// The cw-mcp-server to run: --server-bin, else beside this executable, else `cw-mcp-server` on PATH.
     pub fn server_program(&self) -> PathBuf {
         if let Some(path) = &self.server_bin {

@@ -41,7 +41,7 @@ use connections::{ConnectionLimits, Connections};
 use errors::ApiError;
 use fairness::{Fairness, RequestLimits};
 use mcp::Sessions;
-use supervisor::{ChildCommand, Supervisor};
+use supervisor::Supervisor;
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -189,20 +189,12 @@ pub async fn serve(options: Options) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let program = options.server_program();
-    let mut args = vec![
-        "--credentials".to_owned(),
-        options.shared.credentials.to_string(),
-    ];
-    if options.shared.demo {
-        args.push("--demo".to_owned());
-    }
     // Why the tools run in a child process rather than in the bridge: a panic aborts a
     // process in release builds (`panic = "abort"`), and the child's restart with backoff
     // keeps the bridge, its connections and its sessions alive through it; and the
     // original project ran the MCP server as its own process beside its bridge, which
     // stdio clients still run alone. Merging the two would lose all three.
-    let supervisor = Supervisor::new(ChildCommand { program, args });
+    let supervisor = Supervisor::new(options.child_command());
     let supervision = tokio::spawn(supervisor.clone().run());
     let listener = match tokio::net::TcpListener::bind((options.host, options.port)).await {
         Ok(listener) => listener,

@@ -14,7 +14,7 @@ use clap::Parser;
 use cw_bridge::Options;
 use cw_bridge::audit::Audit;
 use cw_bridge::connections::{ConnectionLimits, Connections};
-use cw_bridge::supervisor::{ChildCommand, Supervisor};
+use cw_bridge::supervisor::Supervisor;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
@@ -39,16 +39,16 @@ fn server_binary() -> PathBuf {
 
 /// The bridge's app with these command-line settings, over a running demo child.
 async fn app(settings: &[&str]) -> (Router, Arc<Supervisor>) {
+    let server = server_binary();
     let options = Options::try_parse_from(
-        ["cw-bridge", "--demo", "--audit-log", "off"]
+        ["cw-bridge", "--demo", "--audit-log", "off", "--server-bin"]
             .iter()
-            .chain(settings),
+            .copied()
+            .chain([server.to_str().expect("a UTF-8 path")])
+            .chain(settings.iter().copied()),
     )
     .expect("settings");
-    let supervisor = Supervisor::new(ChildCommand {
-        program: server_binary(),
-        args: vec!["--credentials".into(), "server".into(), "--demo".into()],
-    });
+    let supervisor = Supervisor::new(options.child_command());
     tokio::spawn(supervisor.clone().run());
     supervisor.ready().await.expect("the demo child starts");
     let connections = Connections::new(ConnectionLimits {
