@@ -229,7 +229,7 @@ class Tools:
                                __event_emitter__: EventEmitter = None, __user__: Optional[dict] = None,
                                __metadata__: Optional[dict] = None) -> str:
         """
-        Search time entries. Fields: member/name, company/name, chargeToId (the ticket number), timeStart, actualHours. Example: timeStart >= [this week]. Or: chargeToId = 12345. Hours in all or by member: summarize, sum actualHours.
+        Search time entries. Fields: member/name, company/name, chargeToId (the ticket number), timeStart, actualHours. Example: timeStart >= [this week]. Or: chargeToId = 12345. Answers lead with the hours in all and by member.
         :param conditions: As in the examples; dates: [today], [last week].
         :param order_by: e.g. "timeStart desc".
         :param page: From 1.

@@ -23,9 +23,9 @@ pub enum ToolKind {
         /// The key fields returned when the caller names none (`fields`); `None`
         /// returns whole records (small reference lists).
         summary: Option<&'static str>,
-        /// The number field whose total over every match a page leads with (a time entry's
-        /// `actualHours`: "how many hours" is asked of a list of time entries).
-        total: Option<&'static str>,
+        /// What a page leads with, added up over every match (a time entry's hours, in all
+        /// and by member: "how many hours" and "who logged most" are asked of a list).
+        total: Option<Total>,
     },
     /// One record by id.
     Get {
@@ -66,6 +66,15 @@ pub enum ToolKind {
     DescribeEndpoint,
     /// Any GET path: a list, a record, a child list or a count.
     Read,
+}
+
+/// A number field a search's pages add up over every match, in all and by `by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    /// The number field, e.g. `actualHours`.
+    pub field: &'static str,
+    /// The field the total is also given by, largest first, e.g. `member`.
+    pub by: &'static str,
 }
 
 /// One tool.
@@ -182,14 +191,14 @@ const fn listing(
     }
 }
 
-/// A search whose pages lead with the total of `total` over every match.
+/// A search whose pages lead with `total` over every match.
 const fn search_totalled(
     name: &'static str,
     title: &'static str,
     description: &'static str,
     path: &'static str,
     summary: &'static str,
-    total: &'static str,
+    total: Total,
 ) -> ToolSpec {
     let mut spec = search(name, title, description, path, summary);
     if let ToolKind::Search { total: field, .. } = &mut spec.kind {
@@ -442,10 +451,13 @@ pub const CATALOG: &[ToolSpec] = &[
     search_totalled(
         "connectwise_get_time_entries",
         "Search time entries",
-        "Search time entries (hours logged). Useful fields: member/identifier, member/name, company/name, chargeToId (the ticket number), chargeToType, timeStart, actualHours, billableOption. Example: timeStart >= [this week]. Or: chargeToType = \"ServiceTicket\" AND chargeToId = 12345.",
+        "Search time entries (hours logged); answers lead with the hours in all and by member. Useful fields: member/identifier, member/name, company/name, chargeToId (the ticket number), chargeToType, timeStart, actualHours, billableOption. Example: timeStart >= [this week]. Or: chargeToType = \"ServiceTicket\" AND chargeToId = 12345.",
         TimeEntries::PATH,
         "id,member/name,actualHours,timeStart,company/name,notes,member/identifier,chargeToId,chargeToType,timeEnd,billableOption",
-        "actualHours",
+        Total {
+            field: "actualHours",
+            by: "member",
+        },
     ),
     search(
         "connectwise_get_projects",

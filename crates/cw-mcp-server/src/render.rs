@@ -178,18 +178,14 @@ fn list(map: &Map<String, Value>, shape: Shape<'_>, budget: usize) -> String {
         format!("Here are all {shown} {noun} that match:")
     };
     out.push('\n');
-    // The figure asked of such a list ("how many hours"), before its records.
+    // The figures asked of such a list ("how many hours", "who logged most"), before its
+    // records.
+    // The figures asked of such a list ("how many hours", "who logged most"), before its
+    // records.
     if let Some(Value::Object(in_all)) = map.get("inAll")
-        && let Some((field, total)) = in_all.iter().find(|(key, _)| *key != "count")
+        && let Some(lines) = in_all_lines(in_all, noun)
     {
-        let count = in_all.get("count").and_then(Value::as_u64).unwrap_or(0);
-        out.insert_str(
-            0,
-            &format!(
-                "In all: {} {field} over the {count} {noun} that match.\n",
-                scalar(total, LINE_FIELD_CHARS).unwrap_or_default()
-            ),
-        );
+        out.insert_str(0, &lines);
     }
     // What every record shown has alike is said once: a small model repeats each line it
     // reads, and the company of a company's tickets is the same on every one.
@@ -221,6 +217,45 @@ fn list(map: &Map<String, Value>, shape: Shape<'_>, budget: usize) -> String {
         out.push_str(&said(&["truncated"]));
     }
     out
+}
+
+/// `In all: 46.75 actualHours over the 23 time entries that match.`, then the figure by the
+/// field it is grouped by: `By member, the most actualHours first: Carlos Nguyen 12.5; ...`.
+fn in_all_lines(in_all: &Map<String, Value>, noun: &str) -> Option<String> {
+    let known = ["count", "groupBy", "groupCount", "groups"];
+    let (field, total) = in_all
+        .iter()
+        .find(|(key, _)| !known.contains(&key.as_str()))?;
+    let figure = |value: &Value| scalar(value, LINE_FIELD_CHARS).unwrap_or_default();
+    let count = in_all.get("count").and_then(Value::as_u64).unwrap_or(0);
+    let mut out = format!(
+        "In all: {} {field} over the {count} {noun} that match.\n",
+        figure(total)
+    );
+    let label = in_all.get("groupBy").and_then(Value::as_str);
+    let groups = in_all.get("groups").and_then(Value::as_array);
+    if let (Some(label), Some(groups)) = (label, groups)
+        && !groups.is_empty()
+    {
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|group| format!("{} {}", figure(&group[label]), figure(&group[field])))
+            .collect();
+        let more = in_all
+            .get("groupCount")
+            .and_then(Value::as_u64)
+            .map_or(0, |all| all.saturating_sub(groups.len() as u64));
+        let rest = match more {
+            0 => String::new(),
+            more => format!("; and {more} more"),
+        };
+        let by = label.split('/').next().unwrap_or(label);
+        out.push_str(&format!(
+            "By {by}, the most {field} first: {}{rest}.\n",
+            parts.join("; ")
+        ));
+    }
+    Some(out)
 }
 
 /// A record on one line: `id: 20001; summary: ...; status: New; company: ACME Corporation (ACME)`.

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use cw_client::MAX_PAGE_SIZE;
 
 use crate::args::{Arg, arguments, required};
-use crate::catalog::{ToolKind, ToolSpec, countable};
+use crate::catalog::{ToolKind, ToolSpec, Total, countable};
 use crate::summary::MAX_TOP;
 
 const CONDITIONS: &str = "ConnectWise conditions, e.g. company/name like \"ACME%\" AND closedFlag = false. Text in double quotes; dates in brackets: [2026-01-31], [today], [this week], [this month], [7 days ago]; operators = != < <= > >= contains like in; nested fields with /.";
@@ -249,10 +249,11 @@ pub fn output_schema(spec: &ToolSpec) -> Map<String, Value> {
         }),
     };
     if let ToolKind::Search {
-        total: Some(field), ..
+        total: Some(Total { field, by }),
+        ..
     } = spec.kind
     {
-        schema["properties"]["inAll"] = json!({"type": "object", "description": format!("How many match in all (count) and their {field} added up.")});
+        schema["properties"]["inAll"] = json!({"type": "object", "description": format!("How many match in all (count), their {field} added up, and by {by} (groupBy, groupCount, groups: the largest first, each with its count and {field}).")});
     }
     match schema {
         Value::Object(map) => map,

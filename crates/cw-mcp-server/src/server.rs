@@ -259,14 +259,14 @@ impl ConnectWiseServer {
                     "nothing matched".into()
                 })
                 .await?;
-                if let Some(field) = total
+                if let Some(total) = total
                     && answer["items"]
                         .as_array()
                         .is_some_and(|items| !items.is_empty())
                 {
                     let conditions = args.string(Arg::Conditions)?;
                     if let Some(in_all) =
-                        summary::in_all(client, path, conditions, field, self.row_limit).await
+                        summary::in_all(client, path, conditions, total, self.row_limit).await
                     {
                         answer["inAll"] = in_all;
                     }

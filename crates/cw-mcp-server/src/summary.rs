@@ -11,7 +11,7 @@ use cw_client::{ApiPath, Client, MAX_PAGE_SIZE, Query};
 use serde_json::{Map, Value, json};
 
 use crate::args::{Arg, Args};
-use crate::catalog::{countable, entity_path, search_key_fields};
+use crate::catalog::{Total, countable, entity_path, search_key_fields};
 use crate::checks::{check_query, knows};
 use crate::errors::ToolFailure;
 use crate::reads::{self, Target, Written};
@@ -25,6 +25,8 @@ pub const DEFAULT_ROW_LIMIT: usize = 10_000;
 const DEFAULT_TOP: u64 = 10;
 /// Most groups one answer shows.
 pub const MAX_TOP: u64 = 100;
+/// How many of its groups a search's figure in all gives (the members with the most hours).
+const IN_ALL_GROUPS: u64 = 5;
 /// Most fields a summary groups by.
 const MAX_GROUP_BY: usize = 2;
 /// At most this many matching records are listed beside the figures.
@@ -584,18 +586,22 @@ fn list<'a>(args: &Args<'a>, arg: Arg) -> Result<Vec<&'a str>, ToolFailure> {
         .unwrap_or_default())
 }
 
-/// `{count, <field>: total}` over every record of `path` matching `conditions`, for a
-/// search to lead with; `None` when it cannot be had whole (a failure, or past the row limit).
+/// How many records of `path` match `conditions` and their `total` added up, in all and by
+/// its `by` field (the five largest groups), for a search to lead with:
+/// `{count, <field>, groupBy, groupCount, groups: [{<by>, count, <field>}]}`. `None` when
+/// it cannot be had whole (a failure, or past the row limit).
 pub async fn in_all(
     client: &Client,
     path: &str,
     conditions: Option<&str>,
-    field: &str,
+    total: Total,
     row_limit: usize,
 ) -> Option<Value> {
     let mut arguments = Map::new();
     arguments.insert("entity".into(), json!(path));
-    arguments.insert("sum".into(), json!(field));
+    arguments.insert("sum".into(), json!(total.field));
+    arguments.insert("groupBy".into(), json!(total.by));
+    arguments.insert("top".into(), json!(IN_ALL_GROUPS));
     if let Some(conditions) = conditions {
         arguments.insert("conditions".into(), json!(conditions));
     }
@@ -605,8 +611,20 @@ pub async fn in_all(
     if summary.get("partial").is_some() {
         return None;
     }
-    let total = summary[field].get("sum")?.clone();
-    Some(json!({"count": summary["count"], field: total}))
+    let field = total.field;
+    let label = summary["groupBy"].get(0)?.as_str()?;
+    let groups: Vec<Value> = summary["groups"]
+        .as_array()?
+        .iter()
+        .map(|group| json!({label: group[label], "count": group["count"], field: group[field]["sum"]}))
+        .collect();
+    Some(json!({
+        "count": summary["count"],
+        field: summary[field].get("sum")?,
+        "groupBy": label,
+        "groupCount": summary["groupCount"],
+        "groups": groups,
+    }))
 }
 
 /// A `groupBy` item: a field (a reference by its name: `member` is `member/name`), a date by

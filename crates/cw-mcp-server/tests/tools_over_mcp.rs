@@ -1362,6 +1362,30 @@ async fn summaries_agree_with_totals_computed_from_the_records() {
         )),
         "{text}"
     );
+    // And by member, the most hours first: the week's leader is named with its hours.
+    let mut by_member: std::collections::BTreeMap<&str, f64> = Default::default();
+    for entry in &week {
+        *by_member
+            .entry(entry["member"]["name"].as_str().unwrap())
+            .or_default() += entry["actualHours"].as_f64().unwrap();
+    }
+    let most = by_member.values().copied().fold(0.0, f64::max);
+    let groups = answer["inAll"]["groups"].as_array().unwrap();
+    assert_eq!(answer["inAll"]["groupBy"], "member/name");
+    assert_eq!(answer["inAll"]["groupCount"], by_member.len());
+    assert!(groups.len() == by_member.len().min(5), "{groups:?}");
+    let first = &groups[0];
+    let leader = first["member/name"].as_str().unwrap();
+    assert!((by_member[leader] - most).abs() < 1e-6, "{groups:?}");
+    assert!((first["actualHours"].as_f64().unwrap() - most).abs() < 1e-6);
+    let line = text.lines().nth(1).unwrap();
+    assert!(
+        line.starts_with(&format!(
+            "By member, the most actualHours first: {leader} {}",
+            cw_mcp_server::summary::exact(most)
+        )),
+        "{text}"
+    );
     let result = h
         .call(
             "connectwise_summarize",
