@@ -394,7 +394,7 @@ async fn tool_lists(sim: &SimHandle) {
         "  {:<10} {:>6} {:>26} {:>26}",
         "profile", "tools", "as OpenWebUI sends them", "as MCP tools/list"
     );
-    for &profile in cw_mcp_server::profiles::NAMES {
+    for profile in cw_mcp_server::profiles::names() {
         let mut env = sim_env(sim);
         env.push(("CW_TOOL_PROFILE".into(), profile.into()));
         let bridge = Bridge::start(&env, &[]).await;

@@ -82,6 +82,15 @@ model!(
 );
 
 model!(
+    /// A record of a reference list the client knows by its name only (severities, impacts,
+    /// sales stages, departments, ...).
+    NamedRecord {
+        /// Its name.
+        name: String,
+    }
+);
+
+model!(
     /// A company type (`/company/companies/types`).
     CompanyType {
         /// Type name.

@@ -17,6 +17,11 @@ pub trait Collection {
 /// A collection whose records can be fetched by id at `{PATH}/{id}`.
 pub trait Record: Collection {}
 
+/// A reference list: a collection that changes seldom (boards, statuses, priorities, types,
+/// members), whose answers the client keeps for a while (see [`crate::Sharing`]) and the MCP
+/// server offers as resources. Every one is in [`REFERENCE_PATHS`].
+pub trait ReferenceList: Collection {}
+
 /// A collection under a parent record: `{PARENT}/{id}/{CHILD}`.
 pub trait Children {
     /// The record model.
@@ -39,6 +44,17 @@ macro_rules! collections {
     )*};
 }
 
+/// The reference lists, declared as collections are, and [`REFERENCE_PATHS`] of them all.
+macro_rules! reference_lists {
+    ($($(#[$doc:meta])* $marker:ident: $item:ty = $path:literal $(, $record:ident)?;)*) => {
+        collections! {$($(#[$doc])* $marker: $item = $path $(, $record)?;)*}
+        $(impl ReferenceList for $marker {})*
+        /// The reference lists' paths: every record, child list and count below them is kept
+        /// for a while.
+        pub const REFERENCE_PATHS: &[&str] = &[$($path),*];
+    };
+}
+
 macro_rules! children {
     ($($(#[$doc:meta])* $marker:ident: $item:ty = $parent:literal / $child:literal;)*) => {$(
         $(#[$doc])*
@@ -54,26 +70,12 @@ macro_rules! children {
 collections! {
     /// Companies.
     Companies: Company = "/company/companies", Record;
-    /// Company types.
-    CompanyTypes: CompanyType = "/company/companies/types";
-    /// Company statuses.
-    CompanyStatuses: CompanyStatus = "/company/companies/statuses";
     /// Contacts.
     Contacts: Contact = "/company/contacts", Record;
-    /// Contact types.
-    ContactTypes: ContactType = "/company/contacts/types";
     /// Configuration items.
     Configurations: Configuration = "/company/configurations", Record;
-    /// Configuration types.
-    ConfigurationTypes: ConfigurationType = "/company/configurations/types";
     /// Service tickets.
     Tickets: Ticket = "/service/tickets", Record;
-    /// Ticket priorities.
-    Priorities: Priority = "/service/priorities";
-    /// Ticket sources.
-    Sources: Source = "/service/sources";
-    /// Service boards.
-    Boards: Board = "/service/boards", Record;
     /// Sales opportunities.
     Opportunities: Opportunity = "/sales/opportunities", Record;
     /// Sales activities.
@@ -82,18 +84,53 @@ collections! {
     Agreements: Agreement = "/finance/agreements", Record;
     /// Invoices.
     Invoices: Invoice = "/finance/invoices", Record;
-    /// Billing cycles.
-    BillingCycles: BillingCycle = "/finance/billingCycles";
     /// Expense entries.
     ExpenseEntries: ExpenseEntry = "/expense/entries", Record;
     /// Time entries.
     TimeEntries: TimeEntry = "/time/entries", Record;
     /// Projects.
     Projects: Project = "/project/projects", Record;
-    /// Members.
-    Members: Member = "/system/members", Record;
     /// Schedule entries: who is booked when, for tickets, projects and activities.
     ScheduleEntries: ScheduleEntry = "/schedule/entries", Record;
+}
+
+reference_lists! {
+    /// Company types.
+    CompanyTypes: CompanyType = "/company/companies/types";
+    /// Company statuses.
+    CompanyStatuses: CompanyStatus = "/company/companies/statuses";
+    /// Contact types.
+    ContactTypes: ContactType = "/company/contacts/types";
+    /// Configuration types.
+    ConfigurationTypes: ConfigurationType = "/company/configurations/types";
+    /// Ticket priorities.
+    Priorities: Priority = "/service/priorities";
+    /// Ticket sources.
+    Sources: Source = "/service/sources";
+    /// Service boards.
+    Boards: Board = "/service/boards", Record;
+    /// Billing cycles.
+    BillingCycles: BillingCycle = "/finance/billingCycles";
+    /// Members.
+    Members: Member = "/system/members", Record;
+    /// Ticket severities.
+    Severities: NamedRecord = "/service/severities";
+    /// Ticket impacts.
+    Impacts: NamedRecord = "/service/impacts";
+    /// Service locations (on site, remote, ...).
+    ServiceLocations: NamedRecord = "/service/locations";
+    /// Billing terms (Net 30, ...).
+    BillingTerms: NamedRecord = "/finance/billingTerms";
+    /// Project types.
+    ProjectTypes: NamedRecord = "/project/projects/types";
+    /// Project statuses.
+    ProjectStatuses: NamedRecord = "/project/statuses";
+    /// Sales stages.
+    SalesStages: NamedRecord = "/sales/stages";
+    /// Departments.
+    Departments: NamedRecord = "/system/departments";
+    /// The MSP's own locations.
+    Locations: NamedRecord = "/system/locations";
 }
 
 children! {

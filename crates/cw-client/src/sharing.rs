@@ -12,28 +12,7 @@ use tokio::sync::OnceCell;
 
 use crate::error::Error;
 use crate::identity::Fingerprint;
-
-/// The reference lists kept: every record, child list and count below these paths, with
-/// numeric ids standing as `{id}`.
-pub const REFERENCE_PATHS: &[&str] = &[
-    "/service/boards",
-    "/service/priorities",
-    "/service/sources",
-    "/service/severities",
-    "/service/impacts",
-    "/service/locations",
-    "/company/companies/types",
-    "/company/companies/statuses",
-    "/company/contacts/types",
-    "/finance/billingCycles",
-    "/finance/billingTerms",
-    "/project/projects/types",
-    "/project/statuses",
-    "/sales/stages",
-    "/system/members",
-    "/system/departments",
-    "/system/locations",
-];
+use crate::resources::REFERENCE_PATHS;
 
 /// Most entries the reference cache holds.
 const MAX_CACHED: usize = 512;
@@ -211,6 +190,8 @@ mod tests {
             "/system/members/12",
             "/finance/billingCycles?pageSize=100",
             "/Service/Priorities",
+            "/company/configurations/types",
+            "/sales/stages/3",
         ] {
             assert!(is_reference(path), "{path}");
         }

@@ -2,13 +2,14 @@
 //! schemas, and the calls. The original project's 30 tools keep their names,
 //! argument names and defaults; the rest extend it.
 
+use crate::profiles::Module;
 use crate::reports::Report;
 use cw_client::resources::{
     Activities, AgreementAdditions, Agreements, BillingCycles, BoardStatuses, Boards, Children,
     Collection, Companies, CompanySites, CompanyStatuses, CompanyTypes, ConfigurationTypes,
     Configurations, ContactTypes, Contacts, ExpenseEntries, Invoices, Members, Opportunities,
-    Priorities, Projects, ScheduleEntries, Sources, TicketNotes, TicketScheduleEntries,
-    TicketTasks, Tickets, TimeEntries,
+    Priorities, Projects, ReferenceList, ScheduleEntries, Sources, TicketNotes,
+    TicketScheduleEntries, TicketTasks, Tickets, TimeEntries,
 };
 
 /// What a tool does, and with which ConnectWise path.
@@ -68,6 +69,29 @@ pub enum ToolKind {
     Read,
 }
 
+impl ToolKind {
+    /// `pageSize` when none is given: a list's own, 25 for the rest.
+    pub fn default_page_size(&self) -> u32 {
+        match *self {
+            ToolKind::Search {
+                default_page_size, ..
+            }
+            | ToolKind::Children {
+                default_page_size, ..
+            } => default_page_size,
+            _ => 25,
+        }
+    }
+
+    /// The record a tool of one record, or of its children, is about (`ticket`).
+    pub fn noun(&self) -> Option<&'static str> {
+        match *self {
+            ToolKind::Get { noun, .. } | ToolKind::Children { noun, .. } => Some(noun),
+            _ => None,
+        }
+    }
+}
+
 /// A number field a search's pages add up over every match, in all and by `by`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Total {
@@ -88,35 +112,22 @@ pub struct ToolSpec {
     pub description: &'static str,
     /// What it calls.
     pub kind: ToolKind,
+    /// The module whose profile lists it (`CW_TOOL_PROFILE`).
+    pub module: Module,
+    /// True when the compact (default) profile lists it: one search for each entity
+    /// technicians ask about most, the records they open most, exact figures
+    /// (`connectwise_summarize`: a small model cannot add up records) and `connectwise_read`
+    /// for the rest. A small model picks a tool by its name, so every common entity has one.
+    /// `connectwise_count` is not: every list and every summary says how many match, and a
+    /// small model offered it answered "what devices does ACME have" with a number.
+    pub compact: bool,
 }
 
 impl ToolSpec {
-    /// The ConnectWise module the tool reads, for tool profiles: `service`, `company`,
-    /// `sales`, `finance`, `project`, `time` (with expenses) or `system`; `generic` for the
-    /// tools that reach every endpoint.
-    pub fn module(&self) -> &'static str {
-        let path = match self.kind {
-            ToolKind::Search { path, .. } | ToolKind::Get { path, .. } => path,
-            ToolKind::Children { parent, .. } => parent,
-            ToolKind::Count | ToolKind::SystemInfo => return "system",
-            ToolKind::Report(_) => return "reports",
-            ToolKind::FindEndpoints
-            | ToolKind::DescribeEndpoint
-            | ToolKind::Read
-            | ToolKind::Summarize => {
-                return "generic";
-            }
-        };
-        match path.trim_start_matches('/').split('/').next() {
-            Some("company") => "company",
-            Some("service") => "service",
-            Some("sales") => "sales",
-            Some("finance") => "finance",
-            Some("project") => "project",
-            Some("time") | Some("expense") => "time",
-            Some("schedule") => "service",
-            _ => "system",
-        }
+    /// The same tool, listed by the compact profile too.
+    const fn compact(mut self) -> Self {
+        self.compact = true;
+        self
     }
 
     /// The key fields of the tool's records: a search's own, and for a get-by-id those of
@@ -151,26 +162,29 @@ pub fn search_key_fields(path: &str) -> Option<&'static str> {
 /// cores reads in about 8 s and repeats in its answer in about 20 (`pageSize` asks for more,
 /// up to 1,000).
 const fn search(
+    module: Module,
     name: &'static str,
     title: &'static str,
     description: &'static str,
     path: &'static str,
     summary: &'static str,
 ) -> ToolSpec {
-    listing(name, title, description, path, 5, Some(summary))
+    listing(module, name, title, description, path, 5, Some(summary))
 }
 
-/// A reference list (types, statuses, ...): whole records, 100 a page.
-const fn reference(
+/// A reference list (types, statuses, ...): whole records, 100 a page, kept by the client
+/// for a while as every [`ReferenceList`] is.
+const fn reference<R: ReferenceList>(
+    module: Module,
     name: &'static str,
     title: &'static str,
     description: &'static str,
-    path: &'static str,
 ) -> ToolSpec {
-    listing(name, title, description, path, 100, None)
+    listing(module, name, title, description, R::PATH, 100, None)
 }
 
 const fn listing(
+    module: Module,
     name: &'static str,
     title: &'static str,
     description: &'static str,
@@ -188,11 +202,14 @@ const fn listing(
             summary,
             total: None,
         },
+        module,
+        compact: false,
     }
 }
 
 /// A search whose pages lead with `total` over every match.
 const fn search_totalled(
+    module: Module,
     name: &'static str,
     title: &'static str,
     description: &'static str,
@@ -200,7 +217,7 @@ const fn search_totalled(
     summary: &'static str,
     total: Total,
 ) -> ToolSpec {
-    let mut spec = search(name, title, description, path, summary);
+    let mut spec = search(module, name, title, description, path, summary);
     if let ToolKind::Search { total: field, .. } = &mut spec.kind {
         *field = Some(total);
     }
@@ -208,6 +225,7 @@ const fn search_totalled(
 }
 
 const fn get(
+    module: Module,
     name: &'static str,
     title: &'static str,
     description: &'static str,
@@ -220,10 +238,15 @@ const fn get(
         title,
         description,
         kind: ToolKind::Get { path, id_arg, noun },
+        module,
+        compact: false,
     }
 }
 
+/// A parent record's child list, by the parent's id.
+#[allow(clippy::too_many_arguments)] // a declaration's fields, one line each in the table
 const fn children<C: Children>(
+    module: Module,
     name: &'static str,
     title: &'static str,
     description: &'static str,
@@ -244,6 +267,8 @@ const fn children<C: Children>(
             default_page_size,
             key_fields,
         },
+        module,
+        compact: false,
     }
 }
 
@@ -279,6 +304,7 @@ pub fn entity_path(entity: &str) -> Option<(&'static str, &'static str)> {
 }
 
 const fn report(
+    module: Module,
     name: &'static str,
     title: &'static str,
     description: &'static str,
@@ -289,19 +315,24 @@ const fn report(
         title,
         description,
         kind: ToolKind::Report(report),
+        module,
+        compact: false,
     }
 }
 
 /// Every tool, in the order they are listed.
 pub const CATALOG: &[ToolSpec] = &[
     search(
+        Module::Company,
         "connectwise_get_companies",
         "Search companies",
         "Search companies (customers, prospects, vendors), with phone numbers and addresses. Useful fields: identifier, name, status/name, types/name, city, state, deletedFlag. Example: identifier = \"ACME\". Or: name like \"%Dental%\" AND status/name = \"Active\".",
         Companies::PATH,
         "id,identifier,name,status/name,phoneNumber,city,types/name,state,website",
-    ),
+    )
+    .compact(),
     get(
+        Module::Company,
         "connectwise_get_company",
         "Get a company",
         "Get one company by its numeric id (use connectwise_get_companies to find the id from a name or identifier).",
@@ -310,6 +341,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "company",
     ),
     children::<CompanySites>(
+        Module::Company,
         "connectwise_get_company_sites",
         "List a company's sites",
         "List a company's sites (addresses and phone numbers) by the company's numeric id (find it with connectwise_get_companies).",
@@ -318,34 +350,39 @@ pub const CATALOG: &[ToolSpec] = &[
         25,
         "id,name,addressLine1,city,phoneNumber,primaryAddressFlag,stateReference,zip,inactiveFlag",
     ),
-    reference(
+    reference::<CompanyTypes>(
+        Module::Company,
         "connectwise_get_company_types",
         "List company types",
         "List company types (Client, Prospect, Vendor, ...): the values for types/name in company conditions.",
-        CompanyTypes::PATH,
     ),
-    reference(
+    reference::<CompanyStatuses>(
+        Module::Company,
         "connectwise_get_company_statuses",
         "List company statuses",
         "List company statuses (Active, Inactive, Credit Hold, ...): the values for status/name in company conditions.",
-        CompanyStatuses::PATH,
     ),
     search(
+        Module::Service,
         "connectwise_get_tickets",
         "Search service tickets",
         "Search service tickets (on service boards). Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like \"ACME%\" AND closedFlag = false. Or: owner/name = \"Jane Smith\" AND _info/dateEntered > [7 days ago].",
         Tickets::PATH,
         "id,summary,status/name,company/name,priority/name,owner/name,board/name,company/id,company/identifier,owner/identifier,board/id,contact/name,closedFlag,_info/dateEntered",
-    ),
+    )
+    .compact(),
     get(
+        Module::Service,
         "connectwise_get_ticket",
         "Get a ticket",
         "Get one service ticket by its number (numeric id), with its board, status, company, contact, priority and dates. Read its notes with connectwise_get_ticket_notes.",
         Tickets::PATH,
         "ticket_id",
         "ticket",
-    ),
+    )
+    .compact(),
     children::<TicketNotes>(
+        Module::Service,
         "connectwise_get_ticket_notes",
         "List a ticket's notes",
         "List the notes (discussion, internal analysis, resolution) of a ticket, oldest first; the latest first with orderBy \"id desc\". Filter with conditions such as internalAnalysisFlag = false.",
@@ -353,8 +390,10 @@ pub const CATALOG: &[ToolSpec] = &[
         "ticket",
         25,
         "id,text,member,dateCreated,internalAnalysisFlag,resolutionFlag,detailDescriptionFlag",
-    ),
+    )
+    .compact(),
     children::<TicketTasks>(
+        Module::Service,
         "connectwise_get_ticket_tasks",
         "List a ticket's tasks",
         "List the tasks (checklist items) of a ticket by its number, with what is done and what is open.",
@@ -364,6 +403,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "id,summary,closedFlag,notes,priority,resolution",
     ),
     children::<TicketScheduleEntries>(
+        Module::Service,
         "connectwise_get_ticket_schedules",
         "List a ticket's schedule entries",
         "List a ticket's schedule entries (ids and descriptions) by its number. Who is booked when: connectwise_read on /schedule/entries with conditions objectId = <ticket number>.",
@@ -372,26 +412,29 @@ pub const CATALOG: &[ToolSpec] = &[
         25,
         "id,description,dateEntered,enteredBy",
     ),
-    reference(
+    reference::<Priorities>(
+        Module::Service,
         "connectwise_get_ticket_priorities",
         "List ticket priorities",
         "List ticket priorities with their sort order: the values for priority/name in ticket conditions.",
-        Priorities::PATH,
     ),
-    reference(
+    reference::<Sources>(
+        Module::Service,
         "connectwise_get_ticket_sources",
         "List ticket sources",
         "List ticket sources (Phone, Email, Portal, ...): the values for source/name in ticket conditions.",
-        Sources::PATH,
     ),
     search(
+        Module::Company,
         "connectwise_get_contacts",
         "Search contacts",
         "Search contacts (people at companies). Useful fields: firstName, lastName, company/identifier, company/name, title, inactiveFlag. Example: company/identifier = \"ACME\" AND inactiveFlag = false. Find by e-mail with childConditions: communicationItems/value = \"jane@acme.com\".",
         Contacts::PATH,
         "id,firstName,lastName,title,company/id,company/identifier,company/name,communicationItems,defaultPhoneNbr,inactiveFlag",
-    ),
+    )
+    .compact(),
     get(
+        Module::Company,
         "connectwise_get_contact",
         "Get a contact",
         "Get one contact by numeric id, with phone numbers and e-mail addresses (communicationItems). Find ids with connectwise_get_contacts.",
@@ -399,27 +442,32 @@ pub const CATALOG: &[ToolSpec] = &[
         "contact_id",
         "contact",
     ),
-    reference(
+    reference::<ContactTypes>(
+        Module::Company,
         "connectwise_get_contact_types",
         "List contact types",
         "List contact types (Decision Maker, Billing, ...): the values for types/name in contact conditions.",
-        ContactTypes::PATH,
     ),
     search(
+        Module::Sales,
         "connectwise_get_opportunities",
         "Search sales opportunities",
         "Search sales opportunities. Useful fields: name, company/identifier, status/name, stage/name, primarySalesRep/identifier, expectedCloseDate. Example: status/name = \"Open\" AND expectedCloseDate < [2025-01-01].",
         Opportunities::PATH,
         "id,name,company/id,company/name,status/name,expectedCloseDate,primarySalesRep/identifier,stage/name,probability/name",
-    ),
+    )
+    .compact(),
     search(
+        Module::Finance,
         "connectwise_get_agreements",
         "Search agreements",
         "Search agreements (contracts). Useful fields: name, company/name, company/identifier, type/name, agreementStatus, cancelledFlag, endDate. Example: company/name like \"ACME%\" AND agreementStatus = \"Active\". Or: endDate >= [this month] AND endDate < [next month].",
         Agreements::PATH,
         "id,name,company/id,company/name,agreementStatus,endDate,type/name,startDate,billAmount,cancelledFlag",
-    ),
+    )
+    .compact(),
     children::<AgreementAdditions>(
+        Module::Finance,
         "connectwise_get_agreement_additions",
         "List an agreement's additions",
         "List the additions (billed products, quantities and prices) of an agreement by its numeric id.",
@@ -429,6 +477,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "id,product,description,quantity,unitPrice,extPrice,billCustomer,effectiveDate,agreementStatus",
     ),
     search(
+        Module::Finance,
         "connectwise_get_invoices",
         "Search invoices",
         "Search invoices. Useful fields: invoiceNumber, company/identifier, status/name, date, dueDate, total, balance. Example: balance > 0 AND dueDate < [2024-06-01].",
@@ -436,19 +485,21 @@ pub const CATALOG: &[ToolSpec] = &[
         "id,invoiceNumber,company/id,company/name,status/name,total,balance,dueDate,date,type",
     ),
     search(
+        Module::Time,
         "connectwise_get_expense_entries",
         "Search expense entries",
         "Search expense entries. Useful fields: company/identifier, member/identifier, type/name, amount, date, chargeToId, chargeToType. Example: member/identifier = \"jsmith\" AND date >= [2024-05-01].",
         ExpenseEntries::PATH,
         "id,member/identifier,amount,date,company/name,type/name,notes,chargeToId,chargeToType,billableOption",
     ),
-    reference(
+    reference::<BillingCycles>(
+        Module::Finance,
         "connectwise_get_billing_cycles",
         "List billing cycles",
         "List billing cycles (Monthly, Quarterly, ...) used by agreements.",
-        BillingCycles::PATH,
     ),
     search_totalled(
+        Module::Time,
         "connectwise_get_time_entries",
         "Search time entries",
         "Search time entries (hours logged); answers lead with the hours in all and by member. Useful fields: member/identifier, member/name, company/name, chargeToId (the ticket number), chargeToType, timeStart, actualHours, billableOption. Example: timeStart >= [this week]. Or: chargeToType = \"ServiceTicket\" AND chargeToId = 12345.",
@@ -458,15 +509,19 @@ pub const CATALOG: &[ToolSpec] = &[
             field: "actualHours",
             by: "member",
         },
-    ),
+    )
+    .compact(),
     search(
+        Module::Project,
         "connectwise_get_projects",
         "Search projects",
         "Search projects. Useful fields: name, company/identifier, status/name, manager/identifier, closedFlag, estimatedEnd. Example: closedFlag = false AND manager/identifier = \"jsmith\".",
         Projects::PATH,
         "id,name,company/id,company/name,status/name,manager/identifier,estimatedEnd,estimatedStart,percentComplete,closedFlag",
-    ),
+    )
+    .compact(),
     search(
+        Module::Sales,
         "connectwise_get_activities",
         "Search sales activities",
         "Search sales activities (calls, meetings, follow-ups). Useful fields: name, company/identifier, type/name, status/name, assignTo/identifier, dateStart. Example: assignTo/identifier = \"jsmith\" AND status/name = \"Open\".",
@@ -474,20 +529,25 @@ pub const CATALOG: &[ToolSpec] = &[
         "id,name,company/id,company/name,status/name,assignTo/identifier,dateStart,type/name,contact/name",
     ),
     search(
+        Module::System,
         "connectwise_get_members",
         "Search members",
         "Search members (the MSP's own staff and API users). Useful fields: identifier, firstName, lastName, title, inactiveFlag. Example: inactiveFlag = false.",
         Members::PATH,
         "id,identifier,firstName,lastName,title,primaryEmail,inactiveFlag",
-    ),
+    )
+    .compact(),
     search(
+        Module::Company,
         "connectwise_get_configurations",
         "Search configurations",
         "Search configuration items (managed devices and assets). Useful fields: name, type/name, company/identifier, status/name, serialNumber, activeFlag. Example: company/identifier = \"ACME\" AND type/name = \"Server\".",
         Configurations::PATH,
         "id,name,type/name,company/id,company/name,status/name,serialNumber,modelNumber,ipAddress,activeFlag",
-    ),
+    )
+    .compact(),
     get(
+        Module::Company,
         "connectwise_get_configuration",
         "Get a configuration",
         "Get one configuration item (device or asset) by numeric id, with serial number, model and warranty. Find ids with connectwise_get_configurations.",
@@ -495,19 +555,20 @@ pub const CATALOG: &[ToolSpec] = &[
         "configuration_id",
         "configuration",
     ),
-    reference(
+    reference::<ConfigurationTypes>(
+        Module::Company,
         "connectwise_get_configuration_types",
         "List configuration types",
         "List configuration types (Server, Workstation, Firewall, ...): the values for type/name in configuration conditions.",
-        ConfigurationTypes::PATH,
     ),
-    reference(
+    reference::<Boards>(
+        Module::Service,
         "connectwise_get_service_boards",
         "List service boards",
         "List service boards (ticket queues such as Service Desk) with their ids, for board/id in ticket conditions.",
-        Boards::PATH,
     ),
     children::<BoardStatuses>(
+        Module::Service,
         "connectwise_get_board_statuses",
         "List a board's statuses",
         "List the statuses of a service board (find board ids with connectwise_get_service_boards).",
@@ -517,6 +578,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "id,name,closedStatus,inactive,defaultFlag,sortOrder",
     ),
     get(
+        Module::Sales,
         "connectwise_get_opportunity",
         "Get an opportunity",
         "Get one sales opportunity by numeric id, with stage, status and sales rep. Find ids with connectwise_get_opportunities.",
@@ -525,6 +587,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "opportunity",
     ),
     get(
+        Module::Finance,
         "connectwise_get_agreement",
         "Get an agreement",
         "Get one agreement (contract) by numeric id, with dates, type and billing. List its billed items with connectwise_get_agreement_additions.",
@@ -533,6 +596,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "agreement",
     ),
     get(
+        Module::Time,
         "connectwise_get_time_entry",
         "Get a time entry",
         "Get one time entry by numeric id, with who worked, when, hours and notes. Find ids with connectwise_get_time_entries.",
@@ -541,6 +605,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "time entry",
     ),
     get(
+        Module::Project,
         "connectwise_get_project",
         "Get a project",
         "Get one project by numeric id, with status, manager, dates and progress. Find ids with connectwise_get_projects.",
@@ -549,6 +614,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "project",
     ),
     get(
+        Module::Sales,
         "connectwise_get_activity",
         "Get an activity",
         "Get one sales activity (call, meeting, task) by numeric id. Find ids with connectwise_get_activities.",
@@ -557,6 +623,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "activity",
     ),
     get(
+        Module::System,
         "connectwise_get_member",
         "Get a member",
         "Get one member (a staff user of ConnectWise) by numeric id. Find ids by name or identifier with connectwise_get_members.",
@@ -565,6 +632,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "member",
     ),
     get(
+        Module::Finance,
         "connectwise_get_invoice",
         "Get an invoice",
         "Get one invoice by numeric id, with totals, balance and due date. Find ids by invoice number with connectwise_get_invoices.",
@@ -573,6 +641,7 @@ pub const CATALOG: &[ToolSpec] = &[
         "invoice",
     ),
     get(
+        Module::Time,
         "connectwise_get_expense_entry",
         "Get an expense entry",
         "Get one expense entry by numeric id, with amount, type and what it was charged to. Find ids with connectwise_get_expense_entries.",
@@ -581,61 +650,74 @@ pub const CATALOG: &[ToolSpec] = &[
         "expense entry",
     ),
     search(
+        Module::Service,
         "connectwise_get_schedule_entries",
         "Search schedule entries",
         "Search schedule entries: who is booked when, on which ticket (objectId). Useful fields: member/identifier, member/name, dateStart, dateEnd, objectId, status/name, doneFlag. Example: member/name = \"Jane Smith\" AND dateStart >= [today] AND dateStart < [tomorrow].",
         ScheduleEntries::PATH,
         "id,name,member/identifier,member/name,dateStart,dateEnd,objectId,hours,status/name,where/name,doneFlag",
-    ),
+    )
+    .compact(),
     ToolSpec {
         name: "connectwise_count",
         title: "Count records",
         description: "Count the records of one entity that match conditions, for \"how many\" questions, without fetching them. Example: entity \"tickets\", conditions company/identifier = \"ACME\" AND closedFlag = false.",
         kind: ToolKind::Count,
+        module: Module::System,
+        compact: false,
     },
     ToolSpec {
         name: "connectwise_summarize",
         title: "Count and total records",
         description: "Exact figures over all matching records: how many, total hours, who or which has the most. Counts, totals number fields (sum), groups by up to two fields (groupBy). Examples: entity tickets, groupBy company/name. Or: entity time_entries, conditions timeStart >= [this week], sum actualHours.",
         kind: ToolKind::Summarize,
+        module: Module::Generic,
+        compact: true,
     },
     report(
+        Module::Reports,
         "connectwise_ticket_brief",
         "Brief on a ticket",
         "Everything about one ticket in one call: its fields, the latest notes, tasks, hours logged by whom, the contact's phone and e-mail, its configurations and how many tickets its company has open.",
         Report::TicketBrief,
     ),
     report(
+        Module::Reports,
         "connectwise_company_overview",
         "Company overview",
         "One company at a glance: status, phone and address, main contact, open tickets by status and priority, agreements with their end dates, devices by type, recent tickets. company_id takes an id, identifier or exact name.",
         Report::CompanyOverview,
     ),
     report(
+        Module::Reports,
         "connectwise_member_schedule",
         "A member's day or week",
         "What is on a technician's plate: schedule entries in the period, open tickets they own, hours logged (billable too) and their time sheets. member is an identifier or full name; period is today (default), tomorrow, this week, ...",
         Report::MemberSchedule,
     ),
     report(
+        Module::Reports,
         "connectwise_board_standup",
         "Board stand-up",
         "A service board's stand-up: open tickets by status, tickets new and closed since a day (default yesterday), the oldest open and the unassigned. board is its name or id.",
         Report::BoardStandup,
     ),
     report(
+        Module::Reports,
         "connectwise_tickets_at_risk",
         "Tickets at risk",
         "Open tickets past or near their SLA goals: past their resolve-by time, due within the next hours (default 24), and not responded to by their respond-by time. Optionally of one board.",
         Report::TicketsAtRisk,
     ),
     report(
+        Module::Reports,
         "connectwise_agreements_ending",
         "Agreements ending",
         "Agreements whose end date falls in a period (default this month), soonest first; optionally of one company.",
         Report::AgreementsEnding,
     ),
     report(
+        Module::Reports,
         "connectwise_time_report",
         "Time by member or company",
         "Hours logged in a period (default this week) by member or by company, each billable and not, the most first.",
@@ -646,24 +728,32 @@ pub const CATALOG: &[ToolSpec] = &[
         title: "Test the connection",
         description: "Check the connection to ConnectWise and report its version. Use it first when other tools fail with connection or authentication errors.",
         kind: ToolKind::SystemInfo,
+        module: Module::System,
+        compact: false,
     },
     ToolSpec {
         name: "connectwise_find_endpoints",
         title: "Find ConnectWise endpoints",
         description: "Find ConnectWise API endpoints by keyword (schedule, agreement additions, project phases, board teams, ...). Read them with connectwise_read.",
         kind: ToolKind::FindEndpoints,
+        module: Module::Generic,
+        compact: false,
     },
     ToolSpec {
         name: "connectwise_describe_endpoint",
         title: "Describe an endpoint",
         description: "Describe one endpoint: its fields with types and values, child lists, example conditions and call.",
         kind: ToolKind::DescribeEndpoint,
+        module: Module::Generic,
+        compact: false,
     },
     ToolSpec {
         name: "connectwise_read",
         title: "Read any endpoint",
         description: "Read any ConnectWise path (read-only): a list (/service/tickets), a record (/service/tickets/20001), a child list (/service/tickets/20001/notes) or a count (/service/tickets/count). Lists answer {items, page, pageSize, hasMore, nextPage}.",
         kind: ToolKind::Read,
+        module: Module::Generic,
+        compact: true,
     },
 ];
 

@@ -5,57 +5,113 @@
 
 use crate::catalog::ToolSpec;
 
-/// The profile names `CW_TOOL_PROFILE` takes.
-pub const NAMES: &[&str] = &[
-    "compact", "service", "company", "sales", "finance", "project", "time", "system", "reports",
-    "all",
-];
+/// The part of ConnectWise a tool reads, as its declaration says: the module profile that
+/// lists it. `Generic` tools (reading every endpoint) are listed by every module's profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Module {
+    /// Service: tickets, boards, schedules.
+    Service,
+    /// Companies, contacts, configurations.
+    Company,
+    /// Opportunities and activities.
+    Sales,
+    /// Agreements, invoices, billing.
+    Finance,
+    /// Projects.
+    Project,
+    /// Time and expense entries.
+    Time,
+    /// Members, counts and the connection.
+    System,
+    /// The everyday reports.
+    Reports,
+    /// The tools that reach every endpoint.
+    Generic,
+}
 
-/// What the compact profile lists: one search for each entity technicians ask about most,
-/// the records they open most, exact figures (`connectwise_summarize`: a small model cannot
-/// add up records), and `connectwise_read` for the rest. A small model picks a tool by its
-/// name, so every common entity has one. `connectwise_count` is not listed: every list and
-/// every summary says how many match, and a small model offered it answered "what devices
-/// does ACME have" with a number. It, finding and describing endpoints stay callable by name.
-const COMPACT: &[&str] = &[
-    "connectwise_get_tickets",
-    "connectwise_get_ticket",
-    "connectwise_get_ticket_notes",
-    "connectwise_get_companies",
-    "connectwise_get_contacts",
-    "connectwise_get_configurations",
-    "connectwise_get_agreements",
-    "connectwise_get_opportunities",
-    "connectwise_get_projects",
-    "connectwise_get_time_entries",
-    "connectwise_get_schedule_entries",
-    "connectwise_get_members",
-    "connectwise_summarize",
-    "connectwise_read",
-];
+impl Module {
+    /// The modules with a profile of their own, in the order `--help` names them.
+    pub const PROFILED: [Module; 8] = [
+        Module::Service,
+        Module::Company,
+        Module::Sales,
+        Module::Finance,
+        Module::Project,
+        Module::Time,
+        Module::System,
+        Module::Reports,
+    ];
 
-/// A profile: one or more of [`NAMES`].
+    /// Its name in `CW_TOOL_PROFILE`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Module::Service => "service",
+            Module::Company => "company",
+            Module::Sales => "sales",
+            Module::Finance => "finance",
+            Module::Project => "project",
+            Module::Time => "time",
+            Module::System => "system",
+            Module::Reports => "reports",
+            Module::Generic => "generic",
+        }
+    }
+}
+
+/// One part of a profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// The tools declared compact.
+    Compact,
+    /// A module's tools and the generic ones.
+    Module(Module),
+    /// Every tool.
+    All,
+}
+
+impl Part {
+    /// Every part, in the order `--help` names them.
+    fn every() -> impl Iterator<Item = Part> {
+        std::iter::once(Part::Compact)
+            .chain(Module::PROFILED.into_iter().map(Part::Module))
+            .chain(std::iter::once(Part::All))
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Part::Compact => "compact",
+            Part::Module(module) => module.name(),
+            Part::All => "all",
+        }
+    }
+}
+
+/// The profile names `CW_TOOL_PROFILE` takes: `compact`, each module's, and `all`.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    Part::every().map(Part::name)
+}
+
+/// A profile: one or more of [`names`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Profile(Vec<&'static str>);
+pub struct Profile(Vec<Part>);
 
 impl Profile {
     /// Reads `compact`, `all`, or module names separated by commas (`service,company`).
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut parts = Vec::new();
-        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let known = NAMES
-                .iter()
-                .find(|n| n.eq_ignore_ascii_case(part))
+        for written in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let part = Part::every()
+                .find(|part| part.name().eq_ignore_ascii_case(written))
                 .ok_or_else(|| {
                     format!(
-                        "CW_TOOL_PROFILE {part:?} is not a profile: use one or more of {}, separated by commas",
-                        NAMES.join(", ")
+                        "CW_TOOL_PROFILE {written:?} is not a profile: use one or more of {}, separated by commas",
+                        names().collect::<Vec<_>>().join(", ")
                     )
                 })?;
-            parts.push(*known);
+            parts.push(part);
         }
         if parts.is_empty() {
-            parts.push("compact");
+            parts.push(Part::Compact);
         }
         Ok(Self(parts))
     }
@@ -63,7 +119,7 @@ impl Profile {
     /// True when the profile's list is meant for small models: searches list only the
     /// arguments that find and page records ([`crate::schema::lean_input_schema`]).
     pub fn lean(&self) -> bool {
-        self.0.contains(&"compact")
+        self.0.contains(&Part::Compact)
     }
 
     /// The input schema this profile lists for `tool`.
@@ -75,13 +131,13 @@ impl Profile {
         }
     }
 
-    /// True when the profile lists `tool`. A module's profile lists the generic tools too.
+    /// True when the profile lists `tool`, as its declaration says: a module's profile lists
+    /// the generic tools too.
     pub fn lists(&self, tool: &ToolSpec) -> bool {
-        let module = tool.module();
         self.0.iter().any(|part| match *part {
-            "all" => true,
-            "compact" => COMPACT.contains(&tool.name),
-            name => module == "generic" || name == module,
+            Part::All => true,
+            Part::Compact => tool.compact,
+            Part::Module(module) => tool.module == Module::Generic || tool.module == module,
         })
     }
 }
@@ -152,7 +208,7 @@ fn separate<W: ?Sized + std::io::Write>(writer: &mut W, first: bool) -> std::io:
 
 impl Default for Profile {
     fn default() -> Self {
-        Self(vec!["compact"])
+        Self(vec![Part::Compact])
     }
 }
 
@@ -178,7 +234,7 @@ mod tests {
             "the compact profile's tool list is {bytes} bytes, over 10,000"
         );
         // A module's set stays within about 4,250 tokens; `all` is everything, by choice.
-        for name in NAMES.iter().filter(|n| !["compact", "all"].contains(n)) {
+        for name in names().filter(|n| !["compact", "all"].contains(n)) {
             let module = openwebui_bytes(&Profile::parse(name).unwrap());
             assert!(
                 module <= 17_000,
@@ -206,7 +262,9 @@ mod tests {
     #[test]
     fn profiles_list_their_tools_and_the_generic_ones() {
         let compact = listed("compact");
-        assert_eq!(compact.len(), COMPACT.len());
+        assert_eq!(compact.len(), 14);
+        assert!(compact.contains(&"connectwise_summarize"));
+        assert!(!compact.contains(&"connectwise_count"));
         assert!(compact.contains(&"connectwise_read"));
         assert!(listed("service").contains(&"connectwise_find_endpoints"));
         assert_eq!(listed(""), compact);
@@ -227,9 +285,14 @@ mod tests {
                 .unwrap_err()
                 .contains("compact, service")
         );
-        for name in COMPACT {
-            assert!(find(name).is_some(), "{name}");
-        }
+        // No profile lists what no part of it declares: every tool is in one module.
+        assert!(listed("system").contains(&"connectwise_get_members"));
+        assert!(listed("system").contains(&"connectwise_count"));
+        assert!(!listed("system").contains(&"connectwise_get_tickets"));
+        assert_eq!(
+            names().collect::<Vec<_>>().join(","),
+            "compact,service,company,sales,finance,project,time,system,reports,all"
+        );
     }
 
     #[test]

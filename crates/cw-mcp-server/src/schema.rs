@@ -19,15 +19,7 @@ const CUSTOM_FIELD_CONDITIONS: &str =
     "Conditions on custom fields, e.g. caption = \"Support Tier\" AND value = \"Gold\".";
 
 fn property(arg: Arg, spec: &ToolSpec) -> Value {
-    let default_page_size = match spec.kind {
-        ToolKind::Search {
-            default_page_size, ..
-        }
-        | ToolKind::Children {
-            default_page_size, ..
-        } => default_page_size,
-        _ => 25,
-    };
+    let default_page_size = spec.kind.default_page_size();
     match arg {
         Arg::Conditions => json!({"type": "string", "description": CONDITIONS}),
         Arg::OrderBy => json!({"type": "string", "description": ORDER_BY}),
@@ -93,10 +85,10 @@ fn property(arg: Arg, spec: &ToolSpec) -> Value {
             json!({"type": "integer", "minimum": 1, "maximum": 720, "default": 24, "description": "How many hours ahead count as near (1 to 720, default 24)."})
         }
         Arg::Id(name) => {
-            let noun = match spec.kind {
-                ToolKind::Get { noun, .. } | ToolKind::Children { noun, .. } => noun,
-                _ => name.strip_suffix("_id").unwrap_or("record"),
-            };
+            let noun = spec
+                .kind
+                .noun()
+                .unwrap_or_else(|| name.strip_suffix("_id").unwrap_or("record"));
             json!({"type": "integer", "minimum": 1, "description": format!("The {noun}'s numeric id (its identifier or exact name also works).")})
         }
     }
