@@ -452,7 +452,7 @@ pub const CATALOG: &[ToolSpec] = &[
         Module::Sales,
         "connectwise_get_opportunities",
         "Search sales opportunities",
-        "Search sales opportunities. Useful fields: name, company/identifier, status/name, stage/name, primarySalesRep/identifier, expectedCloseDate. Example: status/name = \"Open\" AND expectedCloseDate < [2025-01-01].",
+        "Search sales opportunities. Useful fields: name, company/identifier, status/name, stage/name, primarySalesRep/identifier, expectedCloseDate. Example: company/name like \"ACME%\". Or: status/name = \"Open\" AND expectedCloseDate < [next month].",
         Opportunities::PATH,
         "id,name,company/id,company/name,status/name,expectedCloseDate,primarySalesRep/identifier,stage/name,probability/name",
     )

@@ -514,6 +514,23 @@ fn plan(args: &Args<'_>) -> Result<Plan, ToolFailure> {
     let mut skipped = Vec::new();
     let mut groups = Vec::new();
     for written in list(args, Arg::GroupBy)? {
+        // `:day` alone groups by the date the conditions compare (`dateStart >= [today]`).
+        let dated;
+        let written = match (written.starts_with(':'), schema) {
+            (true, Some(schema)) => match compared_date(schema, args.string(Arg::Conditions)?) {
+                Some(field) => {
+                    dated = format!("{field}{written}");
+                    mended.push((written.to_owned(), dated.clone()));
+                    dated.as_str()
+                }
+                None => {
+                    return Err(ToolFailure::invalid(format!(
+                        "`groupBy` {written:?} names no field: write the date to group by before it, e.g. dateStart{written}"
+                    )));
+                }
+            },
+            _ => written,
+        };
         match grouping(schema, written, &mut mended)? {
             Ok(grouping) => groups.push(grouping),
             Err(problem) => skipped.push(format!("Not grouped: {problem}")),
@@ -625,6 +642,19 @@ pub async fn in_all(
         "groupCount": summary["groupCount"],
         "groups": groups,
     }))
+}
+
+/// The first date field of `schema` that `conditions` compare, if any.
+fn compared_date(schema: &str, conditions: Option<&str>) -> Option<String> {
+    let expr = cw_client::conditions::parse(conditions?).ok()?;
+    expr.comparisons().into_iter().find_map(|comparison| {
+        let field = comparison.field.dotted();
+        matches!(
+            catalog().field(schema, &field).map(|f| &f.kind),
+            Some(FieldType::DateTime)
+        )
+        .then_some(field)
+    })
 }
 
 /// A `groupBy` item: a field (a reference by its name: `member` is `member/name`), a date by

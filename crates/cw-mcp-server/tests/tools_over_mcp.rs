@@ -1598,10 +1598,29 @@ async fn summary_mistakes_say_what_to_write() {
             json!({"entity": "tickets", "top": 0}),
             "`top` must be a whole number from 1 to 100",
         ),
+        (
+            json!({"entity": "schedule_entries", "groupBy": ":day"}),
+            "names no field: write the date to group by before it, e.g. dateStart:day",
+        ),
     ] {
         let (message, _) = h.error("connectwise_summarize", arguments.clone()).await;
         assert!(message.contains(expected), "{arguments}: {message}");
     }
+    // `:day` alone groups by the date the conditions compare, and says so.
+    let answer = h
+        .ok(
+            "connectwise_summarize",
+            json!({"entity": "schedule_entries", "conditions": "status/name = \"Firm\" AND dateStart >= [2026-10-01]", "groupBy": ":week"}),
+        )
+        .await;
+    assert_eq!(answer["groupBy"], json!(["dateStart:week"]), "{answer}");
+    assert!(
+        answer["note"]
+            .as_str()
+            .unwrap()
+            .contains("read `:week` as `dateStart:week`"),
+        "{answer}"
+    );
 }
 
 /// The ids of `records` whose value at `path` is `value`.
