@@ -4,7 +4,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 /// HTTP bridge to the ConnectWise MCP server, for OpenWebUI, curl and MCP clients.
 ///
@@ -188,8 +188,7 @@ impl Options {
     /// The options of this process's command line and environment, with the ConnectWise
     /// settings its child reads in `--help`; exits with clap's message on a bad one.
     pub fn from_command_line() -> Self {
-        let command = Self::command().after_help(cw_client::settings::help());
-        Self::from_arg_matches(&command.get_matches()).unwrap_or_else(|error| error.exit())
+        cw_runtime::options_from_command_line(cw_client::settings::help())
     }
 }
 

@@ -50,7 +50,15 @@ async fn app(settings: &[&str]) -> (Router, Arc<Supervisor>) {
     .expect("settings");
     let supervisor = Supervisor::new(options.child_command());
     tokio::spawn(supervisor.clone().run());
-    supervisor.ready().await.expect("the demo child starts");
+    // A busy machine may take longer than one wait of the bridge's to start the child.
+    let mut ready = supervisor.ready().await;
+    for _ in 0..3 {
+        if ready.is_ok() {
+            break;
+        }
+        ready = supervisor.ready().await;
+    }
+    ready.expect("the demo child starts");
     let connections = Connections::new(ConnectionLimits {
         max: 16,
         per_client: 16,

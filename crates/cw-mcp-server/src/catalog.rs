@@ -158,117 +158,76 @@ pub fn search_key_fields(path: &str) -> Option<&'static str> {
     })
 }
 
-/// A search tool: key fields by default, 5 records a page, which a small model on two CPU
-/// cores reads in about 8 s and repeats in its answer in about 20 (`pageSize` asks for more,
-/// up to 1,000).
-const fn search(
+/// A catalog entry: what every tool has, and what it calls; listed by its module's profile.
+const fn tool(
     module: Module,
     name: &'static str,
     title: &'static str,
     description: &'static str,
-    path: &'static str,
-    summary: &'static str,
-) -> ToolSpec {
-    listing(module, name, title, description, path, 5, Some(summary))
-}
-
-/// A reference list (types, statuses, ...): whole records, 100 a page, kept by the client
-/// for a while as every [`ReferenceList`] is.
-const fn reference<R: ReferenceList>(
-    module: Module,
-    name: &'static str,
-    title: &'static str,
-    description: &'static str,
-) -> ToolSpec {
-    listing(module, name, title, description, R::PATH, 100, None)
-}
-
-const fn listing(
-    module: Module,
-    name: &'static str,
-    title: &'static str,
-    description: &'static str,
-    path: &'static str,
-    default_page_size: u32,
-    summary: Option<&'static str>,
+    kind: ToolKind,
 ) -> ToolSpec {
     ToolSpec {
         name,
         title,
         description,
-        kind: ToolKind::Search {
-            path,
-            default_page_size,
-            summary,
-            total: None,
-        },
+        kind,
         module,
         compact: false,
+    }
+}
+
+/// A search: key fields by default, 5 records a page, which a small model on two CPU cores
+/// reads in about 8 s and repeats in its answer in about 20 (`pageSize` asks for more, up to
+/// 1,000).
+const fn search(path: &'static str, summary: &'static str) -> ToolKind {
+    ToolKind::Search {
+        path,
+        default_page_size: 5,
+        summary: Some(summary),
+        total: None,
     }
 }
 
 /// A search whose pages lead with `total` over every match.
-const fn search_totalled(
-    module: Module,
-    name: &'static str,
-    title: &'static str,
-    description: &'static str,
-    path: &'static str,
-    summary: &'static str,
-    total: Total,
-) -> ToolSpec {
-    let mut spec = search(module, name, title, description, path, summary);
-    if let ToolKind::Search { total: field, .. } = &mut spec.kind {
-        *field = Some(total);
+const fn search_totalled(path: &'static str, summary: &'static str, total: Total) -> ToolKind {
+    ToolKind::Search {
+        path,
+        default_page_size: 5,
+        summary: Some(summary),
+        total: Some(total),
     }
-    spec
 }
 
-const fn get(
-    module: Module,
-    name: &'static str,
-    title: &'static str,
-    description: &'static str,
-    path: &'static str,
-    id_arg: &'static str,
-    noun: &'static str,
-) -> ToolSpec {
-    ToolSpec {
-        name,
-        title,
-        description,
-        kind: ToolKind::Get { path, id_arg, noun },
-        module,
-        compact: false,
+/// A reference list (types, statuses, ...): whole records, 100 a page, kept by the client
+/// for a while as every [`ReferenceList`] is.
+const fn reference<R: ReferenceList>() -> ToolKind {
+    ToolKind::Search {
+        path: R::PATH,
+        default_page_size: 100,
+        summary: None,
+        total: None,
     }
+}
+
+/// One record of the collection at `path`, by the id argument `id_arg`.
+const fn get(path: &'static str, id_arg: &'static str, noun: &'static str) -> ToolKind {
+    ToolKind::Get { path, id_arg, noun }
 }
 
 /// A parent record's child list, by the parent's id.
-#[allow(clippy::too_many_arguments)] // a declaration's fields, one line each in the table
 const fn children<C: Children>(
-    module: Module,
-    name: &'static str,
-    title: &'static str,
-    description: &'static str,
     id_arg: &'static str,
     noun: &'static str,
     default_page_size: u32,
     key_fields: &'static str,
-) -> ToolSpec {
-    ToolSpec {
-        name,
-        title,
-        description,
-        kind: ToolKind::Children {
-            parent: C::PARENT,
-            child: C::CHILD,
-            id_arg,
-            noun,
-            default_page_size,
-            key_fields,
-        },
-        module,
-        compact: false,
+) -> ToolKind {
+    ToolKind::Children {
+        parent: C::PARENT,
+        child: C::CHILD,
+        id_arg,
+        noun,
+        default_page_size,
+        key_fields,
     }
 }
 
@@ -303,458 +262,386 @@ pub fn entity_path(entity: &str) -> Option<(&'static str, &'static str)> {
     countable().find(|(name, _)| plain(name) == written)
 }
 
-const fn report(
-    module: Module,
-    name: &'static str,
-    title: &'static str,
-    description: &'static str,
-    report: Report,
-) -> ToolSpec {
-    ToolSpec {
-        name,
-        title,
-        description,
-        kind: ToolKind::Report(report),
-        module,
-        compact: false,
-    }
-}
-
 /// Every tool, in the order they are listed.
 pub const CATALOG: &[ToolSpec] = &[
-    search(
+    tool(
         Module::Company,
         "connectwise_get_companies",
         "Search companies",
         "Search companies (customers, prospects, vendors), with phone numbers and addresses. Useful fields: identifier, name, status/name, types/name, city, state, deletedFlag. Example: identifier = \"ACME\". Or: name like \"%Dental%\" AND status/name = \"Active\".",
-        Companies::PATH,
-        "id,identifier,name,status/name,phoneNumber,city,types/name,state,website",
+        search(Companies::PATH, "id,identifier,name,status/name,phoneNumber,city,types/name,state,website"),
     )
     .compact(),
-    get(
+    tool(
         Module::Company,
         "connectwise_get_company",
         "Get a company",
         "Get one company by its numeric id (use connectwise_get_companies to find the id from a name or identifier).",
-        Companies::PATH,
-        "company_id",
-        "company",
+        get(Companies::PATH, "company_id", "company"),
     ),
-    children::<CompanySites>(
+    tool(
         Module::Company,
         "connectwise_get_company_sites",
         "List a company's sites",
         "List a company's sites (addresses and phone numbers) by the company's numeric id (find it with connectwise_get_companies).",
-        "company_id",
-        "company",
-        25,
-        "id,name,addressLine1,city,phoneNumber,primaryAddressFlag,stateReference,zip,inactiveFlag",
+        children::<CompanySites>("company_id", "company", 25, "id,name,addressLine1,city,phoneNumber,primaryAddressFlag,stateReference,zip,inactiveFlag"),
     ),
-    reference::<CompanyTypes>(
+    tool(
         Module::Company,
         "connectwise_get_company_types",
         "List company types",
         "List company types (Client, Prospect, Vendor, ...): the values for types/name in company conditions.",
+        reference::<CompanyTypes>(),
     ),
-    reference::<CompanyStatuses>(
+    tool(
         Module::Company,
         "connectwise_get_company_statuses",
         "List company statuses",
         "List company statuses (Active, Inactive, Credit Hold, ...): the values for status/name in company conditions.",
+        reference::<CompanyStatuses>(),
     ),
-    search(
+    tool(
         Module::Service,
         "connectwise_get_tickets",
         "Search service tickets",
         "Search service tickets (on service boards). Useful fields: summary, company/name, company/identifier, status/name, board/name, priority/name, owner/name, owner/identifier, closedFlag, _info/dateEntered. Example: company/name like \"ACME%\" AND closedFlag = false. Or: owner/name = \"Jane Smith\" AND _info/dateEntered > [7 days ago].",
-        Tickets::PATH,
-        "id,summary,status/name,company/name,priority/name,owner/name,board/name,company/id,company/identifier,owner/identifier,board/id,contact/name,closedFlag,_info/dateEntered",
+        search(Tickets::PATH, "id,summary,status/name,company/name,priority/name,owner/name,board/name,company/id,company/identifier,owner/identifier,board/id,contact/name,closedFlag,_info/dateEntered"),
     )
     .compact(),
-    get(
+    tool(
         Module::Service,
         "connectwise_get_ticket",
         "Get a ticket",
         "Get one service ticket by its number (numeric id), with its board, status, company, contact, priority and dates. Read its notes with connectwise_get_ticket_notes.",
-        Tickets::PATH,
-        "ticket_id",
-        "ticket",
+        get(Tickets::PATH, "ticket_id", "ticket"),
     )
     .compact(),
-    children::<TicketNotes>(
+    tool(
         Module::Service,
         "connectwise_get_ticket_notes",
         "List a ticket's notes",
         "List the notes (discussion, internal analysis, resolution) of a ticket, oldest first; the latest first with orderBy \"id desc\". Filter with conditions such as internalAnalysisFlag = false.",
-        "ticket_id",
-        "ticket",
-        25,
-        "id,text,member,dateCreated,internalAnalysisFlag,resolutionFlag,detailDescriptionFlag",
+        children::<TicketNotes>("ticket_id", "ticket", 25, "id,text,member,dateCreated,internalAnalysisFlag,resolutionFlag,detailDescriptionFlag"),
     )
     .compact(),
-    children::<TicketTasks>(
+    tool(
         Module::Service,
         "connectwise_get_ticket_tasks",
         "List a ticket's tasks",
         "List the tasks (checklist items) of a ticket by its number, with what is done and what is open.",
-        "ticket_id",
-        "ticket",
-        25,
-        "id,summary,closedFlag,notes,priority,resolution",
+        children::<TicketTasks>("ticket_id", "ticket", 25, "id,summary,closedFlag,notes,priority,resolution"),
     ),
-    children::<TicketScheduleEntries>(
+    tool(
         Module::Service,
         "connectwise_get_ticket_schedules",
         "List a ticket's schedule entries",
         "List a ticket's schedule entries (ids and descriptions) by its number. Who is booked when: connectwise_read on /schedule/entries with conditions objectId = <ticket number>.",
-        "ticket_id",
-        "ticket",
-        25,
-        "id,description,dateEntered,enteredBy",
+        children::<TicketScheduleEntries>("ticket_id", "ticket", 25, "id,description,dateEntered,enteredBy"),
     ),
-    reference::<Priorities>(
+    tool(
         Module::Service,
         "connectwise_get_ticket_priorities",
         "List ticket priorities",
         "List ticket priorities with their sort order: the values for priority/name in ticket conditions.",
+        reference::<Priorities>(),
     ),
-    reference::<Sources>(
+    tool(
         Module::Service,
         "connectwise_get_ticket_sources",
         "List ticket sources",
         "List ticket sources (Phone, Email, Portal, ...): the values for source/name in ticket conditions.",
+        reference::<Sources>(),
     ),
-    search(
+    tool(
         Module::Company,
         "connectwise_get_contacts",
         "Search contacts",
         "Search contacts (people at companies). Useful fields: firstName, lastName, company/identifier, company/name, title, inactiveFlag. Example: company/identifier = \"ACME\" AND inactiveFlag = false. Find by e-mail with childConditions: communicationItems/value = \"jane@acme.com\".",
-        Contacts::PATH,
-        "id,firstName,lastName,title,company/id,company/identifier,company/name,communicationItems,defaultPhoneNbr,inactiveFlag",
+        search(Contacts::PATH, "id,firstName,lastName,title,company/id,company/identifier,company/name,communicationItems,defaultPhoneNbr,inactiveFlag"),
     )
     .compact(),
-    get(
+    tool(
         Module::Company,
         "connectwise_get_contact",
         "Get a contact",
         "Get one contact by numeric id, with phone numbers and e-mail addresses (communicationItems). Find ids with connectwise_get_contacts.",
-        Contacts::PATH,
-        "contact_id",
-        "contact",
+        get(Contacts::PATH, "contact_id", "contact"),
     ),
-    reference::<ContactTypes>(
+    tool(
         Module::Company,
         "connectwise_get_contact_types",
         "List contact types",
         "List contact types (Decision Maker, Billing, ...): the values for types/name in contact conditions.",
+        reference::<ContactTypes>(),
     ),
-    search(
+    tool(
         Module::Sales,
         "connectwise_get_opportunities",
         "Search sales opportunities",
         "Search sales opportunities. Useful fields: name, company/identifier, status/name, stage/name, primarySalesRep/identifier, expectedCloseDate. Example: company/name like \"ACME%\". Or: status/name = \"Open\" AND expectedCloseDate < [next month].",
-        Opportunities::PATH,
-        "id,name,company/id,company/name,status/name,expectedCloseDate,primarySalesRep/identifier,stage/name,probability/name",
+        search(Opportunities::PATH, "id,name,company/id,company/name,status/name,expectedCloseDate,primarySalesRep/identifier,stage/name,probability/name"),
     )
     .compact(),
-    search(
+    tool(
         Module::Finance,
         "connectwise_get_agreements",
         "Search agreements",
         "Search agreements (contracts). Useful fields: name, company/name, company/identifier, type/name, agreementStatus, cancelledFlag, endDate. Example: company/name like \"ACME%\" AND agreementStatus = \"Active\". Or: endDate >= [this month] AND endDate < [next month].",
-        Agreements::PATH,
-        "id,name,company/id,company/name,agreementStatus,endDate,type/name,startDate,billAmount,cancelledFlag",
+        search(Agreements::PATH, "id,name,company/id,company/name,agreementStatus,endDate,type/name,startDate,billAmount,cancelledFlag"),
     )
     .compact(),
-    children::<AgreementAdditions>(
+    tool(
         Module::Finance,
         "connectwise_get_agreement_additions",
         "List an agreement's additions",
         "List the additions (billed products, quantities and prices) of an agreement by its numeric id.",
-        "agreement_id",
-        "agreement",
-        25,
-        "id,product,description,quantity,unitPrice,extPrice,billCustomer,effectiveDate,agreementStatus",
+        children::<AgreementAdditions>("agreement_id", "agreement", 25, "id,product,description,quantity,unitPrice,extPrice,billCustomer,effectiveDate,agreementStatus"),
     ),
-    search(
+    tool(
         Module::Finance,
         "connectwise_get_invoices",
         "Search invoices",
         "Search invoices. Useful fields: invoiceNumber, company/identifier, status/name, date, dueDate, total, balance. Example: balance > 0 AND dueDate < [2024-06-01].",
-        Invoices::PATH,
-        "id,invoiceNumber,company/id,company/name,status/name,total,balance,dueDate,date,type",
+        search(Invoices::PATH, "id,invoiceNumber,company/id,company/name,status/name,total,balance,dueDate,date,type"),
     ),
-    search(
+    tool(
         Module::Time,
         "connectwise_get_expense_entries",
         "Search expense entries",
         "Search expense entries. Useful fields: company/identifier, member/identifier, type/name, amount, date, chargeToId, chargeToType. Example: member/identifier = \"jsmith\" AND date >= [2024-05-01].",
-        ExpenseEntries::PATH,
-        "id,member/identifier,amount,date,company/name,type/name,notes,chargeToId,chargeToType,billableOption",
+        search(ExpenseEntries::PATH, "id,member/identifier,amount,date,company/name,type/name,notes,chargeToId,chargeToType,billableOption"),
     ),
-    reference::<BillingCycles>(
+    tool(
         Module::Finance,
         "connectwise_get_billing_cycles",
         "List billing cycles",
         "List billing cycles (Monthly, Quarterly, ...) used by agreements.",
+        reference::<BillingCycles>(),
     ),
-    search_totalled(
+    tool(
         Module::Time,
         "connectwise_get_time_entries",
         "Search time entries",
         "Search time entries (hours logged); answers lead with the hours in all and by member. Useful fields: member/identifier, member/name, company/name, chargeToId (the ticket number), chargeToType, timeStart, actualHours, billableOption. Example: timeStart >= [this week]. Or: chargeToType = \"ServiceTicket\" AND chargeToId = 12345.",
-        TimeEntries::PATH,
-        "id,member/name,actualHours,timeStart,company/name,notes,member/identifier,chargeToId,chargeToType,timeEnd,billableOption",
-        Total {
-            field: "actualHours",
-            by: "member",
-        },
+        search_totalled(TimeEntries::PATH, "id,member/name,actualHours,timeStart,company/name,notes,member/identifier,chargeToId,chargeToType,timeEnd,billableOption", Total { field: "actualHours", by: "member", }),
     )
     .compact(),
-    search(
+    tool(
         Module::Project,
         "connectwise_get_projects",
         "Search projects",
         "Search projects. Useful fields: name, company/identifier, status/name, manager/identifier, closedFlag, estimatedEnd. Example: closedFlag = false AND manager/identifier = \"jsmith\".",
-        Projects::PATH,
-        "id,name,company/id,company/name,status/name,manager/identifier,estimatedEnd,estimatedStart,percentComplete,closedFlag",
+        search(Projects::PATH, "id,name,company/id,company/name,status/name,manager/identifier,estimatedEnd,estimatedStart,percentComplete,closedFlag"),
     )
     .compact(),
-    search(
+    tool(
         Module::Sales,
         "connectwise_get_activities",
         "Search sales activities",
         "Search sales activities (calls, meetings, follow-ups). Useful fields: name, company/identifier, type/name, status/name, assignTo/identifier, dateStart. Example: assignTo/identifier = \"jsmith\" AND status/name = \"Open\".",
-        Activities::PATH,
-        "id,name,company/id,company/name,status/name,assignTo/identifier,dateStart,type/name,contact/name",
+        search(Activities::PATH, "id,name,company/id,company/name,status/name,assignTo/identifier,dateStart,type/name,contact/name"),
     ),
-    search(
+    tool(
         Module::System,
         "connectwise_get_members",
         "Search members",
         "Search members (the MSP's own staff and API users). Useful fields: identifier, firstName, lastName, title, inactiveFlag. Example: inactiveFlag = false.",
-        Members::PATH,
-        "id,identifier,firstName,lastName,title,primaryEmail,inactiveFlag",
+        search(Members::PATH, "id,identifier,firstName,lastName,title,primaryEmail,inactiveFlag"),
     )
     .compact(),
-    search(
+    tool(
         Module::Company,
         "connectwise_get_configurations",
         "Search configurations",
         "Search configuration items (managed devices and assets). Useful fields: name, type/name, company/identifier, status/name, serialNumber, activeFlag. Example: company/identifier = \"ACME\" AND type/name = \"Server\".",
-        Configurations::PATH,
-        "id,name,type/name,company/id,company/name,status/name,serialNumber,modelNumber,ipAddress,activeFlag",
+        search(Configurations::PATH, "id,name,type/name,company/id,company/name,status/name,serialNumber,modelNumber,ipAddress,activeFlag"),
     )
     .compact(),
-    get(
+    tool(
         Module::Company,
         "connectwise_get_configuration",
         "Get a configuration",
         "Get one configuration item (device or asset) by numeric id, with serial number, model and warranty. Find ids with connectwise_get_configurations.",
-        Configurations::PATH,
-        "configuration_id",
-        "configuration",
+        get(Configurations::PATH, "configuration_id", "configuration"),
     ),
-    reference::<ConfigurationTypes>(
+    tool(
         Module::Company,
         "connectwise_get_configuration_types",
         "List configuration types",
         "List configuration types (Server, Workstation, Firewall, ...): the values for type/name in configuration conditions.",
+        reference::<ConfigurationTypes>(),
     ),
-    reference::<Boards>(
+    tool(
         Module::Service,
         "connectwise_get_service_boards",
         "List service boards",
         "List service boards (ticket queues such as Service Desk) with their ids, for board/id in ticket conditions.",
+        reference::<Boards>(),
     ),
-    children::<BoardStatuses>(
+    tool(
         Module::Service,
         "connectwise_get_board_statuses",
         "List a board's statuses",
         "List the statuses of a service board (find board ids with connectwise_get_service_boards).",
-        "board_id",
-        "board",
-        100,
-        "id,name,closedStatus,inactive,defaultFlag,sortOrder",
+        children::<BoardStatuses>("board_id", "board", 100, "id,name,closedStatus,inactive,defaultFlag,sortOrder"),
     ),
-    get(
+    tool(
         Module::Sales,
         "connectwise_get_opportunity",
         "Get an opportunity",
         "Get one sales opportunity by numeric id, with stage, status and sales rep. Find ids with connectwise_get_opportunities.",
-        Opportunities::PATH,
-        "opportunity_id",
-        "opportunity",
+        get(Opportunities::PATH, "opportunity_id", "opportunity"),
     ),
-    get(
+    tool(
         Module::Finance,
         "connectwise_get_agreement",
         "Get an agreement",
         "Get one agreement (contract) by numeric id, with dates, type and billing. List its billed items with connectwise_get_agreement_additions.",
-        Agreements::PATH,
-        "agreement_id",
-        "agreement",
+        get(Agreements::PATH, "agreement_id", "agreement"),
     ),
-    get(
+    tool(
         Module::Time,
         "connectwise_get_time_entry",
         "Get a time entry",
         "Get one time entry by numeric id, with who worked, when, hours and notes. Find ids with connectwise_get_time_entries.",
-        TimeEntries::PATH,
-        "time_entry_id",
-        "time entry",
+        get(TimeEntries::PATH, "time_entry_id", "time entry"),
     ),
-    get(
+    tool(
         Module::Project,
         "connectwise_get_project",
         "Get a project",
         "Get one project by numeric id, with status, manager, dates and progress. Find ids with connectwise_get_projects.",
-        Projects::PATH,
-        "project_id",
-        "project",
+        get(Projects::PATH, "project_id", "project"),
     ),
-    get(
+    tool(
         Module::Sales,
         "connectwise_get_activity",
         "Get an activity",
         "Get one sales activity (call, meeting, task) by numeric id. Find ids with connectwise_get_activities.",
-        Activities::PATH,
-        "activity_id",
-        "activity",
+        get(Activities::PATH, "activity_id", "activity"),
     ),
-    get(
+    tool(
         Module::System,
         "connectwise_get_member",
         "Get a member",
         "Get one member (a staff user of ConnectWise) by numeric id. Find ids by name or identifier with connectwise_get_members.",
-        Members::PATH,
-        "member_id",
-        "member",
+        get(Members::PATH, "member_id", "member"),
     ),
-    get(
+    tool(
         Module::Finance,
         "connectwise_get_invoice",
         "Get an invoice",
         "Get one invoice by numeric id, with totals, balance and due date. Find ids by invoice number with connectwise_get_invoices.",
-        Invoices::PATH,
-        "invoice_id",
-        "invoice",
+        get(Invoices::PATH, "invoice_id", "invoice"),
     ),
-    get(
+    tool(
         Module::Time,
         "connectwise_get_expense_entry",
         "Get an expense entry",
         "Get one expense entry by numeric id, with amount, type and what it was charged to. Find ids with connectwise_get_expense_entries.",
-        ExpenseEntries::PATH,
-        "expense_entry_id",
-        "expense entry",
+        get(ExpenseEntries::PATH, "expense_entry_id", "expense entry"),
     ),
-    search(
+    tool(
         Module::Service,
         "connectwise_get_schedule_entries",
         "Search schedule entries",
         "Search schedule entries: who is booked when, on which ticket (objectId). Useful fields: member/identifier, member/name, dateStart, dateEnd, objectId, status/name, doneFlag. Example: member/name = \"Jane Smith\" AND dateStart >= [today] AND dateStart < [tomorrow].",
-        ScheduleEntries::PATH,
-        "id,name,member/identifier,member/name,dateStart,dateEnd,objectId,hours,status/name,where/name,doneFlag",
+        search(ScheduleEntries::PATH, "id,name,member/identifier,member/name,dateStart,dateEnd,objectId,hours,status/name,where/name,doneFlag"),
     )
     .compact(),
-    ToolSpec {
-        name: "connectwise_count",
-        title: "Count records",
-        description: "Count the records of one entity that match conditions, for \"how many\" questions, without fetching them. Example: entity \"tickets\", conditions company/identifier = \"ACME\" AND closedFlag = false.",
-        kind: ToolKind::Count,
-        module: Module::System,
-        compact: false,
-    },
-    ToolSpec {
-        name: "connectwise_summarize",
-        title: "Count and total records",
-        description: "Exact figures over all matching records: how many, total hours, who or which has the most. Counts, totals number fields (sum), groups by up to two fields (groupBy). Examples: entity tickets, groupBy company/name. Or: entity time_entries, conditions timeStart >= [this week], sum actualHours.",
-        kind: ToolKind::Summarize,
-        module: Module::Generic,
-        compact: true,
-    },
-    report(
+    tool(
+        Module::System,
+        "connectwise_count",
+        "Count records",
+        "Count the records of one entity that match conditions, for \"how many\" questions, without fetching them. Example: entity \"tickets\", conditions company/identifier = \"ACME\" AND closedFlag = false.",
+        ToolKind::Count,
+    ),
+    tool(
+        Module::Generic,
+        "connectwise_summarize",
+        "Count and total records",
+        "Exact figures over all matching records: how many, total hours, who or which has the most. Counts, totals number fields (sum), groups by up to two fields (groupBy). Examples: entity tickets, groupBy company/name. Or: entity time_entries, conditions timeStart >= [this week], sum actualHours.",
+        ToolKind::Summarize,
+    )
+    .compact(),
+    tool(
         Module::Reports,
         "connectwise_ticket_brief",
         "Brief on a ticket",
         "Everything about one ticket in one call: its fields, the latest notes, tasks, hours logged by whom, the contact's phone and e-mail, its configurations and how many tickets its company has open.",
-        Report::TicketBrief,
+        ToolKind::Report(Report::TicketBrief),
     ),
-    report(
+    tool(
         Module::Reports,
         "connectwise_company_overview",
         "Company overview",
         "One company at a glance: status, phone and address, main contact, open tickets by status and priority, agreements with their end dates, devices by type, recent tickets. company_id takes an id, identifier or exact name.",
-        Report::CompanyOverview,
+        ToolKind::Report(Report::CompanyOverview),
     ),
-    report(
+    tool(
         Module::Reports,
         "connectwise_member_schedule",
         "A member's day or week",
         "What is on a technician's plate: schedule entries in the period, open tickets they own, hours logged (billable too) and their time sheets. member is an identifier or full name; period is today (default), tomorrow, this week, ...",
-        Report::MemberSchedule,
+        ToolKind::Report(Report::MemberSchedule),
     ),
-    report(
+    tool(
         Module::Reports,
         "connectwise_board_standup",
         "Board stand-up",
         "A service board's stand-up: open tickets by status, tickets new and closed since a day (default yesterday), the oldest open and the unassigned. board is its name or id.",
-        Report::BoardStandup,
+        ToolKind::Report(Report::BoardStandup),
     ),
-    report(
+    tool(
         Module::Reports,
         "connectwise_tickets_at_risk",
         "Tickets at risk",
         "Open tickets past or near their SLA goals: past their resolve-by time, due within the next hours (default 24), and not responded to by their respond-by time. Optionally of one board.",
-        Report::TicketsAtRisk,
+        ToolKind::Report(Report::TicketsAtRisk),
     ),
-    report(
+    tool(
         Module::Reports,
         "connectwise_agreements_ending",
         "Agreements ending",
         "Agreements whose end date falls in a period (default this month), soonest first; optionally of one company.",
-        Report::AgreementsEnding,
+        ToolKind::Report(Report::AgreementsEnding),
     ),
-    report(
+    tool(
         Module::Reports,
         "connectwise_time_report",
         "Time by member or company",
         "Hours logged in a period (default this week) by member or by company, each billable and not, the most first.",
-        Report::TimeByPeriod,
+        ToolKind::Report(Report::TimeByPeriod),
     ),
-    ToolSpec {
-        name: "connectwise_get_system_info",
-        title: "Test the connection",
-        description: "Check the connection to ConnectWise and report its version. Use it first when other tools fail with connection or authentication errors.",
-        kind: ToolKind::SystemInfo,
-        module: Module::System,
-        compact: false,
-    },
-    ToolSpec {
-        name: "connectwise_find_endpoints",
-        title: "Find ConnectWise endpoints",
-        description: "Find ConnectWise API endpoints by keyword (schedule, agreement additions, project phases, board teams, ...). Read them with connectwise_read.",
-        kind: ToolKind::FindEndpoints,
-        module: Module::Generic,
-        compact: false,
-    },
-    ToolSpec {
-        name: "connectwise_describe_endpoint",
-        title: "Describe an endpoint",
-        description: "Describe one endpoint: its fields with types and values, child lists, example conditions and call.",
-        kind: ToolKind::DescribeEndpoint,
-        module: Module::Generic,
-        compact: false,
-    },
-    ToolSpec {
-        name: "connectwise_read",
-        title: "Read any endpoint",
-        description: "Read any ConnectWise path (read-only): a list (/service/tickets), a record (/service/tickets/20001), a child list (/service/tickets/20001/notes) or a count (/service/tickets/count). Lists answer {items, page, pageSize, hasMore, nextPage}.",
-        kind: ToolKind::Read,
-        module: Module::Generic,
-        compact: true,
-    },
+    tool(
+        Module::System,
+        "connectwise_get_system_info",
+        "Test the connection",
+        "Check the connection to ConnectWise and report its version. Use it first when other tools fail with connection or authentication errors.",
+        ToolKind::SystemInfo,
+    ),
+    tool(
+        Module::Generic,
+        "connectwise_find_endpoints",
+        "Find ConnectWise endpoints",
+        "Find ConnectWise API endpoints by keyword (schedule, agreement additions, project phases, board teams, ...). Read them with connectwise_read.",
+        ToolKind::FindEndpoints,
+    ),
+    tool(
+        Module::Generic,
+        "connectwise_describe_endpoint",
+        "Describe an endpoint",
+        "Describe one endpoint: its fields with types and values, child lists, example conditions and call.",
+        ToolKind::DescribeEndpoint,
+    ),
+    tool(
+        Module::Generic,
+        "connectwise_read",
+        "Read any endpoint",
+        "Read any ConnectWise path (read-only): a list (/service/tickets), a record (/service/tickets/20001), a child list (/service/tickets/20001/notes) or a count (/service/tickets/count). Lists answer {items, page, pageSize, hasMore, nextPage}.",
+        ToolKind::Read,
+    )
+    .compact(),
 ];
 
 /// The tool named `name`, also found without its `connectwise_` prefix.

@@ -1,6 +1,6 @@
 //! Command line and environment of the `cw-mcp-server` binary.
 
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::Parser;
 
 /// A read-only ConnectWise Manage MCP server over stdio.
 ///
@@ -68,8 +68,7 @@ impl Options {
     /// The options of this process's command line and environment, with the ConnectWise
     /// settings in `--help`; exits with clap's message on a bad one.
     pub fn from_command_line() -> Self {
-        let command = Self::command().after_help(cw_client::settings::help());
-        Self::from_arg_matches(&command.get_matches()).unwrap_or_else(|error| error.exit())
+        cw_runtime::options_from_command_line(cw_client::settings::help())
     }
 }
 

@@ -7,6 +7,14 @@ pub use shared::Shared;
 use std::future::Future;
 use std::process::ExitCode;
 
+/// The options `T` reads from this process's command line and environment, with `after_help`
+/// (the settings read elsewhere, such as the ConnectWise client's) at the end of `--help`;
+/// exits with clap's message on a bad one.
+pub fn options_from_command_line<T: clap::Parser>(after_help: String) -> T {
+    let command = T::command().after_help(after_help);
+    T::from_arg_matches(&command.get_matches()).unwrap_or_else(|error| error.exit())
+}
+
 /// A tracing filter from LOG_LEVEL's names (`WARNING` is `warn`), or the value itself
 /// (a tracing filter such as `cw_client=debug`).
 pub fn log_filter(level: &str) -> String {
