@@ -153,11 +153,16 @@ async def test_every_method_answers_from_the_bridge(bridge_url):
                          ("get_time_entries", "time entries"), ("get_schedule_entries", "schedule entries"),
                          ("get_members", "members")]:
         text = await call(tools, method, page_size=3)
-        # Time entries lead with their hours over every match ("how many hours" is what is asked).
-        text = re.sub(r"^In all: [\d.]+ actualHours over the \d+ time entries that match.\n", "", text)
+        # Time entries lead with their hours over every match and by member ("how many hours",
+        # "who logged most" are what is asked).
+        if method == "get_time_entries":
+            lead = r"^In all: [\d.]+ actualHours over the \d+ time entries that match.\nBy member, the most actualHours first: [^\n]+\.\n"
+            assert re.match(lead, text), text
+            text = re.sub(lead, "", text)
         assert text.startswith(f"Here are {noun} 1 to 3") and len(listed_ids(text)) == 3, (method, text)
     this_week = await call(tools, "get_time_entries", conditions="timeStart >= [this week]", page_size=1)
     assert re.match(r"In all: [\d.]+ actualHours over the (\d+) time entries that match.\n"
+                    r"By member, the most actualHours first: [^\n]+\.\n"
                     r"\1 time entries match in all. The first of them:", this_week), this_week
     # How many match is in every list's first line.
     open_acme = await call(tools, "get_tickets", conditions='company = "ACME" AND status = "open"', page_size=1)

@@ -95,6 +95,18 @@ collections! {
 }
 
 reference_lists! {
+    /// Service boards.
+    Boards: Board = "/service/boards", Record;
+    /// Ticket priorities.
+    Priorities: Priority = "/service/priorities";
+    /// Ticket sources.
+    Sources: Source = "/service/sources";
+    /// Ticket severities.
+    Severities: NamedRecord = "/service/severities";
+    /// Ticket impacts.
+    Impacts: NamedRecord = "/service/impacts";
+    /// Service locations (on site, remote, ...).
+    ServiceLocations: NamedRecord = "/service/locations";
     /// Company types.
     CompanyTypes: CompanyType = "/company/companies/types";
     /// Company statuses.
@@ -103,22 +115,8 @@ reference_lists! {
     ContactTypes: ContactType = "/company/contacts/types";
     /// Configuration types.
     ConfigurationTypes: ConfigurationType = "/company/configurations/types";
-    /// Ticket priorities.
-    Priorities: Priority = "/service/priorities";
-    /// Ticket sources.
-    Sources: Source = "/service/sources";
-    /// Service boards.
-    Boards: Board = "/service/boards", Record;
     /// Billing cycles.
     BillingCycles: BillingCycle = "/finance/billingCycles";
-    /// Members.
-    Members: Member = "/system/members", Record;
-    /// Ticket severities.
-    Severities: NamedRecord = "/service/severities";
-    /// Ticket impacts.
-    Impacts: NamedRecord = "/service/impacts";
-    /// Service locations (on site, remote, ...).
-    ServiceLocations: NamedRecord = "/service/locations";
     /// Billing terms (Net 30, ...).
     BillingTerms: NamedRecord = "/finance/billingTerms";
     /// Project types.
@@ -127,6 +125,8 @@ reference_lists! {
     ProjectStatuses: NamedRecord = "/project/statuses";
     /// Sales stages.
     SalesStages: NamedRecord = "/sales/stages";
+    /// Members.
+    Members: Member = "/system/members", Record;
     /// Departments.
     Departments: NamedRecord = "/system/departments";
     /// The MSP's own locations.
