@@ -48,14 +48,15 @@ def binary(name: str) -> str:
 
 
 @contextlib.contextmanager
-def running_bridge(env=None, api_key=None):
+def running_bridge(env=None, api_key=None, stderr=None):
     """Starts `cw-bridge --demo --port 0`, waits until its child serves, yields its URL, stops it.
-    The demo's day is pinned, so that every demo process of the run holds the same data."""
+    The demo's day is pinned, so that every demo process of the run holds the same data; its logs
+    go to `stderr` (a file) when given."""
     environment = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "ERROR", "CW_DEMO_DATE": DEMO_DATE, **(env or {})}
     if api_key:
         environment["BRIDGE_API_KEY"] = api_key
     process = subprocess.Popen([binary("cw-bridge"), "--demo", "--port", "0"], stdout=subprocess.PIPE, text=True,
-                               cwd=tempfile.gettempdir(), env=environment)
+                               cwd=tempfile.gettempdir(), env=environment, stderr=stderr)
     try:
         url = process.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:"), url

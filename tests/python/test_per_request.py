@@ -105,3 +105,22 @@ async def test_prompts_and_resources_through_the_bridge_with_the_callers_own_key
     async with Client(transport) as client:
         with pytest.raises(Exception, match="no resource connectwise://service/tickets; the resources are"):
             await client.read_resource("connectwise://service/tickets")
+
+
+@pytest.mark.anyio
+async def test_no_log_level_prints_a_callers_keys(tmp_path):
+    log = tmp_path / "bridge.log"
+    env = {"CW_CREDENTIALS": "request", "LOG_LEVEL": "trace", "BRIDGE_AUDIT_LOG": "stderr"}
+    with open(log, "w") as stderr, running_bridge(env=env, stderr=stderr) as url:
+        answer = await call(url, "auto", ADMIN, "connectwise_get_tickets", ONBOARDING)
+        assert not answer.is_error
+        tools = load_tools_module().Tools()
+        tools.valves.CONNECTWISE_BRIDGE_URL = url
+        user = {"name": "Jane", "valves": tools.UserValves(
+            CW_COMPANY_ID="demo", CW_PUBLIC_KEY="tech-public", CW_PRIVATE_KEY="tech-private")}
+        assert "tickets" in await tools.get_tickets(__user__=user)
+    text = log.read_text()
+    # Trace is on (the client's requests and the child's own traces are there), keys are not.
+    assert "ConnectWise answered" in text and "TRACE" in text, text[:2000]
+    for key in KEYS:
+        assert key not in text, f"{key} is in the trace log"

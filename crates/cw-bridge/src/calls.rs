@@ -157,6 +157,12 @@ impl Calls {
         name: &str,
         arguments: Map<String, Value>,
     ) -> Result<Answered, CallError> {
+        let depth = 1 + arguments.values().map(depth).max().unwrap_or(0);
+        if depth > MAX_ARGUMENT_DEPTH {
+            return Err(CallError::Invalid(format!(
+                "the arguments nest {depth} levels deep; a tool's arguments nest at most {MAX_ARGUMENT_DEPTH} (they are strings and numbers: conditions are one string)"
+            )));
+        }
         let running = self.supervisor.ready().await?;
         // A listed tool by either of its names; any other name goes to the server as given,
         // since every tool is callable whether the operator's profile lists it or not.
@@ -175,6 +181,19 @@ impl Calls {
             .call(asked, arguments, credentials, self.timeout)
             .await?;
         Ok(Answered { tool, result })
+    }
+}
+
+/// How deep a call's arguments may nest: a tool's are flat, and a message nested past what the
+/// child's parser takes would be dropped there, leaving the call unanswered.
+const MAX_ARGUMENT_DEPTH: usize = 32;
+
+/// How many arrays and objects deep `value` nests (a string is 0, `{}` 1).
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
     }
 }
 

@@ -148,7 +148,9 @@ impl ServerHandler for McpProxy {
                 }
                 Ok(result.into())
             }
-            Err(CallError::Rejected(message)) => Err(McpError::invalid_params(message, None)),
+            Err(CallError::Rejected(message) | CallError::Invalid(message)) => {
+                Err(McpError::invalid_params(message, None))
+            }
             Err(error) => Err(McpError::internal_error(error.to_string(), None)),
         }
     }

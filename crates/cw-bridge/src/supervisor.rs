@@ -173,6 +173,9 @@ pub enum CallError {
     /// The child refused the request at the protocol level.
     #[error("{0}")]
     Rejected(String),
+    /// The bridge refused the arguments before sending them (nested too deep to forward).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl CallError {
@@ -182,6 +185,7 @@ impl CallError {
             CallError::Unavailable(_) => "unavailable",
             CallError::Timeout(_) => "timeout",
             CallError::Rejected(_) => FailureKind::UnknownTool.as_str(),
+            CallError::Invalid(_) => FailureKind::InvalidArguments.as_str(),
         }
     }
 }

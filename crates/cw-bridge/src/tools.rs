@@ -171,6 +171,11 @@ async fn call(
             )
             .with_details(json!({"tools": names})))
         }
+        Err(CallError::Invalid(message)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            FailureKind::InvalidArguments.as_str(),
+            message,
+        )),
         Err(error @ CallError::Unavailable(_)) => Err(unavailable(error)),
     }
 }

@@ -260,6 +260,29 @@ async fn a_calls_outcome_maps_to_its_status() {
         (status, code(&body)),
         (StatusCode::BAD_REQUEST, "invalid_json")
     );
+    // Arguments nested past what the child parses are refused by the bridge, not sent to be
+    // dropped there and left unanswered: 100 levels, within serde_json's 128 at the bridge.
+    let mut deep = json!("x");
+    for _ in 0..100 {
+        deep = json!([deep]);
+    }
+    let (status, body) = send(
+        &app,
+        execute(json!({"tool_name": "connectwise_get_tickets", "arguments": {"conditions": deep}})),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_arguments"),
+        "{body}"
+    );
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("nest 101 levels deep"),
+        "{body}"
+    );
     let huge = json!({"tool_name": "connectwise_get_tickets", "arguments": {"conditions": "x".repeat(cw_bridge::MAX_BODY_BYTES)}});
     let (status, body) = send(&app, execute(huge)).await;
     assert_eq!(

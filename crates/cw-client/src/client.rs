@@ -123,6 +123,9 @@ impl Client {
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .pool_idle_timeout(Duration::from_secs(60))
+            // A redirect would take the request, keys and all, to a path or host the policy
+            // and the audit never saw: none is followed.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::InvalidRequest(format!("could not set up HTTP: {e}")))?;
         Ok(Self {
@@ -423,6 +426,12 @@ impl Client {
                 });
             }
         };
+        if (300..400).contains(&status) {
+            return Err(Error::InvalidResponse {
+                status,
+                reason: "ConnectWise answered with a redirect, which is not followed (it could take the keys to another path or host): check CW_API_URL and CW_CODEBASE (GET <site>/login/companyinfo/<company> names them)".into(),
+            });
+        }
         if !(200..300).contains(&status) {
             return Err(Error::from_status(
                 status,

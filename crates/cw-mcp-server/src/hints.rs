@@ -17,6 +17,8 @@ use crate::reads::Target;
 
 /// How many records are read to learn the values in use.
 const SAMPLE: u32 = 1000;
+/// Most requests one empty answer's hint sends: a call comparing many names spends no more.
+const MAX_READS: usize = 2;
 /// How many values a hint names.
 const SHOWN: usize = 12;
 
@@ -46,12 +48,16 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
     // Each mistaken comparison's fix, as (what was written, what to write), or None once
     // one of them has no plain fix.
     let mut fixes = Some(Vec::new());
+    // The requests left for this hint, and the values in use already read, one read a field.
+    let mut reads = MAX_READS;
+    let mut read_fields: Vec<(String, Vec<String>)> = Vec::new();
     for comparison in expr.comparisons() {
         let field = comparison.field.dotted();
         // `like "Tech%"` matching nothing, for "with Tech in the name": the text anywhere.
         // Only when that comparison alone matches nothing: with others, they may be why.
         if let (Operator::Like, Value::Text(text)) = (comparison.op, &comparison.value)
             && !text.as_str().starts_with(['%', '*'])
+            && spend(&mut reads)
             && !matches_any(client, target, &comparison.to_string()).await
         {
             let anywhere = format!("%{}%", text.as_str().trim_end_matches(['%', '*']));
@@ -88,7 +94,16 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
                 .collect(),
             _ => continue,
         };
-        let in_use = values_in_use(client, target, &field).await?;
+        let in_use = match read_fields.iter().find(|(read, _)| *read == field) {
+            Some((_, in_use)) => in_use.clone(),
+            None if spend(&mut reads) => {
+                let in_use = values_in_use(client, target, &field).await?;
+                read_fields.push((field.clone(), in_use.clone()));
+                in_use
+            }
+            // Past the hint's requests the rest of the conditions go unexplained.
+            None => break,
+        };
         let missing: Vec<&str> = wanted
             .into_iter()
             .filter(|w| !in_use.iter().any(|v| v.eq_ignore_ascii_case(w)))
@@ -116,7 +131,7 @@ pub async fn empty_answer(client: &Client, target: &Target, conditions: &str) ->
                 }
                 continue;
             }
-            if let Some(own) = own_field_holding(client, target, &field, value).await {
+            if let Some(own) = own_field_holding(client, target, &field, value, &mut reads).await {
                 said(
                     &mut hints,
                     &mut briefs,
@@ -206,6 +221,7 @@ async fn own_field_holding(
     target: &Target,
     field: &str,
     value: &str,
+    reads: &mut usize,
 ) -> Option<&'static str> {
     // A path beyond ConnectWise's document has no schema here: its records are asked.
     let schema = target.endpoint.and_then(|e| e.schema.as_deref());
@@ -217,11 +233,18 @@ async fn own_field_holding(
             continue;
         }
         let holds = field_ref(own).ok()?.eq(value).ok()?.to_string();
-        if matches_any(client, target, &holds).await {
+        if spend(reads) && matches_any(client, target, &holds).await {
             return Some(own);
         }
     }
     None
+}
+
+/// Takes one of the hint's requests; false when none is left.
+fn spend(reads: &mut usize) -> bool {
+    let left = *reads > 0;
+    *reads = reads.saturating_sub(1);
+    left
 }
 
 /// Whether any record at the target's path matches `conditions` (a failed read counts as no).

@@ -819,6 +819,43 @@ async fn mistakes_models_make_come_back_with_the_fix() {
         answer["hint"],
         "No record here has status/name = \"Pending\". Values in use: \"Closed\", \"In Progress\", \"New\", \"Resolved\", \"Scheduled\", \"Waiting on Client\"."
     );
+    // However many names a call compares, its hint reads each field once and at most twice in
+    // all: 12 owner names and 12 board names, one search and two hint requests.
+    let owners: Vec<String> = (0..12)
+        .map(|n| format!("owner/name = \"Nobody {n}\""))
+        .collect();
+    let boards: Vec<String> = (0..12)
+        .map(|n| format!("board/name = \"No board {n}\""))
+        .collect();
+    let priorities = "priority/name = \"No such priority\"";
+    let conditions = format!(
+        "({}) AND ({}) AND {priorities}",
+        owners.join(" OR "),
+        boards.join(" OR ")
+    );
+    h.sim.journal().clear();
+    let answer = h
+        .ok(
+            "connectwise_get_tickets",
+            json!({"conditions": conditions, "fields": "id"}),
+        )
+        .await;
+    assert_eq!(answer["items"], json!([]));
+    let hint = answer["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("owner/name = \"Nobody 0\"") && hint.contains("board/name = \"No board 11\""),
+        "{hint}"
+    );
+    assert!(
+        !hint.contains("priority/name"),
+        "past its two reads a hint explains no more: {hint}"
+    );
+    assert_eq!(
+        h.sim.journal().total(),
+        3,
+        "{:?}",
+        h.sim.journal().entries()
+    );
     // Where the mistake has one plain fix, the answer is read with it, and says so.
     let answer = h
         .ok(

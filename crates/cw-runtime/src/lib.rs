@@ -28,14 +28,27 @@ pub fn log_filter(level: &str) -> String {
     }
 }
 
-/// Starts logging to stderr (stdout is left to protocol messages and printed addresses).
-pub fn init_logging(level: &str) {
+/// The filter LOG_LEVEL asks for, with rmcp held at `info`: at `debug` and below rmcp logs
+/// every message whole, `_meta` and so a caller's ConnectWise keys with it, and no level may
+/// print a key.
+pub fn env_filter(level: &str) -> tracing_subscriber::EnvFilter {
     let filter = tracing_subscriber::EnvFilter::try_new(log_filter(level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let verbose = filter
+        .max_level_hint()
+        .is_none_or(|most| most > tracing_subscriber::filter::LevelFilter::INFO);
+    match "rmcp=info".parse() {
+        Ok(held) if verbose => filter.add_directive(held),
+        _ => filter,
+    }
+}
+
+/// Starts logging to stderr (stdout is left to protocol messages and printed addresses).
+pub fn init_logging(level: &str) {
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)
-        .with_env_filter(filter)
+        .with_env_filter(env_filter(level))
         .try_init();
 }
 
@@ -83,6 +96,7 @@ pub async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
 
     #[test]
     fn log_levels_map_to_filters() {
@@ -90,5 +104,57 @@ mod tests {
         assert_eq!(log_filter("debug"), "debug");
         assert_eq!(log_filter(" Error "), "error");
         assert_eq!(log_filter("cw_client=debug"), "cw_client=debug");
+    }
+
+    /// What the subscriber LOG_LEVEL `level` makes writes of lines of rmcp's and the client's.
+    fn written(level: &str) -> String {
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let sink = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || Sink(sink.clone()))
+            .with_ansi(false)
+            .with_env_filter(env_filter(level))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(target: "rmcp::service", "received request demo-private");
+            tracing::trace!(target: "rmcp::service", "new event demo-private");
+            tracing::info!(target: "rmcp::service", "client initialized");
+            tracing::debug!(target: "cw_client", "ConnectWise answered");
+        });
+        let written = out.lock().unwrap().clone();
+        String::from_utf8(written).unwrap()
+    }
+
+    /// A log writer into memory.
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn no_log_level_prints_what_rmcp_logs_of_a_message() {
+        for level in [
+            "trace",
+            "TRACE",
+            "DEBUG",
+            "debug,rmcp=trace",
+            "rmcp=trace",
+            "cw_client=trace",
+        ] {
+            let text = written(level);
+            assert!(!text.contains("demo-private"), "{level}: {text}");
+        }
+        let debug = written("DEBUG");
+        assert!(debug.contains("ConnectWise answered") && debug.contains("client initialized"));
+        // A quieter level stays as quiet: rmcp's info is not raised past it.
+        assert!(!written("WARNING").contains("client initialized"));
     }
 }

@@ -39,6 +39,8 @@ pub struct Fault {
     pub latency: Option<Duration>,
     /// The body to send with `status`.
     pub body: FaultBody,
+    /// A `Location` to send with `status` (a redirect).
+    pub location: Option<String>,
 }
 
 impl Fault {
@@ -46,6 +48,15 @@ impl Fault {
     pub fn status(status: u16) -> Self {
         Self {
             status: Some(status),
+            ..Self::default()
+        }
+    }
+
+    /// Answer `302 Found` pointing at `location`, as a hijacked or misconfigured site might.
+    pub fn redirect(location: impl Into<String>) -> Self {
+        Self {
+            status: Some(302),
+            location: Some(location.into()),
             ..Self::default()
         }
     }
@@ -118,6 +129,13 @@ impl Fault {
             response
                 .headers_mut()
                 .insert("retry-after", HeaderValue::from(seconds));
+        }
+        if let Some(location) = self
+            .location
+            .as_deref()
+            .and_then(|l| HeaderValue::from_str(l).ok())
+        {
+            response.headers_mut().insert("location", location);
         }
         Some(response)
     }

@@ -462,6 +462,31 @@ async fn each_error_class_maps_to_its_type() {
         client.list::<Tickets>(&Query::new()).await,
         Err(Error::Status { status: 409, .. })
     ));
+    // A redirect is not followed: to a path the caller never asked for (members) nor anywhere.
+    sim.journal().clear();
+    sim.faults().add(
+        Fault::redirect(format!(
+            "{}/v4_6_release/apis/3.0/system/members",
+            sim.url()
+        ))
+        .on_path("/service/tickets")
+        .times(1),
+    );
+    let redirected = client.list::<Tickets>(&Query::new()).await;
+    assert!(
+        matches!(&redirected, Err(Error::InvalidResponse { status: 302, reason }) if reason.contains("not followed") && reason.contains("CW_API_URL")),
+        "{redirected:?}"
+    );
+    let paths: Vec<String> = sim
+        .journal()
+        .entries()
+        .iter()
+        .map(|e| e.path.clone())
+        .collect();
+    assert!(
+        paths.len() == 1 && paths[0].ends_with("/service/tickets"),
+        "{paths:?}"
+    );
     // Bodies that are not the expected JSON.
     sim.faults()
         .add(Fault::status(200).body(FaultBody::NotJson).times(1));
