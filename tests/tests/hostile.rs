@@ -276,6 +276,11 @@ async fn a_session_flood_is_capped_while_existing_sessions_and_calls_keep_workin
     );
     let (_, health) = bridge.get("/health").await;
     assert!(health["mcpSessions"].as_u64().unwrap() <= (CAP + 32) as u64);
+    // One address holds at most its share (MCP_MAX_SESSIONS_PER_CLIENT, 32), so another
+    // client still opens a session while the flooder's are live.
+    assert!(opened <= 32, "{opened} sessions from one address");
+    let (status, _, _) = open_session(&client_from(address(5)), &bridge.url, 7).await;
+    assert_eq!(status, StatusCode::OK, "a second client is not shut out");
 
     // The session made before the flood still works, and closes cleanly.
     let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});

@@ -168,6 +168,7 @@ pub fn app(
         connections,
         sessions: Sessions::new(
             options.max_sessions as usize,
+            options.max_sessions_per_client as usize,
             Duration::from_secs(options.session_idle_secs),
         ),
         warnings: options.exposure_warnings().into(),

@@ -3,16 +3,19 @@
 //! caller's own credentials in per-request mode, as a tool call is). `/mcp?answers=text` answers with the text
 //! written for a model alone, without the structured JSON.
 //!
-//! Sessions are bounded: at most `MCP_MAX_SESSIONS` live at once (past it a new
+//! Sessions are bounded: at most `MCP_MAX_SESSIONS` live at once, and
+//! `MCP_MAX_SESSIONS_PER_CLIENT` of them from one client address (past either a new
 //! session gets 503 with `Retry-After`, while existing ones keep working), each
 //! closed after `MCP_SESSION_IDLE_SECS` idle. Clients on the stateless
 //! 2026-07-28 protocol open no session at all.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -196,23 +199,63 @@ fn text_only(context: &RequestContext<RoleServer>) -> bool {
 pub struct Sessions {
     manager: Arc<LocalSessionManager>,
     max: usize,
+    per_client: usize,
+    /// Each client address's sessions, and those it is opening now.
+    held: Arc<Mutex<HashMap<IpAddr, Held>>>,
+}
+
+/// One client address's sessions.
+#[derive(Debug, Default)]
+struct Held {
+    /// The ids of the sessions it opened (some may have ended since).
+    ids: Vec<String>,
+    /// Its `initialize` requests not yet answered.
+    opening: usize,
 }
 
 impl Sessions {
-    /// A session manager that keeps at most `max` sessions, each closed after `idle` idle.
-    pub fn new(max: usize, idle: Duration) -> Self {
+    /// A session manager that keeps at most `max` sessions, `per_client` of them from one
+    /// address, each closed after `idle` idle.
+    pub fn new(max: usize, per_client: usize, idle: Duration) -> Self {
         let mut manager = LocalSessionManager::default();
         manager.session_config.keep_alive = Some(idle);
         manager.session_config.init_timeout = Some(idle.min(INIT_TIMEOUT));
         Self {
             manager: Arc::new(manager),
             max,
+            per_client,
+            held: Arc::default(),
         }
     }
 
     /// Sessions live now.
     pub async fn live(&self) -> usize {
         self.manager.sessions.read().await.len()
+    }
+
+    /// Counts a new session of `client`'s as opening, unless it holds its share already; ended
+    /// sessions are forgotten first, so the record holds no more than the live ones.
+    async fn open(&self, client: IpAddr) -> bool {
+        let live = self.manager.sessions.read().await;
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        held.retain(|_, own| {
+            own.ids.retain(|id| live.contains_key(id.as_str()));
+            !own.ids.is_empty() || own.opening > 0
+        });
+        let own = held.entry(client).or_default();
+        if own.ids.len() + own.opening >= self.per_client {
+            return false;
+        }
+        own.opening += 1;
+        true
+    }
+
+    /// Records how `client`'s `initialize` ended: with the session `id`, or none.
+    fn opened(&self, client: IpAddr, id: Option<&str>) {
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        let own = held.entry(client).or_default();
+        own.opening = own.opening.saturating_sub(1);
+        own.ids.extend(id.map(str::to_owned));
     }
 }
 
@@ -243,27 +286,58 @@ pub fn service(
 /// In front of `/mcp`: refuses a new session past the cap, and answers a
 /// session's DELETE with 204 (the official SDKs expect 200 or 204; rmcp says 202).
 pub async fn gate(State(sessions): State<Sessions>, request: Request, next: Next) -> Response {
-    let request =
-        if request.method() == Method::POST && !request.headers().contains_key("mcp-session-id") {
-            let (parts, body) = request.into_parts();
-            let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await else {
-                return ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "the body is larger than the 1 MiB limit, or did not arrive in time",
-                )
-                .into_response();
-            };
-            let message = serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default();
-            if message["method"] == "initialize" && sessions.live().await >= sessions.max {
-                return too_many_sessions(message["id"].clone(), sessions.max);
-            }
-            Request::from_parts(parts, Body::from(bytes))
-        } else {
-            request
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    let mut opening = false;
+    let request = if request.method() == Method::POST
+        && !request.headers().contains_key("mcp-session-id")
+    {
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, crate::MAX_BODY_BYTES).await else {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the body is larger than the 1 MiB limit, or did not arrive in time",
+            )
+            .into_response();
         };
+        let message = serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default();
+        if message["method"] == "initialize" {
+            if sessions.live().await >= sessions.max {
+                return too_many_sessions(
+                    message["id"].clone(),
+                    &format!(
+                        "the bridge already serves {} MCP sessions (MCP_MAX_SESSIONS)",
+                        sessions.max
+                    ),
+                );
+            }
+            if !sessions.open(client).await {
+                return too_many_sessions(
+                    message["id"].clone(),
+                    &format!(
+                        "this client address already holds {} MCP sessions (MCP_MAX_SESSIONS_PER_CLIENT)",
+                        sessions.per_client
+                    ),
+                );
+            }
+            opening = true;
+        }
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        request
+    };
     let deleting = request.method() == Method::DELETE;
     let mut response = next.run(request).await;
+    if opening {
+        let id = response
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|id| id.to_str().ok());
+        sessions.opened(client, id);
+    }
     if deleting && response.status() == StatusCode::ACCEPTED {
         *response.status_mut() = StatusCode::NO_CONTENT;
         response.headers_mut().remove(header::CONTENT_LENGTH);
@@ -272,11 +346,9 @@ pub async fn gate(State(sessions): State<Sessions>, request: Request, next: Next
     response
 }
 
-/// 503 with `Retry-After` and a JSON-RPC error an MCP client can show.
-fn too_many_sessions(id: serde_json::Value, max: usize) -> Response {
-    let message = format!(
-        "the bridge already serves {max} MCP sessions (MCP_MAX_SESSIONS); try again in a few seconds, or close sessions you no longer use"
-    );
+/// 503 with `Retry-After` and a JSON-RPC error an MCP client can show: which cap was met.
+fn too_many_sessions(id: serde_json::Value, cap: &str) -> Response {
+    let message = format!("{cap}; try again in a few seconds, or close sessions you no longer use");
     let body = serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32000, "message": message}});
     let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
     response

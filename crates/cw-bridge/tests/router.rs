@@ -3,12 +3,14 @@
 //! how a tool call's outcome maps to an HTTP status. The tools are the real `cw-mcp-server`
 //! child in demo mode, built beside this test (`cargo build --workspace --bins`).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
+use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
 use clap::Parser;
 use cw_bridge::Options;
@@ -289,5 +291,56 @@ async fn a_calls_outcome_maps_to_its_status() {
         (status, code(&body)),
         (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
     );
+    supervisor.shutdown();
+}
+
+#[tokio::test]
+async fn one_client_address_holds_at_most_its_share_of_mcp_sessions() {
+    let (app, supervisor) = app(&["--max-sessions-per-client", "2"]).await;
+    let initialize = |from: [u8; 4]| {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "router-test", "version": "1"}}});
+        let mut request = request(Method::POST, "/mcp", None, Some(body));
+        request.headers_mut().insert(
+            header::ACCEPT,
+            "application/json, text/event-stream".parse().unwrap(),
+        );
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((from, 40_000))));
+        request
+    };
+    for _ in 0..2 {
+        let response = app
+            .clone()
+            .oneshot(initialize([10, 0, 0, 1]))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers().contains_key("mcp-session-id"));
+    }
+    let refused = app
+        .clone()
+        .oneshot(initialize([10, 0, 0, 1]))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.headers()[header::RETRY_AFTER], "5");
+    let body = to_bytes(refused.into_body(), 1 << 16).await.unwrap();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains(
+            "this client address already holds 2 MCP sessions (MCP_MAX_SESSIONS_PER_CLIENT)"
+        ),
+        "{body}"
+    );
+    // Another address is welcome while the first holds its share.
+    let other = app
+        .clone()
+        .oneshot(initialize([10, 0, 0, 2]))
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
     supervisor.shutdown();
 }
