@@ -213,7 +213,11 @@ async fn a_session_flood_is_capped_while_existing_sessions_and_calls_keep_workin
     const FLOOD: usize = 2_000;
     let sim = sim().await;
     let mut settings = NO_CLIENT_LIMITS.to_vec();
-    settings.extend([("MCP_MAX_SESSIONS", "40"), ("MCP_SESSION_IDLE_SECS", "4")]);
+    settings.extend([
+        ("MCP_MAX_SESSIONS", "40"),
+        ("MCP_MAX_SESSIONS_PER_CLIENT", "20"),
+        ("MCP_SESSION_IDLE_SECS", "4"),
+    ]);
     let bridge = Arc::new(Bridge::for_sim(&sim, &settings).await);
     let pids = [bridge.process.id().unwrap(), bridge.child_pid().await];
     let rss_before = rss_kib(&pids);
@@ -276,9 +280,9 @@ async fn a_session_flood_is_capped_while_existing_sessions_and_calls_keep_workin
     );
     let (_, health) = bridge.get("/health").await;
     assert!(health["mcpSessions"].as_u64().unwrap() <= (CAP + 32) as u64);
-    // One address holds at most its share (MCP_MAX_SESSIONS_PER_CLIENT, 32), so another
-    // client still opens a session while the flooder's are live.
-    assert!(opened <= 32, "{opened} sessions from one address");
+    // One address holds at most its share (MCP_MAX_SESSIONS_PER_CLIENT, 20 of the 40), so
+    // another client still opens a session while the flooder's are live.
+    assert!(opened <= 20, "{opened} sessions from one address");
     let (status, _, _) = open_session(&client_from(address(5)), &bridge.url, 7).await;
     assert_eq!(status, StatusCode::OK, "a second client is not shut out");
 

@@ -82,9 +82,10 @@ pub struct Options {
     /// Most live /mcp sessions; past it, new sessions get 503 while existing ones keep working.
     #[arg(long, env = "MCP_MAX_SESSIONS", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_sessions: u32,
-    /// Most live /mcp sessions one client address may hold; past it, its new sessions get 503
-    /// while other clients' are welcome. Behind a reverse proxy every user shares its address.
-    #[arg(long, env = "MCP_MAX_SESSIONS_PER_CLIENT", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    /// Most live /mcp sessions one client address may hold (by default half of
+    /// MCP_MAX_SESSIONS's default); past it, its new sessions get 503 while other clients' are
+    /// welcome. An OpenWebUI server is one address for all its users, as is a reverse proxy.
+    #[arg(long, env = "MCP_MAX_SESSIONS_PER_CLIENT", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_sessions_per_client: u32,
     /// Seconds an /mcp session may stay idle before it is closed.
     #[arg(long, env = "MCP_SESSION_IDLE_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
