@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -155,6 +155,15 @@ pub async fn serve(
     {
         tracing::warn!("some connections were still open after {DRAIN_WAIT:?}; closing them");
     }
+}
+
+/// The client address of a request [`serve`] accepted; the unspecified address where none is
+/// known (a request built in-process), which then counts as one client.
+pub fn client_address(request: &Request) -> IpAddr {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
 /// Tells a connection over the limits why, without waiting for its request, and closes it.

@@ -9,11 +9,11 @@
 //! answer under load.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -162,10 +162,7 @@ pub async fn limit(
     if request.method() == Method::OPTIONS {
         return next.run(request).await;
     }
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    let address = crate::connections::client_address(&request);
     let _counted = match fairness.admit(address, Instant::now()) {
         Ok(counted) => counted,
         Err(refusal) => return refusal.into_response(),
@@ -191,6 +188,7 @@ pub async fn limit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     fn fairness(rate: u32, burst: u32, per_client: u32) -> Arc<Fairness> {
         Fairness::new(RequestLimits {

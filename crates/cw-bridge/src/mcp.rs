@@ -10,12 +10,12 @@
 //! 2026-07-28 protocol open no session at all.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -286,10 +286,7 @@ pub fn service(
 /// In front of `/mcp`: refuses a new session past the cap, and answers a
 /// session's DELETE with 204 (the official SDKs expect 200 or 204; rmcp says 202).
 pub async fn gate(State(sessions): State<Sessions>, request: Request, next: Next) -> Response {
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    let client = crate::connections::client_address(&request);
     let mut opening = false;
     let request = if request.method() == Method::POST
         && !request.headers().contains_key("mcp-session-id")

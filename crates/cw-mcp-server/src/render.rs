@@ -180,8 +180,6 @@ fn list(map: &Map<String, Value>, shape: Shape<'_>, budget: usize) -> String {
     out.push('\n');
     // The figures asked of such a list ("how many hours", "who logged most"), before its
     // records.
-    // The figures asked of such a list ("how many hours", "who logged most"), before its
-    // records.
     if let Some(Value::Object(in_all)) = map.get("inAll")
         && let Some(lines) = in_all_lines(in_all, noun)
     {
