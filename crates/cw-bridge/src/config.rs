@@ -26,16 +26,19 @@ pub struct Options {
     /// Demo mode, credentials and the log level, as both binaries read them.
     #[command(flatten)]
     pub shared: cw_runtime::Shared,
-    /// Port to listen on; 0 picks a free one and prints the bound address.
+    /// Port the bridge listens on (docker compose publishes it on BRIDGE_BIND); 0 picks a free
+    /// one and prints the bound address.
     #[arg(long, env = "MCP_PORT", default_value_t = 3002)]
     pub port: u16,
-    /// Address to bind: 127.0.0.1 for this machine only, 0.0.0.0 in containers.
+    /// Address the bridge binds: 127.0.0.1 for this machine only (the container image binds
+    /// 0.0.0.0 itself).
     #[arg(long, env = "BRIDGE_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
-    /// The cw-mcp-server executable (default: next to this one, then on PATH).
-    #[arg(long, env = "CW_MCP_SERVER_BIN")]
-    pub server_bin: Option<PathBuf>,
-    /// When set, every route but /health needs `Authorization: Bearer <key>`.
+    /// The cw-mcp-server executable the bridge runs; empty (the default): the one next to
+    /// cw-bridge, else cw-mcp-server on PATH.
+    #[arg(long, env = "CW_MCP_SERVER_BIN", default_value = "")]
+    pub server_bin: String,
+    /// When set, every route but /health (so /metrics too) needs `Authorization: Bearer <key>`.
     #[arg(long, env = "BRIDGE_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
     /// Seconds a tool call may take before the bridge answers 504.
@@ -176,8 +179,8 @@ impl Options {
 
     /// The cw-mcp-server to run: --server-bin, else beside this executable, else `cw-mcp-server` on PATH.
     pub fn server_program(&self) -> PathBuf {
-        if let Some(path) = &self.server_bin {
-            return path.clone();
+        if !self.server_bin.trim().is_empty() {
+            return PathBuf::from(&self.server_bin);
         }
         let beside = std::env::current_exe()
             .ok()

@@ -40,7 +40,7 @@ pub const SETTINGS: &[Setting] = &[
         name: "CW_COMPANY_ID",
         kind: Kind::Text,
         default: "",
-        help: "the ConnectWise company id of the API member (required unless demo or request mode)",
+        help: "the ConnectWise company id of the API member (Setup Tables > Members > API Members; required unless demo or request mode)",
     },
     Setting {
         name: "CW_PUBLIC_KEY",
@@ -58,13 +58,13 @@ pub const SETTINGS: &[Setting] = &[
         name: "CW_API_URL",
         kind: Kind::Text,
         default: "https://api-na.myconnectwise.net",
-        help: "the site; http:// is accepted for on-premise servers",
+        help: "the site: https://api-na, api-eu or api-au .myconnectwise.net, or your on-premise server (http:// is accepted there)",
     },
     Setting {
         name: "CW_CODEBASE",
         kind: Kind::Text,
         default: "v4_6_release",
-        help: "the path segment before /apis/3.0",
+        help: "the path segment before /apis/3.0; GET <site>/login/companyinfo/<company> tells yours",
     },
     Setting {
         name: "CW_API_VERSION",
@@ -76,7 +76,7 @@ pub const SETTINGS: &[Setting] = &[
         name: "CW_CLIENT_ID",
         kind: Kind::Text,
         default: "",
-        help: "your integration's clientId GUID (default mcp-connectwise-server, which cloud sites reject)",
+        help: "your integration's clientId, a GUID from the ConnectWise developer network (empty: mcp-connectwise-server, which is warned about and which cloud sites reject)",
     },
     Setting {
         name: "CW_TIMEOUT_SECS",
@@ -94,13 +94,13 @@ pub const SETTINGS: &[Setting] = &[
         name: "CW_MAX_CONCURRENCY",
         kind: Kind::Number { min: 1, max: 256 },
         default: "16",
-        help: "most requests in flight to ConnectWise at once",
+        help: "most requests in flight to ConnectWise at once; more wait their turn",
     },
     Setting {
         name: "CW_COALESCE",
         kind: Kind::Flag,
         default: "true",
-        help: "identical requests in flight at once are sent once",
+        help: "identical ConnectWise requests in flight at once are sent once, sharing the answer",
     },
     Setting {
         name: "CW_REFERENCE_CACHE_SECS",
@@ -109,7 +109,7 @@ pub const SETTINGS: &[Setting] = &[
             max: 86_400,
         },
         default: "300",
-        help: "seconds reference lists are kept, per member (0: not kept)",
+        help: "seconds reference lists (boards, statuses, priorities, sources, types, billing cycles, members, ...) are kept, each member's separately; 0 keeps none",
     },
     Setting {
         name: "CW_REQUEST_BUDGET",
@@ -118,13 +118,13 @@ pub const SETTINGS: &[Setting] = &[
             max: 100_000,
         },
         default: "600",
-        help: "requests a minute each set of credentials may send (0: no budget)",
+        help: "requests a minute each set of credentials may send to ConnectWise (about 1,000 is its quota per API member); 0: no budget",
     },
     Setting {
         name: "CW_BUDGET_WAIT_SECS",
         kind: Kind::Number { min: 0, max: 300 },
         default: "10",
-        help: "seconds a call may queue past the budget before a 429",
+        help: "seconds a call may queue for its turn past the budget before a 429 budget_exhausted that says so",
     },
 ];
 

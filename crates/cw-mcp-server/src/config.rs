@@ -44,19 +44,23 @@ pub struct Options {
     /// URLs); CW_API_URL is always allowed and is the default.
     #[arg(long, env = "CW_ALLOWED_SITES")]
     pub allowed_sites: Option<String>,
-    /// Only these ConnectWise modules may be read (comma-separated: service, company, ...).
+    /// The access policy, checked before any request is sent, for every tool and route (denial
+    /// wins): only these ConnectWise modules may be read, comma-separated. A module is a path's
+    /// first segment: company, service, finance, sales, project, time, system, ...
     #[arg(long, env = "CW_ALLOW_MODULES")]
     pub allow_modules: Option<String>,
     /// These ConnectWise modules may not be read (comma-separated, e.g. finance,sales).
     #[arg(long, env = "CW_DENY_MODULES")]
     pub deny_modules: Option<String>,
-    /// Only these paths, and what is below them, may be read (comma-separated; {id} or * for an id).
+    /// Only these paths, and what is below them, may be read (comma-separated; {id} or * stands
+    /// for one id).
     #[arg(long, env = "CW_ALLOW_PATHS")]
     pub allow_paths: Option<String>,
     /// These paths, and everything below them, may not be read (e.g. /system/members).
     #[arg(long, env = "CW_DENY_PATHS")]
     pub deny_paths: Option<String>,
-    /// Only these tools may be listed and called (comma-separated names).
+    /// Only these tools may be listed and called (comma-separated names, with or without
+    /// connectwise_).
     #[arg(long, env = "CW_ALLOW_TOOLS")]
     pub allow_tools: Option<String>,
     /// These tools are neither listed nor callable (comma-separated names).
