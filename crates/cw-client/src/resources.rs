@@ -1,6 +1,7 @@
 //! The resource table: each ConnectWise collection as a marker type that names
 //! its path and record model. `client.list::<Tickets>(..)`,
 //! `client.get::<Tickets>(42)`, `client.list_children::<TicketNotes>(42, ..)`.
+//! The table itself is data, `resources.txt` beside the crate's `Cargo.toml`.
 
 use serde::de::DeserializeOwned;
 
@@ -32,121 +33,8 @@ pub trait Children {
     const CHILD: &'static str;
 }
 
-macro_rules! collections {
-    ($($(#[$doc:meta])* $marker:ident: $item:ty = $path:literal $(, $record:ident)?;)*) => {$(
-        $(#[$doc])*
-        pub enum $marker {}
-        impl Collection for $marker {
-            type Item = $item;
-            const PATH: &'static str = $path;
-        }
-        $(impl $record for $marker {})?
-    )*};
-}
-
-/// The reference lists, declared as collections are, and [`REFERENCE_PATHS`] of them all.
-macro_rules! reference_lists {
-    ($($(#[$doc:meta])* $marker:ident: $item:ty = $path:literal $(, $record:ident)?;)*) => {
-        collections! {$($(#[$doc])* $marker: $item = $path $(, $record)?;)*}
-        $(impl ReferenceList for $marker {})*
-        /// The reference lists' paths: every record, child list and count below them is kept
-        /// for a while.
-        pub const REFERENCE_PATHS: &[&str] = &[$($path),*];
-    };
-}
-
-macro_rules! children {
-    ($($(#[$doc:meta])* $marker:ident: $item:ty = $parent:literal / $child:literal;)*) => {$(
-        $(#[$doc])*
-        pub enum $marker {}
-        impl Children for $marker {
-            type Item = $item;
-            const PARENT: &'static str = $parent;
-            const CHILD: &'static str = $child;
-        }
-    )*};
-}
-
-collections! {
-    /// Companies.
-    Companies: Company = "/company/companies", Record;
-    /// Contacts.
-    Contacts: Contact = "/company/contacts", Record;
-    /// Configuration items.
-    Configurations: Configuration = "/company/configurations", Record;
-    /// Service tickets.
-    Tickets: Ticket = "/service/tickets", Record;
-    /// Sales opportunities.
-    Opportunities: Opportunity = "/sales/opportunities", Record;
-    /// Sales activities.
-    Activities: Activity = "/sales/activities", Record;
-    /// Agreements.
-    Agreements: Agreement = "/finance/agreements", Record;
-    /// Invoices.
-    Invoices: Invoice = "/finance/invoices", Record;
-    /// Expense entries.
-    ExpenseEntries: ExpenseEntry = "/expense/entries", Record;
-    /// Time entries.
-    TimeEntries: TimeEntry = "/time/entries", Record;
-    /// Projects.
-    Projects: Project = "/project/projects", Record;
-    /// Schedule entries: who is booked when, for tickets, projects and activities.
-    ScheduleEntries: ScheduleEntry = "/schedule/entries", Record;
-}
-
-reference_lists! {
-    /// Service boards.
-    Boards: Board = "/service/boards", Record;
-    /// Ticket priorities.
-    Priorities: Priority = "/service/priorities";
-    /// Ticket sources.
-    Sources: Source = "/service/sources";
-    /// Ticket severities.
-    Severities: NamedRecord = "/service/severities";
-    /// Ticket impacts.
-    Impacts: NamedRecord = "/service/impacts";
-    /// Service locations (on site, remote, ...).
-    ServiceLocations: NamedRecord = "/service/locations";
-    /// Company types.
-    CompanyTypes: CompanyType = "/company/companies/types";
-    /// Company statuses.
-    CompanyStatuses: CompanyStatus = "/company/companies/statuses";
-    /// Contact types.
-    ContactTypes: ContactType = "/company/contacts/types";
-    /// Configuration types.
-    ConfigurationTypes: ConfigurationType = "/company/configurations/types";
-    /// Billing cycles.
-    BillingCycles: BillingCycle = "/finance/billingCycles";
-    /// Billing terms (Net 30, ...).
-    BillingTerms: NamedRecord = "/finance/billingTerms";
-    /// Project types.
-    ProjectTypes: NamedRecord = "/project/projects/types";
-    /// Project statuses.
-    ProjectStatuses: NamedRecord = "/project/statuses";
-    /// Sales stages.
-    SalesStages: NamedRecord = "/sales/stages";
-    /// Members.
-    Members: Member = "/system/members", Record;
-    /// Departments.
-    Departments: NamedRecord = "/system/departments";
-    /// The MSP's own locations.
-    Locations: NamedRecord = "/system/locations";
-}
-
-children! {
-    /// A company's sites.
-    CompanySites: CompanySite = "/company/companies" / "sites";
-    /// A ticket's notes.
-    TicketNotes: ServiceNote = "/service/tickets" / "notes";
-    /// A ticket's tasks.
-    TicketTasks: TicketTask = "/service/tickets" / "tasks";
-    /// A ticket's schedule entries.
-    TicketScheduleEntries: ScheduleEntry = "/service/tickets" / "scheduleentries";
-    /// A board's statuses.
-    BoardStatuses: BoardStatus = "/service/boards" / "statuses";
-    /// An agreement's additions.
-    AgreementAdditions: Addition = "/finance/agreements" / "additions";
-}
+// The marker types of `resources.txt`, one collection a line, written by build.rs.
+include!(concat!(env!("OUT_DIR"), "/resources.rs"));
 
 /// A request path under `/apis/3.0`, built only from the static paths above
 /// and numeric ids, so no argument can turn into another path.
