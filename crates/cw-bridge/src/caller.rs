@@ -4,10 +4,21 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
 use cw_boundary::CallCredentials;
 use serde::Serialize;
+
+use crate::signin::SignedIn;
+
+/// How [`crate::auth`] let a request in, kept in its extensions for the audit line.
+#[derive(Debug, Clone)]
+pub enum Authenticated {
+    /// With BRIDGE_API_KEY.
+    Key,
+    /// With an access token that signs in this user.
+    User(SignedIn),
+}
 
 /// Longest header value an audit line keeps.
 const MAX_SHOWN: usize = 256;
@@ -22,6 +33,14 @@ pub struct Caller {
     /// `bridge-key` when the call came with BRIDGE_API_KEY; absent when no key is set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<&'static str>,
+    /// The user a checked access token signed in (see [`crate::signin`]): who is asking,
+    /// verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_in: Option<SignedIn>,
+    /// `unverified` when the call carries `X-OpenWebUI-User-*` headers the operator does not
+    /// trust (anyone can send them), `trusted` when BRIDGE_TRUST_USER_HEADERS says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_headers: Option<&'static str>,
     /// The OpenWebUI user's e-mail (`X-OpenWebUI-User-Email`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_email: Option<String>,
@@ -46,13 +65,21 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The caller of a request with these parts; `per_request` reads the `X-CW-*` headers.
-    pub fn from_parts(parts: &Parts, per_request: bool, key_required: bool) -> Self {
+    /// The caller of a request with these parts, with what [`crate::auth`] found of its
+    /// key or token; `per_request` reads the `X-CW-*` headers.
+    pub fn from_parts(parts: &Parts, per_request: bool, trust_user_headers: bool) -> Self {
         let address = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip());
-        Self::from_headers(&parts.headers, address, per_request, key_required)
+        let mut caller =
+            Self::from_headers(&parts.headers, address, per_request, trust_user_headers);
+        match parts.extensions.get::<Authenticated>() {
+            Some(Authenticated::Key) => caller.key = Some("bridge-key"),
+            Some(Authenticated::User(user)) => caller.signed_in = Some(user.clone()),
+            None => {}
+        }
+        caller
     }
 
     /// The caller from request headers and the client's address.
@@ -60,19 +87,29 @@ impl Caller {
         headers: &HeaderMap,
         address: Option<IpAddr>,
         per_request: bool,
-        key_required: bool,
+        trust_user_headers: bool,
     ) -> Self {
         let shown = |name: &str| {
             text(headers, name).map(|value| value.chars().take(MAX_SHOWN).collect::<String>())
         };
         let credentials = per_request.then(|| credentials(headers)).flatten();
+        let user_email = shown("x-openwebui-user-email");
+        let user_id = shown("x-openwebui-user-id");
+        let user_name = shown("x-openwebui-user-name");
+        let user_headers = (user_email.is_some() || user_id.is_some() || user_name.is_some())
+            .then_some(if trust_user_headers {
+                "trusted"
+            } else {
+                "unverified"
+            });
         Self {
             address,
-            key: (key_required && headers.contains_key(header::AUTHORIZATION))
-                .then_some("bridge-key"),
-            user_email: shown("x-openwebui-user-email"),
-            user_id: shown("x-openwebui-user-id"),
-            user_name: shown("x-openwebui-user-name"),
+            key: None,
+            signed_in: None,
+            user_headers,
+            user_email,
+            user_id,
+            user_name,
             chat_id: shown("x-openwebui-chat-id"),
             company_id: credentials
                 .as_ref()

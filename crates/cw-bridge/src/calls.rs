@@ -45,6 +45,7 @@ pub struct Calls {
     supervisor: Arc<Supervisor>,
     timeout: Duration,
     per_request: bool,
+    trust_user_headers: bool,
     audit: Audit,
     metrics: Arc<Metrics>,
 }
@@ -59,11 +60,13 @@ pub struct Answered {
 }
 
 impl Calls {
-    /// Calls to `supervisor`'s child, each allowed `timeout`.
+    /// Calls to `supervisor`'s child, each allowed `timeout`; `per_request`: each brings
+    /// its own ConnectWise credentials; `trust_user_headers`: BRIDGE_TRUST_USER_HEADERS.
     pub fn new(
         supervisor: Arc<Supervisor>,
         timeout: Duration,
         per_request: bool,
+        trust_user_headers: bool,
         audit: Audit,
     ) -> Self {
         Self {
@@ -71,8 +74,14 @@ impl Calls {
             supervisor,
             timeout,
             per_request,
+            trust_user_headers,
             audit,
         }
+    }
+
+    /// Who is calling, from the HTTP request's parts.
+    pub fn caller(&self, parts: &axum::http::request::Parts) -> Caller {
+        Caller::from_parts(parts, self.per_request, self.trust_user_headers)
     }
 
     /// True when each call brings its own ConnectWise credentials.

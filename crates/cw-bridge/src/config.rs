@@ -97,6 +97,31 @@ pub struct Options {
     /// line marked "log":"audit"), a file path to append to, or off.
     #[arg(long, env = "BRIDGE_AUDIT_LOG", default_value = "stderr")]
     pub audit_log: String,
+    /// Sign-in: the issuer identifier of the OAuth 2.1 / OpenID Connect authorization server
+    /// whose access tokens the guarded routes take (JWTs, checked against its published keys),
+    /// exactly as its tokens' iss says; empty (the default): no sign-in. Works beside
+    /// BRIDGE_API_KEY, which machine callers keep using. Needs BRIDGE_PUBLIC_URL.
+    #[arg(long, env = "BRIDGE_OAUTH_ISSUER", default_value = "")]
+    pub oauth_issuer: String,
+    /// The URL clients reach the bridge at (such as https://cw.example.com): with sign-in, a
+    /// token must be for its resource, this URL or this URL's /mcp (RFC 8707), and the
+    /// protected-resource metadata names it.
+    #[arg(long, env = "BRIDGE_PUBLIC_URL", default_value = "")]
+    pub public_url: String,
+    /// With sign-in, the scopes every access token must carry (space- or comma-separated;
+    /// read from its scope or scp claim); a token without one is answered 403 insufficient_scope.
+    #[arg(long, env = "BRIDGE_OAUTH_SCOPES", default_value = "")]
+    pub oauth_scopes: String,
+    /// With sign-in, where the issuer publishes its keys (a JWKS URL); empty (the default):
+    /// read from the issuer's metadata (/.well-known/oauth-authorization-server or
+    /// /.well-known/openid-configuration).
+    #[arg(long, env = "BRIDGE_OAUTH_JWKS_URL", default_value = "")]
+    pub oauth_jwks_url: String,
+    /// Whether the audit trail trusts the X-OpenWebUI-User-* headers a caller sends: false (the
+    /// default) marks them unverified, since anyone can send them; true when only your
+    /// OpenWebUI can reach the bridge. A signed-in user is always verified.
+    #[arg(long, env = "BRIDGE_TRUST_USER_HEADERS", value_parser = cw_boundary::parse_flag, default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
+    pub trust_user_headers: bool,
     /// What to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -110,9 +135,25 @@ pub enum Command {
 }
 
 impl Options {
+    /// The sign-in settings; `None` when sign-in is off, an error naming the setting when
+    /// they cannot work.
+    pub fn sign_in(&self) -> Result<Option<crate::signin::SignInSettings>, String> {
+        crate::signin::SignInSettings::new(
+            &self.oauth_issuer,
+            &self.public_url,
+            &self.oauth_scopes,
+            &self.oauth_jwks_url,
+        )
+    }
+
     /// The tool call timeout.
     pub fn tool_timeout(&self) -> Duration {
         Duration::from_secs(self.tool_timeout_secs)
+    }
+
+    /// Whether the guarded routes need a key or a signed-in user.
+    pub fn guarded(&self) -> bool {
+        self.api_key().is_some() || !self.oauth_issuer.trim().is_empty()
     }
 
     /// The API key, when one is set and not blank.
@@ -127,9 +168,9 @@ impl Options {
     /// said at start and in `/health`.
     pub fn exposure_warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
-        if !self.host.is_loopback() && self.api_key().is_none() {
+        if !self.host.is_loopback() && !self.guarded() {
             warnings.push(format!(
-                "the bridge listens on {} without BRIDGE_API_KEY: anyone who can reach this address can read ConnectWise; set BRIDGE_API_KEY or BRIDGE_HOST=127.0.0.1",
+                "the bridge listens on {} without BRIDGE_API_KEY or sign-in: anyone who can reach this address can read ConnectWise; set BRIDGE_API_KEY, BRIDGE_OAUTH_ISSUER or BRIDGE_HOST=127.0.0.1",
                 self.host
             ));
         }
@@ -144,9 +185,10 @@ impl Options {
     /// Refuses settings that cannot be served safely: web pages allowed to call the bridge
     /// (BRIDGE_CORS_ORIGINS) without a key would let them read ConnectWise.
     pub fn check(&self) -> Result<(), String> {
-        if !Self::list(&self.cors_origins).is_empty() && self.api_key().is_none() {
+        self.sign_in()?;
+        if !Self::list(&self.cors_origins).is_empty() && !self.guarded() {
             return Err(
-                "BRIDGE_CORS_ORIGINS lets web pages call the bridge, so BRIDGE_API_KEY must be set too (browser-side tool servers send it as a Bearer key); or leave BRIDGE_CORS_ORIGINS empty".into(),
+                "BRIDGE_CORS_ORIGINS lets web pages call the bridge, so BRIDGE_API_KEY (browser-side tool servers send it as a Bearer key) or sign-in (BRIDGE_OAUTH_ISSUER) must be set too; or leave BRIDGE_CORS_ORIGINS empty".into(),
             );
         }
         Ok(())

@@ -16,8 +16,10 @@ pub mod fairness;
 pub mod health;
 pub mod healthcheck;
 pub mod mcp;
+pub mod metadata;
 pub mod metrics;
 pub mod openapi;
+pub mod signin;
 pub mod supervisor;
 pub mod tools;
 
@@ -57,6 +59,8 @@ pub struct AppState {
     pub demo: bool,
     /// True when BRIDGE_API_KEY is set (for the OpenAPI security scheme).
     pub api_key_required: bool,
+    /// The access-token checker, when sign-in is on (for the resource metadata).
+    pub sign_in: Option<Arc<signin::SignIn>>,
     /// Open connections (for `/health`).
     pub connections: Arc<Connections>,
     /// Live `/mcp` sessions (for `/health`).
@@ -65,9 +69,10 @@ pub struct AppState {
     pub warnings: Arc<[String]>,
 }
 
-/// The bridge's routes and layers over `state`. Only `/health` is open: it answers load
-/// balancers and health checks without the API key and outside the request limits; every
-/// other route, and the answer to an unknown one, is behind both.
+/// The bridge's routes and layers over `state`. Only `/health` and the sign-in metadata are
+/// open: they answer load balancers, health checks and clients looking for where to sign in
+/// without a key or token and outside the request limits; every other route, and the answer
+/// to an unknown one, is behind both.
 pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -> Router {
     let policy = BrowserPolicy::from_options(options);
     let mcp = Router::new()
@@ -76,7 +81,6 @@ pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -
             mcp::service(
                 state.supervisor.clone(),
                 state.calls.clone(),
-                state.api_key_required,
                 &state.sessions,
                 shutdown,
             ),
@@ -85,7 +89,12 @@ pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -
             state.sessions.clone(),
             mcp::gate,
         ));
-    let open = with_json_errors(Router::new().route("/health", get(health::health)));
+    let open = with_json_errors(
+        Router::new()
+            .route("/health", get(health::health))
+            .route(signin::METADATA_PATH, get(metadata::whole))
+            .route(signin::MCP_METADATA_PATH, get(metadata::mcp)),
+    );
     let mut guarded = with_json_errors(
         Router::new()
             .route("/v1/tools", get(tools::list))
@@ -102,11 +111,12 @@ pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -
             "no such route; see GET /openapi.json",
         )
     });
-    if let Some(key) = options.api_key() {
-        guarded = guarded.layer(axum::middleware::from_fn_with_state(
-            auth::ApiKey::new(key),
-            auth::require_key,
-        ));
+    let guard = auth::Guard {
+        key: options.api_key().map(auth::ApiKey::new),
+        sign_in: state.sign_in.clone(),
+    };
+    if guard.key.is_some() || guard.sign_in.is_some() {
+        guarded = guarded.layer(axum::middleware::from_fn_with_state(guard, auth::require));
     }
     let guarded = guarded.layer(axum::middleware::from_fn_with_state(
         Fairness::new(RequestLimits {
@@ -147,24 +157,31 @@ fn with_json_errors(routes: Router<AppState>) -> Router<AppState> {
 }
 
 /// The whole application over a supervised child: the state every handler reads, and
-/// [`router`]. What [`serve`] listens with, and what tests drive in-process.
+/// [`router`]. What [`serve`] listens with, and what tests drive in-process. An error says
+/// which setting cannot work.
 pub fn app(
     options: &Options,
     supervisor: Arc<Supervisor>,
     audit: Audit,
     connections: Arc<Connections>,
     shutdown: CancellationToken,
-) -> Router {
+) -> Result<Router, String> {
+    let sign_in = match options.sign_in()? {
+        Some(settings) => Some(Arc::new(signin::SignIn::new(settings)?)),
+        None => None,
+    };
     let state = AppState {
         calls: Arc::new(Calls::new(
             supervisor.clone(),
             options.tool_timeout(),
             options.shared.credentials == cw_boundary::Credentials::Request,
+            options.trust_user_headers,
             audit,
         )),
         supervisor,
         demo: options.shared.demo,
         api_key_required: options.api_key().is_some(),
+        sign_in,
         connections,
         sessions: Sessions::new(
             options.max_sessions as usize,
@@ -173,7 +190,7 @@ pub fn app(
         ),
         warnings: options.exposure_warnings().into(),
     };
-    router(state, options, shutdown)
+    Ok(router(state, options, shutdown))
 }
 
 /// Runs the bridge until SIGTERM or Ctrl-C: stops accepting, lets in-flight
@@ -216,7 +233,7 @@ pub async fn serve(options: Options) -> ExitCode {
     if options.port == 0 {
         println!("http://{address}");
     }
-    tracing::info!(%address, demo = options.shared.demo, auth = options.api_key().is_some(), "cw-bridge listening");
+    tracing::info!(%address, demo = options.shared.demo, auth = options.api_key().is_some(), sign_in = %options.oauth_issuer, "cw-bridge listening");
     for warning in options.exposure_warnings() {
         tracing::warn!("UNSAFE: {warning}");
     }
@@ -226,13 +243,21 @@ pub async fn serve(options: Options) -> ExitCode {
         header_timeout: Duration::from_secs(options.header_timeout_secs),
     });
     let shutdown = CancellationToken::new();
-    let app = app(
+    let app = match app(
         &options,
         supervisor.clone(),
         audit,
         connections.clone(),
         shutdown.clone(),
-    );
+    ) {
+        Ok(app) => app,
+        Err(problem) => {
+            eprintln!("error: {problem}");
+            supervisor.shutdown();
+            let _ = supervision.await;
+            return ExitCode::from(2);
+        }
+    };
     let stop = shutdown.clone();
     connections::serve(listener, app, connections, async move {
         cw_runtime::shutdown_signal().await;

@@ -42,7 +42,6 @@ use crate::supervisor::{CallError, ChildState, Supervisor};
 pub struct McpProxy {
     supervisor: Arc<Supervisor>,
     calls: Arc<Calls>,
-    key_required: bool,
 }
 
 impl ServerHandler for McpProxy {
@@ -173,7 +172,7 @@ impl McpProxy {
         context
             .extensions
             .get::<Parts>()
-            .map(|parts| Caller::from_parts(parts, self.calls.per_request(), self.key_required))
+            .map(|parts| self.calls.caller(parts))
             .unwrap_or_default()
     }
 }
@@ -266,7 +265,6 @@ const INIT_TIMEOUT: Duration = Duration::from_secs(30);
 pub fn service(
     supervisor: Arc<Supervisor>,
     calls: Arc<Calls>,
-    key_required: bool,
     sessions: &Sessions,
     shutdown: CancellationToken,
 ) -> StreamableHttpService<McpProxy, LocalSessionManager> {
@@ -275,11 +273,7 @@ pub fn service(
         .with_allowed_hosts(Vec::<String>::new())
         .with_cancellation_token(shutdown)
         .with_max_request_body_bytes(crate::MAX_BODY_BYTES);
-    let proxy = McpProxy {
-        supervisor,
-        calls,
-        key_required,
-    };
+    let proxy = McpProxy { supervisor, calls };
     StreamableHttpService::new(move || Ok(proxy.clone()), sessions.manager.clone(), config)
 }
 

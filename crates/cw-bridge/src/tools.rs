@@ -12,7 +12,6 @@ use rmcp::model::CallToolResult;
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
-use crate::caller::Caller;
 use crate::calls::{Surface, failure_detail};
 use crate::errors::ApiError;
 use crate::supervisor::CallError;
@@ -141,7 +140,7 @@ async fn call(
     name: &str,
     arguments: Map<String, Value>,
 ) -> Result<Response, ApiError> {
-    let caller = Caller::from_parts(parts, state.calls.per_request(), state.api_key_required);
+    let caller = state.calls.caller(parts);
     match state.calls.call(surface, &caller, name, arguments).await {
         Ok(answered) if answered.result.is_error == Some(true) => {
             Err(tool_error(answered.result, state.calls.per_request()))

@@ -72,7 +72,8 @@ async fn app(settings: &[&str]) -> (Router, Arc<Supervisor>) {
         Audit::open("off").unwrap(),
         connections,
         CancellationToken::new(),
-    );
+    )
+    .expect("a configuration that works");
     (app, supervisor)
 }
 
@@ -342,5 +343,101 @@ async fn one_client_address_holds_at_most_its_share_of_mcp_sessions() {
         .await
         .unwrap();
     assert_eq!(other.status(), StatusCode::OK);
+    supervisor.shutdown();
+}
+
+#[tokio::test]
+async fn with_sign_in_the_routes_point_at_the_metadata_and_the_key_still_works() {
+    const PUBLIC: &str = "https://cw.example.com";
+    // An issuer whose keys cannot be read: no token can be checked, none passes.
+    let issuer = "http://127.0.0.1:9/realm";
+    let (app, supervisor) = app(&[
+        "--api-key",
+        KEY,
+        "--oauth-issuer",
+        issuer,
+        "--public-url",
+        PUBLIC,
+        "--oauth-scopes",
+        "connectwise.read",
+        "--oauth-jwks-url",
+        "http://127.0.0.1:9/jwks",
+    ])
+    .await;
+    for (path, resource) in [
+        (
+            "/.well-known/oauth-protected-resource/mcp",
+            format!("{PUBLIC}/mcp"),
+        ),
+        ("/.well-known/oauth-protected-resource", PUBLIC.to_owned()),
+    ] {
+        let (status, metadata) = send(&app, request(Method::GET, path, None, None)).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(metadata["resource"], json!(resource));
+        assert_eq!(metadata["authorization_servers"], json!([issuer]));
+        assert_eq!(metadata["scopes_supported"], json!(["connectwise.read"]));
+    }
+    let challenge = |response: &axum::response::Response| {
+        response.headers()[header::WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let metadata =
+        format!("resource_metadata=\"{PUBLIC}/.well-known/oauth-protected-resource/mcp\"");
+    for path in ["/mcp", "/v1/tools"] {
+        let method = if path == "/mcp" {
+            Method::POST
+        } else {
+            Method::GET
+        };
+        let response = app
+            .clone()
+            .oneshot(request(method.clone(), path, None, None))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(
+            challenge(&response),
+            format!("Bearer {metadata}, scope=\"connectwise.read\"")
+        );
+        let response = app
+            .clone()
+            .oneshot(request(method, path, Some("not-a-token"), None))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let given = challenge(&response);
+        assert!(
+            given.starts_with("Bearer error=\"invalid_token\"") && given.contains(&metadata),
+            "{given}"
+        );
+    }
+    // A well-formed token while the issuer's keys are out of reach: 503, never let in.
+    let token = "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJ4In0.c2ln";
+    let (status, body) = send(&app, request(Method::GET, "/v1/tools", Some(token), None)).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::SERVICE_UNAVAILABLE, "sign_in_unavailable")
+    );
+    let (status, _) = send(&app, request(Method::GET, "/v1/tools", Some(KEY), None)).await;
+    assert_eq!(status, StatusCode::OK);
+    supervisor.shutdown();
+}
+
+#[tokio::test]
+async fn without_sign_in_there_is_no_resource_metadata() {
+    let (app, supervisor) = app(&[]).await;
+    let (status, body) = send(
+        &app,
+        request(
+            Method::GET,
+            "/.well-known/oauth-protected-resource/mcp",
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (StatusCode::NOT_FOUND, "not_found"));
     supervisor.shutdown();
 }
