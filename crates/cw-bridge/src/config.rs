@@ -188,7 +188,7 @@ impl Options {
         self.sign_in()?;
         if !Self::list(&self.cors_origins).is_empty() && !self.guarded() {
             return Err(
-                "BRIDGE_CORS_ORIGINS lets web pages call the bridge, so BRIDGE_API_KEY (browser-side tool servers send it as a Bearer key) or sign-in (BRIDGE_OAUTH_ISSUER) must be set too; or leave BRIDGE_CORS_ORIGINS empty".into(),
+                "BRIDGE_CORS_ORIGINS lets web pages call the bridge, so BRIDGE_API_KEY must be set too (browser-side tool servers send it as a Bearer key), or sign-in (BRIDGE_OAUTH_ISSUER); or leave BRIDGE_CORS_ORIGINS empty".into(),
             );
         }
         Ok(())
