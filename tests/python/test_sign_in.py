@@ -189,7 +189,7 @@ def test_tokens_wrong_in_one_way_each_are_refused(provider, bridge):
         assert answer.status_code == 401 and 'error="invalid_token"' in answer.headers["www-authenticate"], why
     assert call(good, signer=ec.generate_private_key(ec.SECP256R1())).status_code == 401
     assert call(good, kid="rotated-out").status_code == 401
-    assert call(good, signer="a-shared-secret", algorithm="HS256").status_code == 401
+    assert call(good, signer="a-shared-secret-of-thirty-two-bytes-or-more", algorithm="HS256").status_code == 401
     answer = call({**good, "scope": "openid"})
     assert answer.status_code == 403 and 'error="insufficient_scope"' in answer.headers["www-authenticate"]
     answer = httpx.get(f"{url}/v1/tools", timeout=10)
