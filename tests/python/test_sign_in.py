@@ -4,6 +4,7 @@ registration and the authorization code flow with PKCE and a resource indicator 
 calling a tool; the audit line names the signed-in user. Tokens signed with the provider's own key
 but wrong in one way each are refused with the right status."""
 
+import contextlib
 import json
 import os
 import pathlib
@@ -37,39 +38,44 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(url, process):
-    for _ in range(200):
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} stopped: {process.stderr.read() if process.stderr else ''}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)  # polling a port that is not listening yet, not synchronising work
-    raise RuntimeError(f"{url} never answered")
+@contextlib.contextmanager
+def serving(command, ready, log, env=None):
+    """Runs `command` (its output to the file `log`) until the `ready` URL answers; stops it
+    after, and shows its log (pytest prints it when a test fails)."""
+    with log.open("w") as output:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=output, text=True)
+    try:
+        for _ in range(200):
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} stopped: {log.read_text()}")
+            try:
+                httpx.get(ready, timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)  # polling a port that is not listening yet, not synchronising work
+        else:
+            raise RuntimeError(f"{ready} never answered")
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        print(log.read_text())
 
 
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
     """The provider's URL and its private signing key (the test's, handed to it)."""
+    assert (PROVIDER / "node_modules" / "oidc-provider").exists(), "npm ci --prefix tests/oidc first (tests/run-all.sh does)"
     key = ec.generate_private_key(ec.SECP256R1())
     jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key))
     jwk.update(kid="test-key", alg="ES256", use="sig")
     keys = tmp_path_factory.mktemp("oidc") / "jwks.json"
     keys.write_text(json.dumps({"keys": [jwk]}))
     port = free_port()
-    assert (PROVIDER / "node_modules" / "oidc-provider").exists(), "npm ci --prefix tests/oidc first (tests/run-all.sh does)"
-    log = keys.parent / "provider.log"
-    process = subprocess.Popen([shutil.which("node") or "node", str(PROVIDER / "provider.mjs"), str(port), str(keys)],
-                               stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True)
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/.well-known/openid-configuration", process)
+    command = [shutil.which("node") or "node", str(PROVIDER / "provider.mjs"), str(port), str(keys)]
+    with serving(command, f"{url}/.well-known/openid-configuration", keys.parent / "provider.log"):
         yield url, key
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        print(log.read_text())
 
 
 @pytest.fixture(scope="module")
@@ -78,18 +84,12 @@ def bridge(provider, tmp_path_factory):
     issuer, _ = provider
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    audit = tmp_path_factory.mktemp("audit") / "audit.jsonl"
+    logs = tmp_path_factory.mktemp("bridge")
     env = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "ERROR", "CW_DEMO_DATE": DEMO_DATE,
            "BRIDGE_OAUTH_ISSUER": issuer, "BRIDGE_PUBLIC_URL": url, "BRIDGE_OAUTH_SCOPES": "connectwise.read",
-           "BRIDGE_AUDIT_LOG": str(audit)}
-    process = subprocess.Popen([binary("cw-bridge"), "--demo", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_for(f"{url}/health", process)
-        yield url, audit
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+           "BRIDGE_AUDIT_LOG": str(logs / "audit.jsonl")}
+    with serving([binary("cw-bridge"), "--demo", "--port", str(port)], f"{url}/health", logs / "bridge.log", env):
+        yield url, logs / "audit.jsonl"
 
 
 async def sign_in_at(authorization_url):

@@ -115,28 +115,21 @@ fn refuse(guard: &Guard, refusal: Option<Refusal>) -> Response {
             ),
             format!("Bearer {metadata}{scope}"),
         ),
-        Some(Refusal::InvalidToken(why)) => {
-            let why = if why.is_empty() {
-                "it is not the API key and not a signed JWT".to_owned()
-            } else {
-                why
-            };
-            (
-                ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_token",
-                    format!(
-                        "the access token is refused: {why}. Sign in again at {} for a token for {}",
-                        settings.issuer,
-                        settings.resources()[0]
-                    ),
-                ),
+        Some(Refusal::InvalidToken(why)) => (
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
                 format!(
-                    "Bearer error=\"invalid_token\", error_description=\"{}\", {metadata}",
-                    quoted(&why)
+                    "the access token is refused: {why}. Sign in again at {} for a token for {}",
+                    settings.issuer,
+                    settings.resources()[0]
                 ),
-            )
-        }
+            ),
+            format!(
+                "Bearer error=\"invalid_token\", error_description=\"{}\", {metadata}",
+                quoted(&why)
+            ),
+        ),
         Some(Refusal::MissingScopes(missing)) => (
             ApiError::new(
                 StatusCode::FORBIDDEN,
