@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.shared.exceptions import MCPError
 
 from conftest import ID_SOURCES, SAMPLE_ARGUMENTS, binary
 
@@ -94,6 +95,23 @@ async def test_initialize_list_and_call_every_tool():
             assert "no ticket 123" in missing.content[0].text
             bad = await session.call_tool("connectwise_get_tickets", {"conditions": "status/name = Open"})
             assert bad.is_error and "syntax error" in bad.content[0].text
+
+
+@pytest.mark.anyio
+async def test_a_request_too_deep_to_parse_is_answered_not_dropped():
+    """Nesting past serde_json's 128 levels once made rmcp drop the line and the call hang."""
+    deep = 1
+    for _ in range(125):
+        deep = [deep]
+    async with stdio_client(server_params()) as (read, write):
+        async with ClientSession(read, write, read_timeout_seconds=20) as session:
+            await session.initialize()
+            with pytest.raises(MCPError) as refused:
+                await session.call_tool("connectwise_get_tickets", {"conditions": deep})
+            assert "128 levels deep" in refused.value.error.message
+            assert "at most 64" in refused.value.error.message
+            # The session goes on: the next call is answered as usual.
+            await call_ok(session, "connectwise_get_tickets", {"pageSize": 1})
 
 
 def test_stdout_carries_only_protocol_messages():

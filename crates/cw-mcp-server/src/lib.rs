@@ -26,6 +26,7 @@ pub mod schema;
 pub mod server;
 pub mod shape;
 pub mod shorthand;
+pub mod stdio;
 pub mod summary;
 
 use std::process::ExitCode;
@@ -102,7 +103,8 @@ pub async fn run(options: Options) -> ExitCode {
             .with_clock(clock)
             .with_text_budget(options.text_budget as usize)
             .with_row_limit(options.summary_row_limit as usize);
-    let service = match server.serve(rmcp::transport::io::stdio_pipes()).await {
+    let stdio = stdio::stdio();
+    let service = match server.serve(stdio.transport).await {
         Ok(service) => service,
         Err(error) => {
             tracing::error!(%error, "MCP handshake failed");
@@ -116,6 +118,8 @@ pub async fn run(options: Options) -> ExitCode {
                 tracing::error!(%error, "server task failed");
                 return ExitCode::FAILURE;
             }
+            // Every answer rmcp gave is on stdout before the process exits.
+            let _ = stdio.output.await;
         }
         _ = cw_runtime::shutdown_signal() => {
             tracing::info!("signal received, stopping");
