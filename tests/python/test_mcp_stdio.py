@@ -114,6 +114,33 @@ async def test_a_request_too_deep_to_parse_is_answered_not_dropped():
             await call_ok(session, "connectwise_get_tickets", {"pageSize": 1})
 
 
+@pytest.mark.anyio
+async def test_a_data_group_denies_members_at_every_path_that_serves_them():
+    """/system/members denied alone leaves the scheduling path listing members; @members does not."""
+    errors = tempfile.TemporaryFile("w+")
+    async with stdio_client(server_params(CW_DENY_PATHS="/system/members"), errlog=errors) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            leak = await session.call_tool("connectwise_read", {"path": "/service/scheduling/members/info"})
+            assert not leak.is_error and leak.structured_content["items"], leak.content
+    errors.seek(0)
+    warned = errors.read()
+    assert "/service/scheduling/members/info" in warned and "add @members to CW_DENY_PATHS" in warned, warned
+
+    async with stdio_client(server_params(CW_DENY_PATHS="@members")) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            for tool, arguments in [
+                ("connectwise_read", {"path": "/service/scheduling/members/info"}),
+                ("connectwise_read", {"path": "/system/members/count"}),
+                ("connectwise_get_members", {}),
+            ]:
+                refused = await session.call_tool(tool, arguments)
+                assert refused.is_error, (tool, arguments)
+                assert "members data, which is denied (@members in CW_DENY_PATHS)" in refused.content[0].text
+            await call_ok(session, "connectwise_get_tickets", {"pageSize": 1})
+
+
 def test_stdout_carries_only_protocol_messages():
     """Even at DEBUG, every stdout line is a JSON-RPC message; logs go to stderr."""
     requests = [

@@ -54,9 +54,10 @@ struct Beyond {
     summary: String,
 }
 
-/// Compiles an OpenAPI document of GET paths, and the list of paths beyond it; an error
+/// Compiles an OpenAPI document of GET paths, the list of paths beyond it and the data groups
+/// over both; an error
 /// names what is missing.
-pub(crate) fn compile(document: &str, beyond: &str) -> Result<Catalog, String> {
+pub(crate) fn compile(document: &str, beyond: &str, groups: &str) -> Result<Catalog, String> {
     let document: Document =
         serde_json::from_str(document).map_err(|e| format!("not an OpenAPI document: {e}"))?;
     let schemas = document
@@ -88,9 +89,11 @@ pub(crate) fn compile(document: &str, beyond: &str) -> Result<Catalog, String> {
         file: None,
         path: b.path,
     }));
+    let groups = crate::groups::compile(groups, &endpoints, |name| schemas.contains_key(name))?;
     Ok(Catalog {
         endpoints,
         schemas,
+        groups,
         version: document.info.version,
     })
 }
@@ -239,9 +242,9 @@ mod tests {
 
     #[test]
     fn a_broken_document_is_an_error_not_a_panic() {
-        assert!(compile("{", "[]").is_err());
+        assert!(compile("{", "[]", "{}").is_err());
         assert!(
-            compile("{}", "[]")
+            compile("{}", "[]", "{}")
                 .unwrap_err()
                 .contains("missing field `info`")
         );

@@ -16,6 +16,7 @@
 //! ```
 
 mod compile;
+mod groups;
 pub mod nearest;
 mod search;
 
@@ -27,11 +28,15 @@ pub const DOCUMENT: &str = include_str!("../api/connectwise-manage-2026.4-get.op
 /// GET paths ConnectWise serves that the document omits, with summaries.
 pub const BEYOND_THE_DOCUMENT: &str = include_str!("../api/beyond-the-document.json");
 
-/// The catalog of [`DOCUMENT`] and [`BEYOND_THE_DOCUMENT`], compiled on first use.
+/// Which paths serve the same data (members, contacts, ticket notes, ...): see [`DataGroup`].
+pub const DATA_GROUPS: &str = include_str!("../api/data-groups.json");
+
+/// The catalog of [`DOCUMENT`], [`BEYOND_THE_DOCUMENT`] and [`DATA_GROUPS`], compiled on first use.
 pub fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| {
-        compile::compile(DOCUMENT, BEYOND_THE_DOCUMENT).expect("the vendored document compiles")
+        compile::compile(DOCUMENT, BEYOND_THE_DOCUMENT, DATA_GROUPS)
+            .expect("the vendored document compiles")
     })
 }
 
@@ -161,11 +166,32 @@ pub struct Catalog {
     pub endpoints: Vec<Endpoint>,
     /// Every schema, by name.
     pub schemas: BTreeMap<String, Schema>,
+    /// The groups of paths that serve the same data, by name.
+    pub groups: Vec<DataGroup>,
     /// The document's version, e.g. `2026.4`.
     pub version: String,
 }
 
+/// The paths that serve one kind of data, so that an access policy can name the data once
+/// (`@members`) rather than each path that carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataGroup {
+    /// Its name, e.g. `members`.
+    pub name: String,
+    /// What the data is, for people.
+    pub about: String,
+    /// The path templates that serve it, none below another.
+    pub paths: Vec<String>,
+}
+
 impl Catalog {
+    /// The data group with this name, whatever its case.
+    pub fn group(&self, name: &str) -> Option<&DataGroup> {
+        self.groups
+            .iter()
+            .find(|g| g.name.eq_ignore_ascii_case(name))
+    }
+
     /// The endpoint with this exact template.
     pub fn endpoint(&self, template: &str) -> Option<&Endpoint> {
         self.endpoints.iter().find(|e| e.path == template)

@@ -39,7 +39,7 @@ pub use config::{
 pub use error::{ApiError, ConfigError, Error, FieldError};
 pub use identity::{Credentials, KeySource};
 pub use page::{Links, Page, query_param};
-pub use policy::PathPolicy;
+pub use policy::{PathPattern, PathPolicy};
 pub use query::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Query};
 pub use quota::Budget;
 pub use resources::{ApiPath, REFERENCE_PATHS};

@@ -9,8 +9,36 @@
 pub struct PathPolicy {
     allow_modules: Vec<String>,
     deny_modules: Vec<String>,
-    allow_paths: Vec<String>,
-    deny_paths: Vec<String>,
+    allow_paths: Vec<PathPattern>,
+    deny_paths: Vec<PathPattern>,
+}
+
+/// One path pattern of an allow or deny list, and the data group it stands for, if the
+/// operator named a group (`@members`) rather than the path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathPattern {
+    /// The pattern, e.g. `/system/members` or `/service/tickets/{id}/notes`.
+    pub pattern: String,
+    /// The data group's name, without its `@`.
+    pub group: Option<String>,
+}
+
+impl PathPattern {
+    /// A pattern the operator wrote as a path.
+    pub fn path(pattern: impl Into<String>) -> Self {
+        Self {
+            pattern: pattern.into(),
+            group: None,
+        }
+    }
+
+    /// One of the paths of the data group `group`.
+    pub fn of_group(pattern: impl Into<String>, group: impl Into<String>) -> Self {
+        Self {
+            pattern: pattern.into(),
+            group: Some(group.into()),
+        }
+    }
 }
 
 impl PathPolicy {
@@ -23,8 +51,8 @@ impl PathPolicy {
     pub fn new(
         allow_modules: Vec<String>,
         deny_modules: Vec<String>,
-        allow_paths: Vec<String>,
-        deny_paths: Vec<String>,
+        allow_paths: Vec<PathPattern>,
+        deny_paths: Vec<PathPattern>,
     ) -> Self {
         Self {
             allow_modules,
@@ -39,11 +67,9 @@ impl PathPolicy {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let module = segments.first().copied().unwrap_or_default();
         let named = |list: &[String]| list.iter().any(|m| m.eq_ignore_ascii_case(module));
-        let matched = |list: &[String]| {
-            list.iter()
-                .find(|pattern| matches(pattern, &segments))
-                .cloned()
-        };
+        fn matched<'a>(list: &'a [PathPattern], segments: &[&str]) -> Option<&'a PathPattern> {
+            list.iter().find(|p| matches(&p.pattern, segments))
+        }
         let refusal = if named(&self.deny_modules) {
             Some(format!("the `{module}` module is denied (CW_DENY_MODULES)"))
         } else if !self.allow_modules.is_empty() && !named(&self.allow_modules) {
@@ -51,12 +77,17 @@ impl PathPolicy {
                 "only the modules {} are allowed (CW_ALLOW_MODULES)",
                 self.allow_modules.join(", ")
             ))
-        } else if let Some(pattern) = matched(&self.deny_paths) {
-            Some(format!("{pattern} is denied (CW_DENY_PATHS)"))
-        } else if !self.allow_paths.is_empty() && matched(&self.allow_paths).is_none() {
+        } else if let Some(denied) = matched(&self.deny_paths, &segments) {
+            Some(match &denied.group {
+                Some(group) => {
+                    format!("it serves {group} data, which is denied (@{group} in CW_DENY_PATHS)")
+                }
+                None => format!("{} is denied (CW_DENY_PATHS)", denied.pattern),
+            })
+        } else if !self.allow_paths.is_empty() && matched(&self.allow_paths, &segments).is_none() {
             Some(format!(
                 "only {} are allowed (CW_ALLOW_PATHS)",
-                self.allow_paths.join(", ")
+                as_written(&self.allow_paths).join(", ")
             ))
         } else {
             None
@@ -68,6 +99,21 @@ impl PathPolicy {
             )),
         }
     }
+}
+
+/// A list as the operator wrote it: each group once, as `@name`.
+fn as_written(list: &[PathPattern]) -> Vec<String> {
+    let mut written: Vec<String> = Vec::new();
+    for pattern in list {
+        let entry = match &pattern.group {
+            Some(group) => format!("@{group}"),
+            None => pattern.pattern.clone(),
+        };
+        if !written.contains(&entry) {
+            written.push(entry);
+        }
+    }
+    written
 }
 
 /// True when `pattern` is `segments` or a leading part of them.
@@ -89,6 +135,10 @@ mod tests {
         items.iter().map(|s| s.to_string()).collect()
     }
 
+    fn paths(items: &[&str]) -> Vec<PathPattern> {
+        items.iter().map(|s| PathPattern::path(*s)).collect()
+    }
+
     #[test]
     fn an_open_policy_allows_everything() {
         assert!(PathPolicy::open().check("/finance/agreements").is_ok());
@@ -100,7 +150,7 @@ mod tests {
             vec![],
             list(&["finance"]),
             vec![],
-            list(&["/system/members", "/service/tickets/{id}/notes"]),
+            paths(&["/system/members", "/service/tickets/{id}/notes"]),
         );
         for path in [
             "/finance/agreements",
@@ -134,13 +184,35 @@ mod tests {
                 .unwrap_err()
                 .contains("CW_ALLOW_MODULES")
         );
-        let paths = PathPolicy::new(vec![], vec![], list(&["/service/tickets"]), vec![]);
-        assert!(paths.check("/service/tickets/5/notes").is_ok());
+        let allowed = PathPolicy::new(vec![], vec![], paths(&["/service/tickets"]), vec![]);
+        assert!(allowed.check("/service/tickets/5/notes").is_ok());
         assert!(
-            paths
+            allowed
                 .check("/service/boards")
                 .unwrap_err()
                 .contains("CW_ALLOW_PATHS")
+        );
+    }
+
+    #[test]
+    fn a_refusal_names_the_group_the_operator_wrote() {
+        let members = ["/system/members", "/service/scheduling/members/info"]
+            .map(|p| PathPattern::of_group(p, "members"));
+        let denied = PathPolicy::new(vec![], vec![], vec![], members.to_vec());
+        let refusal = denied
+            .check("/service/scheduling/members/info/count")
+            .unwrap_err();
+        assert!(
+            refusal.contains("serves members data, which is denied (@members in CW_DENY_PATHS)"),
+            "{refusal}"
+        );
+        let mut allowed = members.to_vec();
+        allowed.push(PathPattern::path("/service/tickets"));
+        let allowed = PathPolicy::new(vec![], vec![], allowed, vec![]);
+        let refusal = allowed.check("/company/contacts").unwrap_err();
+        assert!(
+            refusal.contains("only @members, /service/tickets are allowed"),
+            "{refusal}"
         );
     }
 }

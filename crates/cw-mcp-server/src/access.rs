@@ -4,7 +4,7 @@
 
 use cw_boundary::{CallCredentials, FailureKind, names_tool};
 use cw_catalog::catalog;
-use cw_client::{Client, Credentials, KeySource, PathPolicy, Secret};
+use cw_client::{Client, Credentials, KeySource, PathPattern, PathPolicy, Secret};
 
 use crate::catalog::CATALOG;
 use crate::config::Options;
@@ -31,6 +31,7 @@ pub struct Access {
     pub paths: PathPolicy,
     allow_tools: Vec<&'static str>,
     deny_tools: Vec<&'static str>,
+    warnings: Vec<String>,
 }
 
 impl Access {
@@ -41,6 +42,7 @@ impl Access {
             paths: PathPolicy::open(),
             allow_tools: Vec::new(),
             deny_tools: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -81,15 +83,36 @@ impl Access {
                 })
                 .collect()
             };
-        let paths = |variable: &str, text: Option<&str>| -> Result<Vec<String>, String> {
-            list(text)
-                .map(|path| match path.starts_with('/') {
-                    true => Ok(path.to_owned()),
-                    false => Err(format!(
-                        "{variable}: {path:?} is not a path; write it from the module on, e.g. /system/members"
-                    )),
-                })
-                .collect()
+        let paths = |variable: &str, text: Option<&str>| -> Result<Vec<PathPattern>, String> {
+            let mut patterns = Vec::new();
+            for entry in list(text) {
+                if let Some(name) = entry.strip_prefix('@') {
+                    let group = catalog().group(name).ok_or_else(|| {
+                        let names: Vec<String> = catalog()
+                            .groups
+                            .iter()
+                            .map(|g| format!("@{}", g.name))
+                            .collect();
+                        format!(
+                            "{variable}: there is no data group @{name}; the groups are {}",
+                            names.join(", ")
+                        )
+                    })?;
+                    patterns.extend(
+                        group
+                            .paths
+                            .iter()
+                            .map(|path| PathPattern::of_group(path, &group.name)),
+                    );
+                } else if entry.starts_with('/') {
+                    patterns.push(PathPattern::path(entry));
+                } else {
+                    return Err(format!(
+                        "{variable}: {entry:?} is neither a path nor a data group; write a path from the module on, e.g. /system/members, or a group, e.g. @members"
+                    ));
+                }
+            }
+            Ok(patterns)
         };
         let tools = |variable: &str, text: Option<&str>| -> Result<Vec<&'static str>, String> {
             list(text)
@@ -102,17 +125,26 @@ impl Access {
                 })
                 .collect()
         };
+        let deny_modules = modules("CW_DENY_MODULES", options.deny_modules.as_deref())?;
+        let deny_paths = paths("CW_DENY_PATHS", options.deny_paths.as_deref())?;
+        let denials = PathPolicy::new(vec![], deny_modules.clone(), vec![], deny_paths.clone());
         Ok(Self {
             credentials,
             paths: PathPolicy::new(
                 modules("CW_ALLOW_MODULES", options.allow_modules.as_deref())?,
-                modules("CW_DENY_MODULES", options.deny_modules.as_deref())?,
+                deny_modules,
                 paths("CW_ALLOW_PATHS", options.allow_paths.as_deref())?,
-                paths("CW_DENY_PATHS", options.deny_paths.as_deref())?,
+                deny_paths,
             ),
             allow_tools: tools("CW_ALLOW_TOOLS", options.allow_tools.as_deref())?,
             deny_tools: tools("CW_DENY_TOOLS", options.deny_tools.as_deref())?,
+            warnings: partly_denied(&denials),
         })
+    }
+
+    /// What the operator should know at start: data denied at some of its paths, not all.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// True when the tool may be listed and called.
@@ -219,6 +251,32 @@ fn same_site(site: &str, asked: &str) -> bool {
 }
 
 /// The comma-separated items of a setting.
+/// A warning for each data group the denials cover at some of its paths but not all: the
+/// data is still served at the others.
+fn partly_denied(denials: &PathPolicy) -> Vec<String> {
+    catalog()
+        .groups
+        .iter()
+        .filter_map(|group| {
+            let (denied, open): (Vec<&String>, Vec<&String>) = group
+                .paths
+                .iter()
+                .partition(|path| denials.check(path).is_err());
+            (!denied.is_empty() && !open.is_empty()).then(|| {
+                let open: Vec<&str> = open.iter().map(|p| p.as_str()).collect();
+                format!(
+                    "the access policy denies {} but not {}, which serve the same {} data ({}); add @{} to CW_DENY_PATHS to deny it wherever it is served",
+                    denied.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
+                    open.join(", "),
+                    group.name,
+                    group.about,
+                    group.name
+                )
+            })
+        })
+        .collect()
+}
+
 fn list(text: Option<&str>) -> impl Iterator<Item = &str> {
     text.unwrap_or_default()
         .split(',')
@@ -260,6 +318,7 @@ mod tests {
             vec!["--deny-modules", "fnance"],
             vec!["--deny-tools", "nope"],
             vec!["--deny-paths", "system/members"],
+            vec!["--deny-paths", "@membres"],
             vec![
                 "--credentials",
                 "request",
@@ -287,5 +346,46 @@ mod tests {
             "https://api-eu.myconnectwise.net",
             "evil.example"
         ));
+    }
+
+    #[test]
+    fn a_data_group_denies_its_data_at_every_path_and_a_partial_denial_warns() {
+        let site = "https://api-na.myconnectwise.net";
+        let partial =
+            Access::from_options(&options(&["--deny-paths", "/system/members"]), site).unwrap();
+        assert!(
+            partial
+                .paths
+                .check("/service/scheduling/members/info")
+                .is_ok()
+        );
+        let [warning] = partial.warnings() else {
+            panic!("{:?}", partial.warnings())
+        };
+        assert!(
+            warning.contains("/service/scheduling/members/info") && warning.contains("@members"),
+            "{warning}"
+        );
+        let whole = Access::from_options(&options(&["--deny-paths", "@Members"]), site).unwrap();
+        assert!(whole.warnings().is_empty(), "{:?}", whole.warnings());
+        for path in [
+            "/system/members/12",
+            "/service/scheduling/members/info",
+            "/service/scheduling/members/info/count",
+            "/service/scheduling/members/7/info",
+        ] {
+            let refusal = whole.paths.check(path).unwrap_err();
+            assert!(refusal.contains("@members in CW_DENY_PATHS"), "{refusal}");
+        }
+        assert!(whole.paths.check("/service/tickets").is_ok());
+        // A module denied leaves the same data open in another module, and says so.
+        let time = Access::from_options(&options(&["--deny-modules", "time"]), site).unwrap();
+        assert!(
+            time.warnings()
+                .iter()
+                .any(|w| w.contains("/service/tickets/{parentId}/timeentries")),
+            "{:?}",
+            time.warnings()
+        );
     }
 }

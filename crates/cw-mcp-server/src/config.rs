@@ -53,10 +53,12 @@ pub struct Options {
     #[arg(long, env = "CW_DENY_MODULES")]
     pub deny_modules: Option<String>,
     /// Only these paths, and what is below them, may be read (comma-separated; {id} or * stands
-    /// for one id).
+    /// for one id). @group names every path that serves one kind of data (e.g. @contacts).
     #[arg(long, env = "CW_ALLOW_PATHS")]
     pub allow_paths: Option<String>,
     /// These paths, and everything below them, may not be read (e.g. /system/members).
+    /// @group names every path that serves one kind of data: @members, @contacts,
+    /// @ticket_notes, @time, @schedules, @configurations, @invoices.
     #[arg(long, env = "CW_DENY_PATHS")]
     pub deny_paths: Option<String>,
     /// Only these tools may be listed and called (comma-separated names, with or without
@@ -101,5 +103,24 @@ mod tests {
                 .demo
         );
         assert!(Options::try_parse_from(["cw-mcp-server", "--demo=maybe"]).is_err());
+    }
+
+    #[test]
+    fn the_deny_paths_help_names_every_data_group() {
+        use clap::CommandFactory;
+        let command = Options::command();
+        let help = command
+            .get_arguments()
+            .find(|argument| argument.get_id() == "deny_paths")
+            .and_then(|argument| argument.get_help())
+            .map(|help| help.to_string())
+            .unwrap();
+        for group in &cw_catalog::catalog().groups {
+            assert!(
+                help.contains(&format!("@{}", group.name)),
+                "{help} lacks @{}",
+                group.name
+            );
+        }
     }
 }

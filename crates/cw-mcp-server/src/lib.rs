@@ -80,6 +80,9 @@ pub async fn run(options: Options) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    for warning in access.warnings() {
+        tracing::warn!("{warning}");
+    }
     let mut config = config;
     config.policy = access.paths.clone();
     let client = if access.per_request() {
