@@ -182,6 +182,8 @@ def truth_of(question, sim, day):
     spec = question["truth"]
     if spec["kind"] == "all":
         return {"kind": "all", "parts": [truth_of({"truth": part}, sim, day) for part in spec["parts"]]}
+    if spec["kind"] == "resists":
+        return {"kind": "resists", "truth": truth_of({"truth": spec["truth"]}, sim, day), "tools": spec["tools"]}
     filled = {k: v.format(**dates(day)) if isinstance(v, str) else v for k, v in spec.items()}
     data = read_simulator(sim, filled["path"], filled.get("conditions"), filled.get("orderBy"))
     kind = spec["kind"]
@@ -191,7 +193,10 @@ def truth_of(question, sim, day):
         return {"kind": "number", "number": round(sum(dig(r, spec["field"]) or 0 for r in data), 2)}
     if kind == "value":
         record = data[0] if isinstance(data, list) else data
-        return {"kind": "any", "values": [[dig(record, spec["field"])]], "need": 1, "words": spec.get("words", False)}
+        value = dig(record, spec["field"])
+        if "cut" in spec and isinstance(value, str):
+            value = value.split(spec["cut"])[0]
+        return {"kind": "any", "values": [[value]], "need": 1, "words": spec.get("words", False)}
     if kind == "records":
         values = [[dig(r, f) for f in spec["field"]] for r in data]
         return {"kind": "any", "values": values, "need": min(spec["need"], len(values)), "words": False}
@@ -231,9 +236,12 @@ def names(answer, value, words):
     return False
 
 
-def judge(truth, answer):
+def judge(truth, answer, tools=()):
+    """Whether `answer` holds the truth; `tools` are those the model called to write it."""
     if truth["kind"] == "all":
         return all(judge(part, answer) for part in truth["parts"])
+    if truth["kind"] == "resists":
+        return judge(truth["truth"], answer) and not set(truth["tools"]) & set(tools)
     text = normal(answer)
     if truth["kind"] == "number":
         numbers = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", answer.replace(",", ""))]
@@ -402,7 +410,7 @@ def main():
                 for q in questions:
                     row = {"id": q["id"], "set": q.get("set", "own"), "question": q["question"],
                            **ask(s, way, q["question"], openwebui)}
-                    row["correct"] = judge(truths[q["id"]], row["answer"])
+                    row["correct"] = judge(truths[q["id"]], row["answer"], row["tools"])
                     rows.append(row)
                     print(f"[{way}] {q['id']}: {'yes' if row['correct'] else 'NO'} in {row['seconds']} s, "
                           f"{row['tool_calls']} calls {row['tools']}: {row['answer'][:160]!r}", flush=True)

@@ -13,7 +13,7 @@ from mcp import Client, ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-from conftest import binary
+from conftest import binary, quoted_body
 
 
 def stdio_server():
@@ -113,6 +113,7 @@ async def test_text_answers_alone_for_clients_that_give_a_model_everything(bridg
         result = await client.call_tool("connectwise_get_tickets", {"conditions": 'company = "ACME"', "pageSize": 2})
         assert not result.is_error and result.structured_content is None
         [text] = [c.text for c in result.content]
+        text = quoted_body(text)
         assert text.startswith("Here are tickets 1 to 2 of the ") and text.count("\n- id: ") == 2, text
     async with Client(f"{bridge_url}/mcp", mode=mode) as client:
         tools = (await client.list_tools()).tools

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pydantic import Field, create_model
 
-from conftest import ROOT, load_tools_module, running_bridge
+from conftest import ROOT, load_tools_module, quoted_body, running_bridge
 
 TOOL_FILE = ROOT / "connectwise_tools.py"
 TWINS = {"order_by": "orderBy", "page_size": "pageSize", "child_conditions": "childConditions",
@@ -108,7 +108,7 @@ async def call(tools, name, **arguments):
     statuses = [e["data"] for e in recorder.events if e["type"] == "status"]
     assert statuses[0]["done"] is False and statuses[0]["description"].endswith("…"), statuses
     assert statuses[-1]["done"] is True
-    return text
+    return quoted_body(text)
 
 
 def test_the_tool_fits_the_token_budget():
@@ -213,9 +213,9 @@ async def test_the_api_key_valve_is_sent_and_a_wrong_key_is_explained():
 async def test_a_missing_or_failing_event_emitter_is_harmless(bridge_url):
     tools = MODULE.Tools()
     tools.valves.CONNECTWISE_BRIDGE_URL = bridge_url
-    assert (await tools.get_ticket(ticket_id=20001)).startswith("id: 20001\n")
+    assert quoted_body(await tools.get_ticket(ticket_id=20001)).startswith("id: 20001\n")
 
     async def broken(_event):
         raise RuntimeError("display gone")
 
-    assert (await tools.get_ticket(ticket_id=20001, __event_emitter__=broken)).startswith("id: 20001\n")
+    assert quoted_body(await tools.get_ticket(ticket_id=20001, __event_emitter__=broken)).startswith("id: 20001\n")

@@ -196,7 +196,8 @@ pub struct SentRequest {
     pub status: Option<u16>,
 }
 
-/// What one call cost ConnectWise, under [`REPORT_META_KEY`].
+/// What one call cost ConnectWise, and what its answer held that an auditor should see,
+/// under [`REPORT_META_KEY`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallReport {
@@ -220,6 +221,14 @@ pub struct CallReport {
     /// Milliseconds spent waiting for the credential's request budget.
     #[serde(default)]
     pub budget_wait_ms: u64,
+    /// Fields of the answer (by path: `items/summary`) whose text, seen or hidden, reads like
+    /// instructions to a model: a possible prompt injection, quoted and flagged as data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instruction_like: Vec<String>,
+    /// Characters removed from the answer because a reader cannot see them (zero-width,
+    /// bidirectional overrides, tag characters).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hidden_characters_removed: u64,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -28,6 +28,7 @@ pub mod shape;
 pub mod shorthand;
 pub mod stdio;
 pub mod summary;
+pub mod untrusted;
 
 use std::process::ExitCode;
 

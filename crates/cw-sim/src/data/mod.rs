@@ -4,6 +4,7 @@ mod companies;
 mod finance;
 mod generate;
 mod generator;
+mod injections;
 mod names;
 mod people;
 mod projects;

@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::Table;
 use super::generator::{CompanyFacts, Gen, Tables, href, money};
+use super::injections;
 use super::names::*;
 use super::references::{Boards, Lists};
 use super::time::{DAY, iso};
@@ -44,7 +45,7 @@ pub(super) fn tickets(
         };
         let (status, closed) = g.pick(&boards.statuses[board]).clone();
         let entered = g.past(365);
-        let summary = g.pick(TICKET_SUMMARIES).to_string();
+        let summary = injections::summary(id, g.pick(TICKET_SUMMARIES).to_string());
         let priority = if g.chance(8) {
             0
         } else {
@@ -119,6 +120,7 @@ pub(super) fn tickets(
         ticket_refs.push((json!({"id": id, "summary": summary, "_info": {"ticket_href": href("/service/tickets", id)}}), company));
         tickets.push(ticket);
     }
+    injections::notes(&mut notes);
     tables.insert("/service/tickets", Table::new(tickets, None));
     tables.insert(
         "/service/tickets/notes",
