@@ -16,7 +16,8 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   findAccount: (ctx, id) => account(id),
   claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
   scopes: ['openid', 'offline_access', 'connectwise.read'],
-  extraTokenClaims: (ctx, token) => (token.accountId ? { email: `${token.accountId}@msp.example`, name: token.accountId } : {}),
+  // Every account is in the cw-techs group, as a directory's groups claim would say.
+  extraTokenClaims: (ctx, token) => (token.accountId ? { email: `${token.accountId}@msp.example`, name: token.accountId, groups: ['cw-techs'] } : {}),
   features: {
     devInteractions: { enabled: true },
     registration: { enabled: true },

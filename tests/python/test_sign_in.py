@@ -132,9 +132,10 @@ class Memory:
         self.client = info
 
 
-@pytest.mark.anyio
-async def test_the_sdks_oauth_client_signs_in_and_the_audit_names_the_user(bridge):
-    url, audit = bridge
+@contextlib.asynccontextmanager
+async def signed_in_session(url, storage):
+    """An MCP session with the bridge at `url` through the official SDK's OAuth client, signed in
+    as ann at the provider's own pages (authorization code with PKCE and a resource indicator)."""
     returned = {}
 
     async def redirect(authorization_url):
@@ -147,7 +148,6 @@ async def test_the_sdks_oauth_client_signs_in_and_the_audit_names_the_user(bridg
         return AuthorizationCodeResult(code=query["code"][0], state=query.get("state", [None])[0],
                                        iss=query.get("iss", [None])[0])
 
-    storage = Memory()
     auth = OAuthClientProvider(
         server_url=f"{url}/mcp",
         client_metadata=OAuthClientMetadata(client_name="cw sign-in test", redirect_uris=[REDIRECT],
@@ -158,13 +158,26 @@ async def test_the_sdks_oauth_client_signs_in_and_the_audit_names_the_user(bridg
         async with streamable_http_client(f"{url}/mcp", http_client=http) as (read, write):
             async with ClientSession(read, write) as session:
                 await session.initialize()
-                result = await session.call_tool("get_companies", {"conditions": "identifier = \"ACME\""})
-                assert not result.is_error, result
+                yield session
+
+
+def audit_lines(audit):
+    return [json.loads(line) for line in audit.read_text().splitlines()]
+
+
+@pytest.mark.anyio
+async def test_the_sdks_oauth_client_signs_in_and_the_audit_names_the_user(bridge):
+    url, audit = bridge
+    storage = Memory()
+    async with signed_in_session(url, storage) as session:
+        result = await session.call_tool("get_companies", {"conditions": "identifier = \"ACME\""})
+        assert not result.is_error, result
     token = jwt.decode(storage.tokens.access_token, options={"verify_signature": False})
     assert token["aud"] == f"{url}/mcp" and "connectwise.read" in token["scope"], token
-    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    lines = audit_lines(audit)
     signed_in = [line["caller"]["signedIn"] for line in lines if "signedIn" in line["caller"]]
     assert signed_in and signed_in[-1]["subject"] == "ann" and signed_in[-1]["email"] == "ann@msp.example", lines
+    assert signed_in[-1]["groups"] == ["cw-techs"], signed_in[-1]
 
 
 def test_tokens_wrong_in_one_way_each_are_refused(provider, bridge):
@@ -195,3 +208,97 @@ def test_tokens_wrong_in_one_way_each_are_refused(provider, bridge):
     answer = httpx.get(f"{url}/v1/tools", timeout=10)
     assert answer.status_code == 401
     assert f'resource_metadata="{url}/.well-known/oauth-protected-resource/mcp"' in answer.headers["www-authenticate"]
+
+
+def mint(provider, url, **claims):
+    """An access token the provider's own key signs, for the bridge at `url`."""
+    issuer, key = provider
+    now = int(time.time())
+    good = {"iss": issuer, "sub": "user", "aud": f"{url}/mcp", "exp": now + 300, "iat": now, "scope": "connectwise.read"}
+    return jwt.encode({**good, **claims}, key, algorithm="ES256", headers={"kid": "test-key"})
+
+
+@pytest.fixture(scope="module")
+def ticket_owner(provider, bridge):
+    """An active member who owns open tickets in the demo data, read through the plain bridge."""
+    url, _ = bridge
+    answer = httpx.post(f"{url}/v1/tools/execute", timeout=30,
+                        headers={"Authorization": f"Bearer {mint(provider, url)}"},
+                        json={"tool_name": "get_tickets", "arguments": {
+                            "conditions": "closedFlag = false AND owner/identifier != null", "fields": "owner/identifier"}})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"][0]["owner"]["identifier"]
+
+
+@pytest.fixture(scope="module")
+def role_bridge(provider, ticket_owner, tmp_path_factory):
+    """A bridge giving roles from a roles file: dispatchers read with the demo's admin API member,
+    the help desk with its technician member (which ConnectWise's role keeps off the Onboarding
+    board) and without contacts' data; ann is mapped to the ticket owner."""
+    issuer, _ = provider
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    logs = tmp_path_factory.mktemp("roles")
+    roles = logs / "roles.json"
+    roles.write_text(json.dumps({
+        "roles": [
+            {"name": "dispatch", "groups": ["cw-dispatch"], "credentials": "ADMIN"},
+            {"name": "helpdesk", "groups": ["cw-techs"], "credentials": "DESK", "deny_paths": ["@contacts"]},
+        ],
+        "members": {"ann@msp.example": ticket_owner},
+    }))
+    env = {"PATH": os.environ.get("PATH", ""), "LOG_LEVEL": "ERROR", "CW_DEMO_DATE": DEMO_DATE,
+           "BRIDGE_OAUTH_ISSUER": issuer, "BRIDGE_PUBLIC_URL": url, "BRIDGE_OAUTH_SCOPES": "connectwise.read",
+           "BRIDGE_AUDIT_LOG": str(logs / "audit.jsonl"), "CW_CREDENTIALS": "request", "CW_ROLES_FILE": str(roles),
+           "CW_ADMIN_COMPANY_ID": "demo", "CW_ADMIN_PUBLIC_KEY": "demo-public", "CW_ADMIN_PRIVATE_KEY": "demo-private",
+           "CW_DESK_COMPANY_ID": "demo", "CW_DESK_PUBLIC_KEY": "tech-public", "CW_DESK_PRIVATE_KEY": "tech-private"}
+    with serving([binary("cw-bridge"), "--demo", "--port", str(port)], f"{url}/health", logs / "bridge.log", env):
+        yield url, logs / "audit.jsonl"
+
+
+@pytest.mark.anyio
+async def test_a_signed_in_user_reads_as_their_role_and_me_is_their_member(role_bridge, ticket_owner):
+    url, audit = role_bridge
+    async with signed_in_session(url, Memory()) as session:
+        plate = await session.call_tool("connectwise_member_schedule", {"member": "me"})
+        assert not plate.is_error and ticket_owner in plate.content[0].text, plate.content[0].text
+        contacts = await session.call_tool("connectwise_get_contacts", {})
+        assert contacts.is_error and "deny_paths of the role `helpdesk`" in contacts.content[0].text, contacts.content
+    line = [line for line in audit_lines(audit) if line["tool"] == "connectwise_member_schedule"][-1]
+    caller = line["caller"]
+    assert caller["role"] == "helpdesk" and caller["member"] == ticket_owner and caller["signedIn"]["subject"] == "ann", caller
+    assert caller["publicKeyId"].startswith("pk-") and "tech-public" not in json.dumps(line), caller
+
+
+def test_each_role_reads_with_its_own_credential_set_never_the_users(provider, role_bridge, ticket_owner):
+    url, audit = role_bridge
+
+    def call(token, arguments, tool="get_tickets", headers=None):
+        return httpx.post(f"{url}/v1/tools/execute", timeout=30, json={"tool_name": tool, "arguments": arguments},
+                          headers={"Authorization": f"Bearer {token}", **(headers or {})})
+
+    onboarding = {"conditions": 'board/name = "Onboarding"', "fields": "id"}
+    dispatcher = mint(provider, url, sub="dee", email=f"{ticket_owner}@demo-msp.example", groups=["cw-dispatch", "cw-techs"])
+    helpdesk = mint(provider, url, sub="hal", email="hal@msp.example", groups=["cw-techs"])
+    answer = call(dispatcher, onboarding)
+    assert answer.status_code == 200 and answer.json()["items"], answer.text
+    answer = call(helpdesk, onboarding)
+    assert answer.status_code == 200 and answer.json()["items"] == [], "the desk's member sees no Onboarding"
+    admin_keys = {"X-CW-Company-Id": "demo", "X-CW-Public-Key": "demo-public", "X-CW-Private-Key": "demo-private"}
+    answer = call(helpdesk, onboarding, headers=admin_keys)
+    assert answer.json()["items"] == [], "a user's own X-CW-* headers never replace the role's set"
+
+    mine = call(dispatcher, {"conditions": "owner/identifier = [me] AND closedFlag = false", "fields": "id,owner/identifier"})
+    items = mine.json()["items"]
+    assert items and all(t["owner"]["identifier"] == ticket_owner for t in items), mine.text
+    unmapped = call(helpdesk, {"conditions": "owner/identifier = [me]"})
+    assert unmapped.status_code == 404 and "hal@msp.example" in unmapped.json()["error"], unmapped.text
+    assert 'under "members" in CW_ROLES_FILE' in unmapped.json()["error"], unmapped.text
+
+    outsider = call(mint(provider, url, sub="sam", email="sam@msp.example", groups=["sales"]), onboarding)
+    assert outsider.status_code == 403 and outsider.json()["code"] == "no_role", outsider.text
+    assert "sales" in outsider.json()["error"], outsider.text
+    lines = audit_lines(audit)
+    roles = {line["caller"]["signedIn"]["subject"]: line["caller"].get("role") for line in lines if "signedIn" in line["caller"]}
+    assert roles["dee"] == "dispatch" and roles["hal"] == "helpdesk", roles
+    assert not any(key in json.dumps(lines) for key in ("demo-private", "tech-private", "demo-public", "tech-public"))

@@ -8,6 +8,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+mod roles;
+pub use roles::{CALLER_META_KEY, CallerIdentity, Role, Roles};
+
 /// Result `_meta` key of a failed call's [`FailureDetail`].
 pub const ERROR_META_KEY: &str = "connectwise/error";
 /// Request `_meta` key of the [`CallCredentials`] a call runs with (per-request mode).

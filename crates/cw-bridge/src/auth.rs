@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::caller::Authenticated;
 use crate::errors::ApiError;
+use crate::roles::RoleBook;
 use crate::signin::{Refusal, SignIn};
 
 /// The expected key, kept as bytes for the comparison.
@@ -38,6 +39,8 @@ pub struct Guard {
     pub key: Option<ApiKey>,
     /// The token checker, when sign-in is on.
     pub sign_in: Option<Arc<SignIn>>,
+    /// The roles signed-in users hold (CW_ROLES_FILE), when the operator gives roles.
+    pub roles: Option<Arc<RoleBook>>,
 }
 
 /// The middleware.
@@ -71,7 +74,16 @@ pub async fn require(State(guard): State<Guard>, mut request: Request, next: Nex
     };
     match sign_in.verify(&given).await {
         Ok(user) => {
-            request.extensions_mut().insert(Authenticated::User(user));
+            let assignment = match guard.roles.as_deref().map(|book| book.assign(&user)) {
+                None => None,
+                Some(Ok(assignment)) => Some(assignment),
+                Some(Err(why)) => {
+                    return ApiError::new(StatusCode::FORBIDDEN, "no_role", why).into_response();
+                }
+            };
+            request
+                .extensions_mut()
+                .insert(Authenticated::User(Box::new((user, assignment))));
             next.run(request).await
         }
         Err(refusal) => refuse(&guard, Some(refusal)),

@@ -6,9 +6,10 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use cw_boundary::CallCredentials;
+use cw_boundary::{CallCredentials, CallerIdentity};
 use serde::Serialize;
 
+use crate::roles::{Assignment, RoleBook};
 use crate::signin::SignedIn;
 
 /// How [`crate::auth`] let a request in, kept in its extensions for the audit line.
@@ -16,8 +17,19 @@ use crate::signin::SignedIn;
 pub enum Authenticated {
     /// With BRIDGE_API_KEY.
     Key,
-    /// With an access token that signs in this user.
-    User(SignedIn),
+    /// With an access token that signs in this user, and the role CW_ROLES_FILE gives them.
+    User(Box<(SignedIn, Option<Assignment>)>),
+}
+
+/// What the bridge's settings say about reading callers.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading<'a> {
+    /// Each call brings its own ConnectWise credentials (CW_CREDENTIALS=request).
+    pub per_request: bool,
+    /// BRIDGE_TRUST_USER_HEADERS.
+    pub trust_user_headers: bool,
+    /// The roles file, for the members it maps trusted header users to.
+    pub roles: Option<&'a RoleBook>,
 }
 
 /// Longest header value an audit line keeps.
@@ -37,6 +49,12 @@ pub struct Caller {
     /// verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signed_in: Option<SignedIn>,
+    /// The role CW_ROLES_FILE gives the signed-in user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The ConnectWise member the operator mapped the user to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
     /// `unverified` when the call carries `X-OpenWebUI-User-*` headers the operator does not
     /// trust (anyone can send them), `trusted` when BRIDGE_TRUST_USER_HEADERS says so.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -67,19 +85,69 @@ pub struct Caller {
 impl Caller {
     /// The caller of a request with these parts, with what [`crate::auth`] found of its
     /// key or token; `per_request` reads the `X-CW-*` headers.
-    pub fn from_parts(parts: &Parts, per_request: bool, trust_user_headers: bool) -> Self {
+    pub fn from_parts(parts: &Parts, reading: Reading<'_>) -> Self {
         let address = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip());
-        let mut caller =
-            Self::from_headers(&parts.headers, address, per_request, trust_user_headers);
+        let mut caller = Self::from_headers(
+            &parts.headers,
+            address,
+            reading.per_request,
+            reading.trust_user_headers,
+        );
         match parts.extensions.get::<Authenticated>() {
             Some(Authenticated::Key) => caller.key = Some("bridge-key"),
-            Some(Authenticated::User(user)) => caller.signed_in = Some(user.clone()),
+            Some(Authenticated::User(signed_in)) => {
+                let (user, assignment) = signed_in.as_ref();
+                caller.signed_in = Some(user.clone());
+                if let Some(assignment) = assignment {
+                    caller.role = Some(assignment.role.clone());
+                    caller.member = assignment.member.clone();
+                    if let Some(set) = &assignment.credentials {
+                        caller = caller.with_credentials(Some(set.clone()));
+                    }
+                }
+            }
             None => {}
         }
+        if caller.signed_in.is_none()
+            && caller.user_headers == Some("trusted")
+            && let (Some(book), Some(email)) = (reading.roles, &caller.user_email)
+        {
+            caller.member = book.member_of(email).map(str::to_owned);
+        }
         caller
+    }
+
+    /// Who the call is for, as the child reads it: the signed-in user (or the e-mail of
+    /// trusted OpenWebUI headers), their role and member; `None` for anyone else.
+    pub fn identity(&self) -> Option<CallerIdentity> {
+        let email = match &self.signed_in {
+            Some(user) => user.email.clone(),
+            None if self.user_headers == Some("trusted") => self.user_email.clone(),
+            None => return None,
+        };
+        Some(CallerIdentity {
+            role: self.role.clone(),
+            email,
+            member: self.member.clone(),
+        })
+        .filter(|identity| identity != &CallerIdentity::default())
+    }
+
+    /// The caller with these call credentials, named in the audit by company and key id.
+    fn with_credentials(mut self, credentials: Option<CallCredentials>) -> Self {
+        self.company_id = credentials
+            .as_ref()
+            .filter(|c| !c.company_id.is_empty())
+            .map(|c| c.company_id.chars().take(MAX_SHOWN).collect());
+        self.public_key_id = credentials
+            .as_ref()
+            .filter(|c| !c.public_key.is_empty())
+            .map(|c| cw_boundary::public_key_id(&c.public_key));
+        self.credentials = credentials;
+        self
     }
 
     /// The caller from request headers and the client's address.
@@ -104,23 +172,14 @@ impl Caller {
             });
         Self {
             address,
-            key: None,
-            signed_in: None,
             user_headers,
             user_email,
             user_id,
             user_name,
             chat_id: shown("x-openwebui-chat-id"),
-            company_id: credentials
-                .as_ref()
-                .filter(|c| !c.company_id.is_empty())
-                .map(|c| c.company_id.chars().take(MAX_SHOWN).collect()),
-            public_key_id: credentials
-                .as_ref()
-                .filter(|c| !c.public_key.is_empty())
-                .map(|c| cw_boundary::public_key_id(&c.public_key)),
-            credentials,
+            ..Self::default()
         }
+        .with_credentials(credentials)
     }
 }
 
@@ -189,6 +248,24 @@ mod tests {
         );
         assert!(!format!("{caller:?}").contains("tech-private"));
         assert_eq!(caller.credentials.unwrap().private_key, "tech-private");
+    }
+
+    #[test]
+    fn only_trusted_user_headers_say_who_me_is() {
+        let given = headers(&[("x-openwebui-user-email", "ann@msp.example")]);
+        assert_eq!(
+            Caller::from_headers(&given, None, false, false).identity(),
+            None
+        );
+        let trusted = Caller::from_headers(&given, None, false, true)
+            .identity()
+            .unwrap();
+        assert_eq!(trusted.email.as_deref(), Some("ann@msp.example"));
+        assert_eq!(trusted.role, None);
+        assert_eq!(
+            Caller::from_headers(&HeaderMap::new(), None, false, true).identity(),
+            None
+        );
     }
 
     #[test]

@@ -10,13 +10,14 @@ use cw_boundary::{
     CallReport, ERROR_META_KEY, FailureDetail, FailureKind, REPORT_META_KEY, TOOL_PREFIX,
     names_tool,
 };
-use rmcp::model::CallToolResult;
+use rmcp::model::{CallToolResult, RequestMetaObject};
 use serde_json::{Map, Value};
 
 use crate::audit::{self, Audit, AuditLine};
-use crate::caller::Caller;
+use crate::caller::{Caller, Reading};
 use crate::metrics::Metrics;
-use crate::supervisor::{CallError, Supervisor};
+use crate::roles::RoleBook;
+use crate::supervisor::{CallError, Supervisor, call_meta};
 
 /// Which of the bridge's surfaces a call came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +47,7 @@ pub struct Calls {
     timeout: Duration,
     per_request: bool,
     trust_user_headers: bool,
+    roles: Option<Arc<RoleBook>>,
     audit: Audit,
     metrics: Arc<Metrics>,
 }
@@ -61,12 +63,14 @@ pub struct Answered {
 
 impl Calls {
     /// Calls to `supervisor`'s child, each allowed `timeout`; `per_request`: each brings
-    /// its own ConnectWise credentials; `trust_user_headers`: BRIDGE_TRUST_USER_HEADERS.
+    /// its own ConnectWise credentials; `trust_user_headers`: BRIDGE_TRUST_USER_HEADERS;
+    /// `roles`: CW_ROLES_FILE.
     pub fn new(
         supervisor: Arc<Supervisor>,
         timeout: Duration,
         per_request: bool,
         trust_user_headers: bool,
+        roles: Option<Arc<RoleBook>>,
         audit: Audit,
     ) -> Self {
         Self {
@@ -75,13 +79,27 @@ impl Calls {
             timeout,
             per_request,
             trust_user_headers,
+            roles,
             audit,
         }
     }
 
     /// Who is calling, from the HTTP request's parts.
     pub fn caller(&self, parts: &axum::http::request::Parts) -> Caller {
-        Caller::from_parts(parts, self.per_request, self.trust_user_headers)
+        Caller::from_parts(
+            parts,
+            Reading {
+                per_request: self.per_request,
+                trust_user_headers: self.trust_user_headers,
+                roles: self.roles.as_deref(),
+            },
+        )
+    }
+
+    /// The `_meta` a request for `caller` carries to the child.
+    pub fn meta_for(&self, caller: &Caller) -> Option<RequestMetaObject> {
+        let credentials = caller.credentials.as_ref().filter(|_| self.per_request);
+        call_meta(credentials, caller.identity().as_ref())
     }
 
     /// True when each call brings its own ConnectWise credentials.
@@ -180,15 +198,13 @@ impl Calls {
             .iter()
             .find(|t| names_tool(&t.name, name))
             .map_or_else(|| full_name(name), |t| t.name.to_string());
-        let credentials = caller.credentials.as_ref().filter(|_| self.per_request);
+        let meta = self.meta_for(caller);
         let asked = if running.tools.iter().any(|t| t.name == tool) {
             &tool
         } else {
             name
         };
-        let result = running
-            .call(asked, arguments, credentials, self.timeout)
-            .await?;
+        let result = running.call(asked, arguments, meta, self.timeout).await?;
         Ok(Answered { tool, result })
     }
 }

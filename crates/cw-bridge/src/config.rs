@@ -117,9 +117,14 @@ pub struct Options {
     /// /.well-known/openid-configuration).
     #[arg(long, env = "BRIDGE_OAUTH_JWKS_URL", default_value = "")]
     pub oauth_jwks_url: String,
+    /// With sign-in, the token claim that lists the user's groups or roles (Entra ID writes
+    /// groups or roles, Okta and Keycloak groups), which CW_ROLES_FILE's roles name.
+    #[arg(long, env = "BRIDGE_OAUTH_GROUPS_CLAIM", default_value = "groups")]
+    pub oauth_groups_claim: String,
     /// Whether the audit trail trusts the X-OpenWebUI-User-* headers a caller sends: false (the
     /// default) marks them unverified, since anyone can send them; true when only your
-    /// OpenWebUI can reach the bridge. A signed-in user is always verified.
+    /// OpenWebUI can reach the bridge, and the user's e-mail then stands for [me]. A signed-in
+    /// user is always verified.
     #[arg(long, env = "BRIDGE_TRUST_USER_HEADERS", value_parser = cw_boundary::parse_flag, default_value_t = false, num_args = 0..=1, default_missing_value = "true")]
     pub trust_user_headers: bool,
     /// What to do instead of serving.
@@ -143,6 +148,7 @@ impl Options {
             &self.public_url,
             &self.oauth_scopes,
             &self.oauth_jwks_url,
+            &self.oauth_groups_claim,
         )
     }
 
@@ -186,6 +192,9 @@ impl Options {
     /// (BRIDGE_CORS_ORIGINS) without a key would let them read ConnectWise.
     pub fn check(&self) -> Result<(), String> {
         self.sign_in()?;
+        if self.shared.roles_file().is_some() && self.oauth_issuer.trim().is_empty() {
+            return Err("CW_ROLES_FILE gives roles to signed-in users, so sign-in must be on: set BRIDGE_OAUTH_ISSUER (and BRIDGE_PUBLIC_URL), or leave CW_ROLES_FILE unset".into());
+        }
         if !Self::list(&self.cors_origins).is_empty() && !self.guarded() {
             return Err(
                 "BRIDGE_CORS_ORIGINS lets web pages call the bridge, so BRIDGE_API_KEY must be set too (browser-side tool servers send it as a Bearer key), or sign-in (BRIDGE_OAUTH_ISSUER); or leave BRIDGE_CORS_ORIGINS empty".into(),
@@ -212,6 +221,9 @@ impl Options {
         ];
         if self.shared.demo {
             args.push("--demo".to_owned());
+        }
+        if let Some(path) = self.shared.roles_file() {
+            args.extend(["--roles-file".to_owned(), path.display().to_string()]);
         }
         crate::supervisor::ChildCommand {
             program: self.server_program(),

@@ -19,6 +19,7 @@ pub mod mcp;
 pub mod metadata;
 pub mod metrics;
 pub mod openapi;
+pub mod roles;
 pub mod signin;
 pub mod supervisor;
 pub mod tools;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub api_key_required: bool,
     /// The access-token checker, when sign-in is on (for the resource metadata).
     pub sign_in: Option<Arc<signin::SignIn>>,
+    /// The roles signed-in users hold (CW_ROLES_FILE).
+    pub roles: Option<Arc<roles::RoleBook>>,
     /// Open connections (for `/health`).
     pub connections: Arc<Connections>,
     /// Live `/mcp` sessions (for `/health`).
@@ -114,6 +117,7 @@ pub fn router(state: AppState, options: &Options, shutdown: CancellationToken) -
     let guard = auth::Guard {
         key: options.api_key().map(auth::ApiKey::new),
         sign_in: state.sign_in.clone(),
+        roles: state.roles.clone(),
     };
     if guard.key.is_some() || guard.sign_in.is_some() {
         guarded = guarded.layer(axum::middleware::from_fn_with_state(guard, auth::require));
@@ -170,14 +174,25 @@ pub fn app(
         Some(settings) => Some(Arc::new(signin::SignIn::new(settings)?)),
         None => None,
     };
+    let per_request = options.shared.credentials == cw_boundary::Credentials::Request;
+    let roles = match options.shared.roles_file() {
+        Some(path) => Some(Arc::new(roles::RoleBook::load(
+            path,
+            per_request,
+            |name| std::env::var(name).ok(),
+        )?)),
+        None => None,
+    };
     let state = AppState {
         calls: Arc::new(Calls::new(
             supervisor.clone(),
             options.tool_timeout(),
-            options.shared.credentials == cw_boundary::Credentials::Request,
+            per_request,
             options.trust_user_headers,
+            roles.clone(),
             audit,
         )),
+        roles,
         supervisor,
         demo: options.shared.demo,
         api_key_required: options.api_key().is_some(),

@@ -115,14 +115,10 @@ impl ServerHandler for McpProxy {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        let caller = self.caller(&context);
-        let credentials = caller
-            .credentials
-            .as_ref()
-            .filter(|_| self.calls.per_request());
+        let meta = self.calls.meta_for(&self.caller(&context));
         let running = self.running().await?;
         let mut result = running
-            .read_resource(request.uri, credentials, self.calls.timeout())
+            .read_resource(request.uri, meta, self.calls.timeout())
             .await?;
         result.result_type = Some(ResultType::COMPLETE);
         Ok(result.into())

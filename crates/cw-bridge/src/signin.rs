@@ -56,6 +56,8 @@ pub struct SignInSettings {
     pub scopes: Vec<String>,
     /// Where the issuer's keys are; `None`: read from the issuer's metadata.
     pub jwks_url: Option<String>,
+    /// The claim that lists the user's groups or roles (`groups`, `roles`).
+    pub groups_claim: String,
 }
 
 impl SignInSettings {
@@ -66,6 +68,7 @@ impl SignInSettings {
         public_url: &str,
         scopes: &str,
         jwks_url: &str,
+        groups_claim: &str,
     ) -> Result<Option<Self>, String> {
         let issuer = issuer.trim();
         if issuer.is_empty() {
@@ -99,6 +102,10 @@ impl SignInSettings {
                 .map(str::to_owned)
                 .collect(),
             jwks_url: (!jwks_url.is_empty()).then(|| jwks_url.to_owned()),
+            groups_claim: match groups_claim.trim() {
+                "" => "groups".to_owned(),
+                claim => claim.to_owned(),
+            },
         }))
     }
 
@@ -147,10 +154,17 @@ pub struct SignedIn {
     /// The user's name, when the token says it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The groups or roles the token's groups claim lists (at most [`MAX_GROUPS`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
     /// The token's scopes.
     #[serde(skip)]
     pub scopes: Vec<String>,
 }
+
+/// Most groups read from a token, and the longest group name kept.
+pub const MAX_GROUPS: usize = 200;
+const MAX_GROUP_CHARS: usize = 256;
 
 /// Why a token was not taken.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,9 +193,28 @@ struct Claims {
     preferred_username: Option<String>,
     #[serde(default)]
     name: Option<String>,
+    #[serde(flatten)]
+    other: serde_json::Map<String, Value>,
 }
 
 impl Claims {
+    /// The strings of the claim `name`: a list, or one string (space-separated, as some
+    /// providers write roles).
+    fn groups(&self, name: &str) -> Vec<String> {
+        let listed: Vec<&str> = match self.other.get(name) {
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            Some(Value::String(text)) => text.split(' ').collect(),
+            _ => Vec::new(),
+        };
+        listed
+            .into_iter()
+            .map(str::trim)
+            .filter(|g| !g.is_empty() && g.len() <= MAX_GROUP_CHARS)
+            .take(MAX_GROUPS)
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// `scope` (RFC 9068, space-separated) or `scp` (a string or a list, as Entra ID and Okta
     /// write it).
     fn scopes(&self) -> Vec<String> {
@@ -290,7 +323,9 @@ impl SignIn {
         if !missing.is_empty() {
             return Err(Refusal::MissingScopes(missing));
         }
+        let groups = claims.groups(&self.settings.groups_claim);
         Ok(SignedIn {
+            groups,
             issuer: claims.iss,
             subject: claims.sub,
             email: claims
@@ -535,7 +570,7 @@ mod tests {
     async fn checker(keys: &Arc<Mutex<Vec<Value>>>) -> SignIn {
         let url = jwks_server(keys.clone()).await;
         SignIn::new(
-            SignInSettings::new(ISSUER, PUBLIC, "connectwise.read", &url)
+            SignInSettings::new(ISSUER, PUBLIC, "connectwise.read", &url, "")
                 .unwrap()
                 .unwrap(),
         )
@@ -570,6 +605,25 @@ mod tests {
             c["scp"] = json!(["connectwise.read"]);
         });
         assert!(sign_in.verify(&key.sign(&whole)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_groups_claim_is_read_as_a_list_or_a_string() {
+        let key = TestKey::new("k1");
+        let keys = Arc::new(Mutex::new(vec![key.jwk.clone()]));
+        let sign_in = checker(&keys).await;
+        let listed = with(|c| c["groups"] = json!(["cw-techs", 7, "", "cw-dispatch"]));
+        let user = sign_in.verify(&key.sign(&listed)).await.unwrap();
+        assert_eq!(user.groups, ["cw-techs", "cw-dispatch"]);
+        let spaced = with(|c| c["groups"] = json!("cw-techs  cw-dispatch"));
+        let user = sign_in.verify(&key.sign(&spaced)).await.unwrap();
+        assert_eq!(user.groups, ["cw-techs", "cw-dispatch"]);
+        let many =
+            with(|c| c["groups"] = json!((0..1000).map(|i| format!("g{i}")).collect::<Vec<_>>()));
+        let user = sign_in.verify(&key.sign(&many)).await.unwrap();
+        assert_eq!(user.groups.len(), MAX_GROUPS);
+        let none = sign_in.verify(&key.sign(&claims())).await.unwrap();
+        assert!(none.groups.is_empty());
     }
 
     #[tokio::test]
@@ -666,7 +720,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unreachable_key_set_makes_tokens_wait_not_pass() {
-        let settings = SignInSettings::new(ISSUER, PUBLIC, "", "http://127.0.0.1:9/jwks")
+        let settings = SignInSettings::new(ISSUER, PUBLIC, "", "http://127.0.0.1:9/jwks", "")
             .unwrap()
             .unwrap();
         let key = TestKey::new("k1");
@@ -680,22 +734,27 @@ mod tests {
     #[test]
     fn settings_that_cannot_work_are_refused_with_the_fix() {
         assert_eq!(
-            SignInSettings::new("", "", "", "")
+            SignInSettings::new("", "", "", "", "")
                 .unwrap()
                 .map(|s| s.issuer),
             None
         );
-        let problem = |issuer, public| SignInSettings::new(issuer, public, "", "").unwrap_err();
+        let problem = |issuer, public| SignInSettings::new(issuer, public, "", "", "").unwrap_err();
         assert!(problem("https://login.example.com", "").contains("BRIDGE_PUBLIC_URL must be"));
         assert!(problem("http://login.example.com", PUBLIC).contains("must be an https URL"));
         assert!(
             problem("https://login.example.com", "https://cw.example.com/cw").contains("no path")
         );
         assert!(problem("not a url", PUBLIC).contains("BRIDGE_OAUTH_ISSUER is not a URL"));
-        let settings =
-            SignInSettings::new("http://[::1]:8080/", "https://cw.example.com/", "a, b", "")
-                .unwrap()
-                .unwrap();
+        let settings = SignInSettings::new(
+            "http://[::1]:8080/",
+            "https://cw.example.com/",
+            "a, b",
+            "",
+            "",
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(settings.scopes, ["a", "b"]);
         assert_eq!(
             settings.metadata_url(),

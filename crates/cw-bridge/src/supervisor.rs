@@ -7,7 +7,9 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cw_boundary::{CREDENTIALS_META_KEY, CallCredentials, FailureKind};
+use cw_boundary::{
+    CALLER_META_KEY, CREDENTIALS_META_KEY, CallCredentials, CallerIdentity, FailureKind,
+};
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, GetPromptRequestParams, GetPromptResult,
     ListPromptsResult, ListResourcesResult, ReadResourceRequestParams, ReadResourceResult,
@@ -51,17 +53,17 @@ pub struct Running {
 }
 
 impl Running {
-    /// Calls a tool on this child, with the caller's ConnectWise credentials in per-request mode.
+    /// Calls a tool on this child, with the caller's `_meta` ([`call_meta`]).
     pub async fn call(
         &self,
         name: &str,
         arguments: Map<String, Value>,
-        credentials: Option<&CallCredentials>,
+        meta: Option<RequestMetaObject>,
         timeout: Duration,
     ) -> Result<CallToolResult, CallError> {
         let mut params = CallToolRequestParams::new(name.to_owned());
         params.arguments = Some(arguments);
-        params.meta = credentials.map(credentials_meta);
+        params.meta = meta;
         match tokio::time::timeout(timeout, self.peer.call_tool(params)).await {
             Err(_) => Err(CallError::Timeout(timeout)),
             Ok(Ok(result)) => Ok(result),
@@ -93,27 +95,39 @@ impl Running {
         forwarded(timeout, self.peer.list_resources(None)).await
     }
 
-    /// One of the child's resources, read with the caller's credentials in per-request mode.
+    /// One of the child's resources, read with the caller's `_meta` ([`call_meta`]).
     pub async fn read_resource(
         &self,
         uri: String,
-        credentials: Option<&CallCredentials>,
+        meta: Option<RequestMetaObject>,
         timeout: Duration,
     ) -> Result<ReadResourceResult, McpError> {
         let mut params = ReadResourceRequestParams::new(uri);
-        params.meta = credentials.map(credentials_meta);
+        params.meta = meta;
         forwarded(timeout, self.peer.read_resource(params)).await
     }
 }
 
-/// A request's `_meta` carrying the caller's ConnectWise credentials to the child.
-fn credentials_meta(credentials: &CallCredentials) -> RequestMetaObject {
+/// A request's `_meta` for the child: the caller's ConnectWise credentials (per-request
+/// mode) and who the call is for; `None` when there is neither.
+pub fn call_meta(
+    credentials: Option<&CallCredentials>,
+    identity: Option<&CallerIdentity>,
+) -> Option<RequestMetaObject> {
     let mut meta = RequestMetaObject::new();
-    meta.0.0.insert(
-        CREDENTIALS_META_KEY.to_owned(),
-        serde_json::to_value(credentials).unwrap_or_default(),
-    );
-    meta
+    if let Some(credentials) = credentials {
+        meta.0.0.insert(
+            CREDENTIALS_META_KEY.to_owned(),
+            serde_json::to_value(credentials).unwrap_or_default(),
+        );
+    }
+    if let Some(identity) = identity {
+        meta.0.0.insert(
+            CALLER_META_KEY.to_owned(),
+            serde_json::to_value(identity).unwrap_or_default(),
+        );
+    }
+    (!meta.0.0.is_empty()).then_some(meta)
 }
 
 /// The child's answer to a request other than a tool call, with its own error when it

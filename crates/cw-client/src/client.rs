@@ -43,6 +43,7 @@ pub struct Client {
     shared: Arc<Shared>,
     identity: Option<Arc<Identity>>,
     recorder: Option<CallRecorder>,
+    narrowing: Option<Arc<PathPolicy>>,
 }
 
 /// What every client made from one configuration shares.
@@ -143,6 +144,7 @@ impl Client {
             }),
             identity: None,
             recorder: None,
+            narrowing: None,
         })
     }
 
@@ -154,7 +156,17 @@ impl Client {
             shared: self.shared.clone(),
             identity: Some(Arc::new(identity)),
             recorder: self.recorder.clone(),
+            narrowing: self.narrowing.clone(),
         })
+    }
+
+    /// The same client, also held to `policy` (a role's narrowing), checked after the
+    /// configured one before any request.
+    pub fn narrowed(&self, policy: Arc<PathPolicy>) -> Self {
+        Self {
+            narrowing: Some(policy),
+            ..self.clone()
+        }
     }
 
     /// The same client, recording every request it sends from now on.
@@ -316,6 +328,9 @@ impl Client {
     /// identical request in flight, or a request of this call's own.
     async fn fetch(&self, path: &str, query: &Query, forward_only: bool) -> Result<Answer, Error> {
         self.shared.policy.check(path).map_err(Error::Denied)?;
+        if let Some(narrowing) = &self.narrowing {
+            narrowing.check(path).map_err(Error::Denied)?;
+        }
         let identity = self.identity()?;
         let pairs = query
             .to_pairs()?

@@ -11,6 +11,7 @@ pub struct PathPolicy {
     deny_modules: Vec<String>,
     allow_paths: Vec<PathPattern>,
     deny_paths: Vec<PathPattern>,
+    role: Option<String>,
 }
 
 /// One path pattern of an allow or deny list, and the data group it stands for, if the
@@ -59,6 +60,23 @@ impl PathPolicy {
             deny_modules,
             allow_paths,
             deny_paths,
+            role: None,
+        }
+    }
+
+    /// The policy as the role `role`'s narrowing, which its refusals name.
+    pub fn of_role(self, role: &str) -> Self {
+        Self {
+            role: Some(role.to_owned()),
+            ..self
+        }
+    }
+
+    /// Where a list was set: the environment variable, or the role's key.
+    fn setting(&self, variable: &str, key: &str) -> String {
+        match &self.role {
+            None => variable.to_owned(),
+            Some(role) => format!("{key} of the role `{role}` in CW_ROLES_FILE"),
         }
     }
 
@@ -71,23 +89,33 @@ impl PathPolicy {
             list.iter().find(|p| matches(&p.pattern, segments))
         }
         let refusal = if named(&self.deny_modules) {
-            Some(format!("the `{module}` module is denied (CW_DENY_MODULES)"))
+            Some(format!(
+                "the `{module}` module is denied ({})",
+                self.setting("CW_DENY_MODULES", "deny_modules")
+            ))
         } else if !self.allow_modules.is_empty() && !named(&self.allow_modules) {
             Some(format!(
-                "only the modules {} are allowed (CW_ALLOW_MODULES)",
-                self.allow_modules.join(", ")
+                "only the modules {} are allowed ({})",
+                self.allow_modules.join(", "),
+                self.setting("CW_ALLOW_MODULES", "allow_modules")
             ))
         } else if let Some(denied) = matched(&self.deny_paths, &segments) {
             Some(match &denied.group {
-                Some(group) => {
-                    format!("it serves {group} data, which is denied (@{group} in CW_DENY_PATHS)")
-                }
-                None => format!("{} is denied (CW_DENY_PATHS)", denied.pattern),
+                Some(group) => format!(
+                    "it serves {group} data, which is denied (@{group} in {})",
+                    self.setting("CW_DENY_PATHS", "deny_paths")
+                ),
+                None => format!(
+                    "{} is denied ({})",
+                    denied.pattern,
+                    self.setting("CW_DENY_PATHS", "deny_paths")
+                ),
             })
         } else if !self.allow_paths.is_empty() && matched(&self.allow_paths, &segments).is_none() {
             Some(format!(
-                "only {} are allowed (CW_ALLOW_PATHS)",
-                as_written(&self.allow_paths).join(", ")
+                "only {} are allowed ({})",
+                as_written(&self.allow_paths).join(", "),
+                self.setting("CW_ALLOW_PATHS", "allow_paths")
             ))
         } else {
             None
@@ -171,6 +199,22 @@ mod tests {
         ] {
             assert!(policy.check(path).is_ok(), "{path}");
         }
+    }
+
+    #[test]
+    fn a_roles_refusal_names_the_role() {
+        let policy = PathPolicy::new(vec![], list(&["finance"]), vec![], paths(&["/system"]))
+            .of_role("techs");
+        let refusal = policy.check("/finance/agreements").unwrap_err();
+        assert!(
+            refusal.contains("deny_modules of the role `techs` in CW_ROLES_FILE"),
+            "{refusal}"
+        );
+        let refusal = policy.check("/system/members").unwrap_err();
+        assert!(
+            refusal.contains("deny_paths of the role `techs`"),
+            "{refusal}"
+        );
     }
 
     #[test]

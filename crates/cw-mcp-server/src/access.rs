@@ -2,7 +2,9 @@
 //! (the server's own, or each call's), which sites a call may name, and which tools,
 //! modules and paths may be used at all.
 
-use cw_boundary::{CallCredentials, FailureKind, names_tool};
+use std::sync::Arc;
+
+use cw_boundary::{CallCredentials, FailureKind, Role, names_tool};
 use cw_catalog::catalog;
 use cw_client::{Client, Credentials, KeySource, PathPattern, PathPolicy, Secret};
 
@@ -31,6 +33,8 @@ pub struct Access {
     pub paths: PathPolicy,
     allow_tools: Vec<&'static str>,
     deny_tools: Vec<&'static str>,
+    /// The role this policy is narrowed for, and its path narrowing.
+    role: Option<(String, Arc<PathPolicy>)>,
     warnings: Vec<String>,
 }
 
@@ -42,6 +46,7 @@ impl Access {
             paths: PathPolicy::open(),
             allow_tools: Vec::new(),
             deny_tools: Vec::new(),
+            role: None,
             warnings: Vec::new(),
         }
     }
@@ -64,82 +69,61 @@ impl Access {
                 CredentialSource::Request { sites }
             }
         };
-        let mut known: Vec<&str> = catalog()
-            .endpoints
-            .iter()
-            .map(|e| e.module.as_str())
-            .collect();
-        known.sort_unstable();
-        known.dedup();
-        let modules =
-            |variable: &str, text: Option<&str>| -> Result<Vec<String>, String> {
-                list(text)
-                .map(|name| match known.iter().find(|k| k.eq_ignore_ascii_case(name)) {
-                    Some(k) => Ok(k.to_string()),
-                    None => Err(format!(
-                        "{variable}: {name:?} is not a ConnectWise module; the modules are {}",
-                        known.join(", ")
-                    )),
-                })
-                .collect()
-            };
-        let paths = |variable: &str, text: Option<&str>| -> Result<Vec<PathPattern>, String> {
-            let mut patterns = Vec::new();
-            for entry in list(text) {
-                if let Some(name) = entry.strip_prefix('@') {
-                    let group = catalog().group(name).ok_or_else(|| {
-                        let names: Vec<String> = catalog()
-                            .groups
-                            .iter()
-                            .map(|g| format!("@{}", g.name))
-                            .collect();
-                        format!(
-                            "{variable}: there is no data group @{name}; the groups are {}",
-                            names.join(", ")
-                        )
-                    })?;
-                    patterns.extend(
-                        group
-                            .paths
-                            .iter()
-                            .map(|path| PathPattern::of_group(path, &group.name)),
-                    );
-                } else if entry.starts_with('/') {
-                    patterns.push(PathPattern::path(entry));
-                } else {
-                    return Err(format!(
-                        "{variable}: {entry:?} is neither a path nor a data group; write a path from the module on, e.g. /system/members, or a group, e.g. @members"
-                    ));
-                }
-            }
-            Ok(patterns)
-        };
-        let tools = |variable: &str, text: Option<&str>| -> Result<Vec<&'static str>, String> {
-            list(text)
-                .map(|name| {
-                    CATALOG
-                        .iter()
-                        .find(|t| names_tool(t.name, name))
-                        .map(|t| t.name)
-                        .ok_or_else(|| format!("{variable}: there is no tool named {name:?}"))
-                })
-                .collect()
-        };
-        let deny_modules = modules("CW_DENY_MODULES", options.deny_modules.as_deref())?;
-        let deny_paths = paths("CW_DENY_PATHS", options.deny_paths.as_deref())?;
+        let deny_modules = modules("CW_DENY_MODULES", list(options.deny_modules.as_deref()))?;
+        let deny_paths = paths("CW_DENY_PATHS", list(options.deny_paths.as_deref()))?;
         let denials = PathPolicy::new(vec![], deny_modules.clone(), vec![], deny_paths.clone());
         Ok(Self {
             credentials,
             paths: PathPolicy::new(
-                modules("CW_ALLOW_MODULES", options.allow_modules.as_deref())?,
+                modules("CW_ALLOW_MODULES", list(options.allow_modules.as_deref()))?,
                 deny_modules,
-                paths("CW_ALLOW_PATHS", options.allow_paths.as_deref())?,
+                paths("CW_ALLOW_PATHS", list(options.allow_paths.as_deref()))?,
                 deny_paths,
             ),
-            allow_tools: tools("CW_ALLOW_TOOLS", options.allow_tools.as_deref())?,
-            deny_tools: tools("CW_DENY_TOOLS", options.deny_tools.as_deref())?,
+            allow_tools: tools("CW_ALLOW_TOOLS", list(options.allow_tools.as_deref()))?,
+            deny_tools: tools("CW_DENY_TOOLS", list(options.deny_tools.as_deref()))?,
+            role: None,
             warnings: partly_denied(&denials),
         })
+    }
+
+    /// This policy narrowed by `role`'s lists (never widened): its tools within these, its
+    /// modules and paths checked after these. Names are checked against the catalogs.
+    pub fn narrowed_by(&self, role: &Role) -> Result<Self, String> {
+        let setting = |key: &str| format!("CW_ROLES_FILE: {key} of the role `{}`", role.name);
+        fn strings(items: &[String]) -> Vec<&str> {
+            items.iter().map(String::as_str).collect()
+        }
+        let mut narrowed = self.clone();
+        let allowed = tools(&setting("allow_tools"), strings(&role.allow_tools))?;
+        if !allowed.is_empty() {
+            narrowed.allow_tools = if self.allow_tools.is_empty() {
+                allowed
+            } else {
+                allowed
+                    .into_iter()
+                    .filter(|t| self.allow_tools.contains(t))
+                    .collect()
+            };
+            if narrowed.allow_tools.is_empty() {
+                return Err(format!(
+                    "{} allows none of the tools CW_ALLOW_TOOLS allows",
+                    setting("allow_tools")
+                ));
+            }
+        }
+        narrowed
+            .deny_tools
+            .extend(tools(&setting("deny_tools"), strings(&role.deny_tools))?);
+        let narrowing = PathPolicy::new(
+            modules(&setting("allow_modules"), strings(&role.allow_modules))?,
+            modules(&setting("deny_modules"), strings(&role.deny_modules))?,
+            vec![],
+            paths(&setting("deny_paths"), strings(&role.deny_paths))?,
+        )
+        .of_role(&role.name);
+        narrowed.role = Some((role.name.clone(), Arc::new(narrowing)));
+        Ok(narrowed)
     }
 
     /// What the operator should know at start: data denied at some of its paths, not all.
@@ -155,11 +139,15 @@ impl Access {
 
     /// The refusal of a tool the policy does not allow.
     pub fn tool_refusal(&self, name: &str) -> ToolFailure {
+        let role = match &self.role {
+            Some((role, _)) => format!(", or the role `{role}` in CW_ROLES_FILE"),
+            None => String::new(),
+        };
         let why = if self.deny_tools.contains(&name) {
-            "it is denied (CW_DENY_TOOLS)".to_owned()
+            format!("it is denied (CW_DENY_TOOLS{role})")
         } else {
             format!(
-                "only {} are allowed (CW_ALLOW_TOOLS)",
+                "only {} are allowed (CW_ALLOW_TOOLS{role})",
                 self.allow_tools.join(", ")
             )
         };
@@ -179,6 +167,18 @@ impl Access {
     /// The client a call runs with: the server's own, or, in per-request mode, the
     /// call's member at the site it names. Never the server's when the call's are missing.
     pub fn client_for(
+        &self,
+        server: &Client,
+        given: Option<CallCredentials>,
+    ) -> Result<Client, ToolFailure> {
+        let client = self.member_client(server, given)?;
+        Ok(match &self.role {
+            Some((_, narrowing)) => client.narrowed(narrowing.clone()),
+            None => client,
+        })
+    }
+
+    fn member_client(
         &self,
         server: &Client,
         given: Option<CallCredentials>,
@@ -250,7 +250,6 @@ fn same_site(site: &str, asked: &str) -> bool {
     site.eq_ignore_ascii_case(asked) || host.eq_ignore_ascii_case(asked)
 }
 
-/// The comma-separated items of a setting.
 /// A warning for each data group the denials cover at some of its paths but not all: the
 /// data is still served at the others.
 fn partly_denied(denials: &PathPolicy) -> Vec<String> {
@@ -277,11 +276,83 @@ fn partly_denied(denials: &PathPolicy) -> Vec<String> {
         .collect()
 }
 
-fn list(text: Option<&str>) -> impl Iterator<Item = &str> {
+/// The comma-separated items of a setting.
+fn list(text: Option<&str>) -> Vec<&str> {
     text.unwrap_or_default()
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Module names, each one of the catalog's, as it spells them.
+fn modules(setting: &str, names: Vec<&str>) -> Result<Vec<String>, String> {
+    let mut known: Vec<&str> = catalog()
+        .endpoints
+        .iter()
+        .map(|e| e.module.as_str())
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    names
+        .into_iter()
+        .map(
+            |name| match known.iter().find(|k| k.eq_ignore_ascii_case(name)) {
+                Some(k) => Ok(k.to_string()),
+                None => Err(format!(
+                    "{setting}: {name:?} is not a ConnectWise module; the modules are {}",
+                    known.join(", ")
+                )),
+            },
+        )
+        .collect()
+}
+
+/// Paths and data groups (`@members`, all of its paths).
+fn paths(setting: &str, entries: Vec<&str>) -> Result<Vec<PathPattern>, String> {
+    let mut patterns = Vec::new();
+    for entry in entries {
+        if let Some(name) = entry.strip_prefix('@') {
+            let group = catalog().group(name).ok_or_else(|| {
+                let names: Vec<String> = catalog()
+                    .groups
+                    .iter()
+                    .map(|g| format!("@{}", g.name))
+                    .collect();
+                format!(
+                    "{setting}: there is no data group @{name}; the groups are {}",
+                    names.join(", ")
+                )
+            })?;
+            patterns.extend(
+                group
+                    .paths
+                    .iter()
+                    .map(|path| PathPattern::of_group(path, &group.name)),
+            );
+        } else if entry.starts_with('/') {
+            patterns.push(PathPattern::path(entry));
+        } else {
+            return Err(format!(
+                "{setting}: {entry:?} is neither a path nor a data group; write a path from the module on, e.g. /system/members, or a group, e.g. @members"
+            ));
+        }
+    }
+    Ok(patterns)
+}
+
+/// Tool names (with or without their prefix), as the catalog spells them.
+fn tools(setting: &str, names: Vec<&str>) -> Result<Vec<&'static str>, String> {
+    names
+        .into_iter()
+        .map(|name| {
+            CATALOG
+                .iter()
+                .find(|t| names_tool(t.name, name))
+                .map(|t| t.name)
+                .ok_or_else(|| format!("{setting}: there is no tool named {name:?}"))
+        })
+        .collect()
 }
 
 #[cfg(test)]

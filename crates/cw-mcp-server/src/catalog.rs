@@ -582,7 +582,7 @@ pub const CATALOG: &[ToolSpec] = &[
         Module::Reports,
         "connectwise_member_schedule",
         "A member's day or week",
-        "What is on a technician's plate: schedule entries in the period, open tickets they own, hours logged (billable too) and their time sheets. member is an identifier or full name; period is today (default), tomorrow, this week, ...",
+        "What is on a technician's plate: schedule entries in the period, open tickets they own, hours logged (billable too) and their time sheets. member is an identifier, full name or me; period is today (default), tomorrow, this week, ...",
         ToolKind::Report(Report::MemberSchedule),
     ),
     tool(

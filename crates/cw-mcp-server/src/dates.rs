@@ -45,6 +45,25 @@ impl Clock {
 /// written as the day it means, `[2026-11-30]`. Quoted text is left alone; a bracket that is
 /// neither a date nor a relative one is left for the grammar to refuse.
 pub fn resolve(conditions: &str, today: NaiveDate) -> Cow<'_, str> {
+    bracketed(conditions, |inside| {
+        relative(inside, today).map(|day| format!("[{}]", day.format("%Y-%m-%d")))
+    })
+}
+
+/// True when `key` names a conditions argument (under either of its names).
+pub fn is_conditions(key: &str) -> bool {
+    [
+        Arg::Conditions,
+        Arg::ChildConditions,
+        Arg::CustomFieldConditions,
+    ]
+    .iter()
+    .any(|arg| arg.name() == key || arg.twin() == Some(key))
+}
+
+/// `conditions` with each bracket outside quoted text (`[today]`, `[me]`) replaced by what
+/// `meaning` makes of its inside; brackets it returns `None` for stay as written.
+pub fn bracketed(conditions: &str, meaning: impl Fn(&str) -> Option<String>) -> Cow<'_, str> {
     let mut out = String::new();
     let mut copied = 0;
     let mut quote = None;
@@ -57,9 +76,9 @@ pub fn resolve(conditions: &str, today: NaiveDate) -> Cow<'_, str> {
                 let Some(close) = conditions[at..].find(']').map(|c| at + c) else {
                     break;
                 };
-                if let Some(day) = relative(&conditions[at + 1..close], today) {
+                if let Some(written) = meaning(&conditions[at + 1..close]) {
                     out.push_str(&conditions[copied..at]);
-                    out.push_str(&format!("[{}]", day.format("%Y-%m-%d")));
+                    out.push_str(&written);
                     copied = close + 1;
                 }
             }
@@ -81,14 +100,7 @@ pub fn resolve_arguments(
 ) -> Cow<'_, Map<String, Value>> {
     let mut resolved = Cow::Borrowed(arguments);
     for (key, value) in arguments {
-        let conditions = [
-            Arg::Conditions,
-            Arg::ChildConditions,
-            Arg::CustomFieldConditions,
-        ]
-        .iter()
-        .any(|arg| arg.name() == key || arg.twin() == Some(key.as_str()));
-        if let (true, Value::String(text)) = (conditions, value)
+        if let (true, Value::String(text)) = (is_conditions(key), value)
             && let Cow::Owned(text) = resolve(text, today)
         {
             resolved.to_mut().insert(key.clone(), Value::String(text));

@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod errors;
 pub mod hints;
 pub mod lookup;
+pub mod me;
 pub mod profiles;
 pub mod prompts;
 pub mod reads;
@@ -84,6 +85,20 @@ pub async fn run(options: Options) -> ExitCode {
     for warning in access.warnings() {
         tracing::warn!("{warning}");
     }
+    let roles = match options.shared.roles_file().map(|path| {
+        cw_boundary::Roles::load(path)?
+            .roles
+            .iter()
+            .map(|role| Ok((role.name.clone(), access.narrowed_by(role)?)))
+            .collect::<Result<std::collections::BTreeMap<_, _>, String>>()
+    }) {
+        None => Default::default(),
+        Some(Ok(roles)) => roles,
+        Some(Err(problem)) => {
+            eprintln!("error: {problem}");
+            return ExitCode::from(2);
+        }
+    };
     let mut config = config;
     config.policy = access.paths.clone();
     let client = if access.per_request() {
@@ -104,6 +119,7 @@ pub async fn run(options: Options) -> ExitCode {
     tracing::info!(api = %client.base_url(), tools = catalog::CATALOG.len(), profile = %options.tool_profile, credentials = %options.shared.credentials, "cw-mcp-server ready on stdio");
     let server =
         ConnectWiseServer::with_access(client, &profile, options.answer_budget as usize, access)
+            .with_roles(roles)
             .with_clock(clock)
             .with_text_budget(options.text_budget as usize)
             .with_row_limit(options.summary_row_limit as usize);

@@ -4,8 +4,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use std::collections::BTreeMap;
+
 use cw_boundary::{
-    CREDENTIALS_META_KEY, CallCredentials, CallReport, FailureKind, REPORT_META_KEY,
+    CALLER_META_KEY, CREDENTIALS_META_KEY, CallCredentials, CallReport, CallerIdentity,
+    FailureKind, REPORT_META_KEY,
 };
 use cw_catalog::Kind;
 use cw_client::{ApiPath, Client};
@@ -28,7 +31,7 @@ use crate::profiles::Profile;
 use crate::reads::{self, Defaults, Target};
 use crate::reports;
 use crate::schema::output_schema;
-use crate::{budget, discovery, lookup, prompts, render, resources, shape, summary, untrusted};
+use crate::{budget, discovery, lookup, me, prompts, render, resources, shape, summary, untrusted};
 
 /// What the server tells clients about using it.
 pub const INSTRUCTIONS: &str = "\
@@ -40,6 +43,7 @@ Conditions syntax: field operator value, joined with AND / OR and grouped with p
 - Numbers and true/false/null bare: closedFlag = false, id in (12, 15).
 - Dates in brackets, UTC: _info/dateEntered > [2024-01-31] or [2024-01-31T18:00:00Z]; relative days are understood: [today], [yesterday], [this week], [last week], [this month], [7 days ago], [in 3 days].
 - Nested fields with /: status/name, board/name, owner/identifier.
+- [me] is the signed-in user's member identifier: owner/identifier = [me] AND closedFlag = false lists my open tickets.
 Search tools answer with each record's key fields; name others in fields (\"id,summary,budgetHours\"), use fields \"*\" for complete records, or get one record by id.
 Keep pageSize small; connectwise_count answers \"how many\".
 Everything else ConnectWise has (schedules, project phases, board teams, products, ...): find its path with connectwise_find_endpoints, see its fields with connectwise_describe_endpoint, read it with connectwise_read.
@@ -54,6 +58,7 @@ pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
 pub struct ConnectWiseServer {
     client: Client,
     access: Arc<Access>,
+    roles: Arc<BTreeMap<String, Access>>,
     listed: Arc<[Tool]>,
     answer_budget: usize,
     text_budget: usize,
@@ -85,11 +90,19 @@ impl ConnectWiseServer {
                 .map(|t| tool(t, profile.listed_schema(t)))
                 .collect(),
             access: Arc::new(access),
+            roles: Arc::default(),
             answer_budget,
             text_budget: render::DEFAULT_TEXT_BUDGET,
             row_limit: summary::DEFAULT_ROW_LIMIT,
             clock: Clock::system(),
         }
+    }
+
+    /// The server with the policies of the roles file's roles (the server's own, narrowed by
+    /// each role's lists), applied to the calls the bridge makes for a role.
+    pub fn with_roles(mut self, roles: BTreeMap<String, Access>) -> Self {
+        self.roles = Arc::new(roles);
+        self
     }
 
     /// The server with answers' text cut to about `text_budget` characters.
@@ -112,19 +125,19 @@ impl ConnectWiseServer {
 
     /// Runs one tool call with the server's credentials; failures come back as tool errors.
     pub async fn call(&self, name: &str, arguments: &Map<String, Value>) -> CallToolResult {
-        self.call_as(name, arguments, None).await
+        self.call_for(name, arguments, CallFor::default()).await
     }
 
-    /// Runs one tool call with `credentials` in per-request mode (ignored otherwise); the
-    /// result's `_meta` reports what the call sent to ConnectWise. Never panics.
-    pub async fn call_as(
+    /// Runs one tool call for `call`'s caller (its credentials count in per-request mode
+    /// only); the result's `_meta` reports what the call sent to ConnectWise. Never panics.
+    pub async fn call_for(
         &self,
         name: &str,
         arguments: &Map<String, Value>,
-        credentials: Option<CallCredentials>,
+        call: CallFor,
     ) -> CallToolResult {
         match find(name) {
-            Some(spec) => self.call_tool_spec(spec, arguments, credentials).await,
+            Some(spec) => self.call_tool_spec(spec, arguments, call).await,
             None => ToolFailure::new(
                 FailureKind::UnknownTool,
                 format!("no tool named `{name}`; list the tools to see the names"),
@@ -138,9 +151,9 @@ impl ConnectWiseServer {
         &self,
         spec: &ToolSpec,
         arguments: &Map<String, Value>,
-        credentials: Option<CallCredentials>,
+        call: CallFor,
     ) -> CallToolResult {
-        let (mut result, report) = self.dispatch(spec, arguments, credentials).await;
+        let (mut result, report) = self.dispatch(spec, arguments, call).await;
         result.meta.get_or_insert_with(Default::default).0.insert(
             REPORT_META_KEY.to_owned(),
             serde_json::to_value(report).unwrap_or_default(),
@@ -153,20 +166,28 @@ impl ConnectWiseServer {
         &self,
         spec: &ToolSpec,
         arguments: &Map<String, Value>,
-        credentials: Option<CallCredentials>,
+        call: CallFor,
     ) -> (CallToolResult, CallReport) {
-        if !self.access.allows_tool(spec.name) {
+        let access = match self.access_for(call.identity.as_ref()) {
+            Ok(access) => access,
+            Err(failure) => return (failure.into_result(), CallReport::default()),
+        };
+        if !access.allows_tool(spec.name) {
             return (
-                self.access.tool_refusal(spec.name).into_result(),
+                access.tool_refusal(spec.name).into_result(),
                 CallReport::default(),
             );
         }
-        let client = match self.access.client_for(&self.client, credentials) {
+        let client = match access.client_for(&self.client, call.credentials) {
             Ok(client) => client,
             Err(failure) => return (failure.into_result(), CallReport::default()),
         };
         let (client, recorder) = client.recording();
-        let (result, findings) = self.answer(spec, arguments, &client).await;
+        let arguments = match me::resolve(arguments, call.identity.as_ref(), &client).await {
+            Ok(arguments) => arguments,
+            Err(failure) => return (failure.into_result(), recorder.report()),
+        };
+        let (result, findings) = self.answer(spec, &arguments, &client).await;
         let mut report = recorder.report();
         if !findings.instruction_like.is_empty() {
             tracing::warn!(
@@ -178,6 +199,21 @@ impl ConnectWiseServer {
         report.instruction_like = findings.instruction_like;
         report.hidden_characters_removed = findings.hidden_removed;
         (result, report)
+    }
+
+    /// The policy of the caller's role, or the server's own for a call without one.
+    fn access_for(&self, caller: Option<&CallerIdentity>) -> Result<&Access, ToolFailure> {
+        match caller.and_then(|c| c.role.as_deref()) {
+            None => Ok(self.access.as_ref()),
+            Some(role) => self.roles.get(role).ok_or_else(|| {
+                ToolFailure::new(
+                    FailureKind::Denied,
+                    format!(
+                        "the call is made for the role `{role}`, which this server's CW_ROLES_FILE does not have: the bridge and its server must read the same roles file"
+                    ),
+                )
+            }),
+        }
     }
 
     async fn answer(
@@ -469,7 +505,7 @@ impl ServerHandler for ConnectWiseServer {
         };
         let arguments = request.arguments.unwrap_or_default();
         Ok(self
-            .call_tool_spec(spec, &arguments, credentials(&context))
+            .call_tool_spec(spec, &arguments, CallFor::of(&context))
             .await
             .into())
     }
@@ -492,9 +528,10 @@ impl ServerHandler for ConnectWiseServer {
             FailureKind::InvalidArguments => McpError::invalid_params(failure.message, None),
             _ => McpError::internal_error(failure.message, None),
         };
+        let call = CallFor::of(&context);
         let client = self
-            .access
-            .client_for(&self.client, credentials(&context))
+            .access_for(call.identity.as_ref())
+            .and_then(|access| access.client_for(&self.client, call.credentials))
             .map_err(failed)?;
         resources::read(&client, &request.uri)
             .await
@@ -503,13 +540,27 @@ impl ServerHandler for ConnectWiseServer {
     }
 }
 
-/// The caller's credentials in per-request mode: rmcp moves the request's `_meta` into the
-/// context.
-fn credentials(context: &RequestContext<RoleServer>) -> Option<CallCredentials> {
-    context
-        .meta
-        .0
-        .0
-        .get(CREDENTIALS_META_KEY)
-        .and_then(|value| serde_json::from_value(value.clone()).ok())
+/// Who a call is for: its ConnectWise credentials (per-request mode) and the bridge's word
+/// on its user, read from the request's `_meta` (rmcp moves it into the context).
+#[derive(Debug, Clone, Default)]
+pub struct CallFor {
+    /// The call's own credentials, used in per-request mode.
+    pub credentials: Option<CallCredentials>,
+    /// The signed-in user the bridge makes the call for.
+    pub identity: Option<CallerIdentity>,
+}
+
+/// The value at `key` of a request's `_meta`, when it reads as a `T`.
+fn read<T: serde::de::DeserializeOwned>(meta: &Map<String, Value>, key: &str) -> Option<T> {
+    serde_json::from_value(meta.get(key)?.clone()).ok()
+}
+
+impl CallFor {
+    fn of(context: &RequestContext<RoleServer>) -> Self {
+        let meta = &context.meta.0.0;
+        Self {
+            credentials: read(meta, CREDENTIALS_META_KEY),
+            identity: read(meta, CALLER_META_KEY),
+        }
+    }
 }

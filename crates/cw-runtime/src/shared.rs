@@ -17,8 +17,22 @@ pub struct Shared {
     /// which the bridge passes on; missing ones are a 401, never the server's).
     #[arg(long, env = "CW_CREDENTIALS", default_value = "server", value_parser = Credentials::parse)]
     pub credentials: Credentials,
+    /// A JSON file of roles for signed-in users (see docs/operators.md): which groups hold
+    /// each role, the credential set its calls use and what it may not read; the bridge
+    /// assigns them and passes the file to its child, which narrows its policy by them. Empty
+    /// (the default): no roles.
+    #[arg(long, env = "CW_ROLES_FILE", default_value = "")]
+    pub roles_file: String,
     /// Log level: DEBUG, INFO, WARNING or ERROR, or a tracing filter such as cw_client=debug;
     /// logs go to stderr.
     #[arg(long, env = "LOG_LEVEL", default_value = "INFO")]
     pub log_level: String,
+}
+
+impl Shared {
+    /// The roles file, when one is set.
+    pub fn roles_file(&self) -> Option<&std::path::Path> {
+        let path = self.roles_file.trim();
+        (!path.is_empty()).then(|| std::path::Path::new(path))
+    }
 }
