@@ -35,17 +35,7 @@ pub async fn resolve<'a>(
     caller: Option<&CallerIdentity>,
     client: &Client,
 ) -> Result<Cow<'a, Map<String, Value>>, ToolFailure> {
-    let mentions = arguments.iter().any(|(key, value)| match value {
-        Value::String(text) if key == Arg::Member.name() => member_is_me(text),
-        Value::String(text) if is_conditions(key) => {
-            matches!(
-                bracketed(text, |inside| means_me(inside).then(String::new)),
-                Cow::Owned(_)
-            )
-        }
-        _ => false,
-    });
-    if !mentions {
+    if rewritten(arguments, "").is_none() {
         return Ok(Cow::Borrowed(arguments));
     }
     let identifier = member_identifier(caller, client).await?;
@@ -57,20 +47,31 @@ pub async fn resolve<'a>(
             "the signed-in user's member identifier {identifier:?} is not one ConnectWise writes (letters, digits, . _ @ -): name the member instead"
         )));
     }
+    Ok(rewritten(arguments, &identifier).map_or(Cow::Borrowed(arguments), Cow::Owned))
+}
+
+/// The arguments with the caller written as `identifier` (quoted in conditions); `None` when
+/// they do not mention the caller.
+fn rewritten(arguments: &Map<String, Value>, identifier: &str) -> Option<Map<String, Value>> {
     let quoted = format!("\"{identifier}\"");
-    let mut resolved = arguments.clone();
-    for (key, value) in resolved.iter_mut() {
+    let mut resolved: Option<Map<String, Value>> = None;
+    for (key, value) in arguments {
         let Value::String(text) = value else { continue };
-        if key == Arg::Member.name() && member_is_me(text) {
-            *text = identifier.clone();
+        let written = if key == Arg::Member.name() && member_is_me(text) {
+            identifier.to_owned()
         } else if is_conditions(key)
             && let Cow::Owned(written) =
                 bracketed(text, |inside| means_me(inside).then(|| quoted.clone()))
         {
-            *text = written;
-        }
+            written
+        } else {
+            continue;
+        };
+        resolved
+            .get_or_insert_with(|| arguments.clone())
+            .insert(key.clone(), Value::String(written));
     }
-    Ok(Cow::Owned(resolved))
+    resolved
 }
 
 /// The caller's member identifier: the operator's mapping, else the active member whose

@@ -65,6 +65,18 @@ fn as_user(role: Option<&str>, email: Option<&str>, member: Option<&str>) -> Cal
     }
 }
 
+/// `tool` called with `args` for a user in `role`.
+async fn as_role(
+    server: &ConnectWiseServer,
+    role: &str,
+    tool: &str,
+    args: Value,
+) -> CallToolResult {
+    server
+        .call_for(tool, &arguments(args), as_user(Some(role), None, None))
+        .await
+}
+
 #[tokio::test]
 async fn a_role_narrows_the_servers_policy_and_names_itself() {
     let sim = cw_sim::start(SimConfig::with_shared_data()).await.unwrap();
@@ -81,71 +93,47 @@ async fn a_role_narrows_the_servers_policy_and_names_itself() {
         "no role: the server's policy"
     );
 
-    let techs = server
-        .call_for(
-            "connectwise_get_members",
-            &arguments(json!({})),
-            as_user(Some("techs"), None, None),
-        )
-        .await;
+    let techs = as_role(&server, "techs", "connectwise_get_members", json!({})).await;
     assert_eq!(techs.is_error, Some(true));
     assert!(
         text(&techs).contains("@members in deny_paths of the role `techs` in CW_ROLES_FILE"),
         "{}",
         text(&techs)
     );
-    let contacts = server
-        .call_for(
-            "connectwise_get_contacts",
-            &arguments(json!({})),
-            as_user(Some("techs"), None, None),
-        )
-        .await;
+    let contacts = as_role(&server, "techs", "connectwise_get_contacts", json!({})).await;
     assert!(
         text(&contacts).contains("the role `techs` in CW_ROLES_FILE"),
         "{}",
         text(&contacts)
     );
-    let agreements = server
-        .call_for(
-            "connectwise_get_agreements",
-            &arguments(json!({})),
-            as_user(Some("techs"), None, None),
-        )
-        .await;
+    let agreements = as_role(&server, "techs", "connectwise_get_agreements", json!({})).await;
     assert_eq!(
         agreements.is_error,
         Some(true),
         "a role never widens the server's denials"
     );
-    let tickets = server
-        .call_for(
-            "connectwise_get_tickets",
-            &arguments(json!({"pageSize": 1})),
-            as_user(Some("techs"), None, None),
-        )
-        .await;
+    let tickets = as_role(
+        &server,
+        "techs",
+        "connectwise_get_tickets",
+        json!({"pageSize": 1}),
+    )
+    .await;
     assert_eq!(tickets.is_error, Some(false), "{}", text(&tickets));
 
-    let desk = server
-        .call_for(
-            "connectwise_get_companies",
-            &arguments(json!({})),
-            as_user(Some("service-desk"), None, None),
-        )
-        .await;
+    let desk = as_role(
+        &server,
+        "service-desk",
+        "connectwise_get_companies",
+        json!({}),
+    )
+    .await;
     assert!(
         text(&desk).contains("only connectwise_get_tickets"),
         "{}",
         text(&desk)
     );
-    let unknown = server
-        .call_for(
-            "connectwise_get_tickets",
-            &arguments(json!({})),
-            as_user(Some("admins"), None, None),
-        )
-        .await;
+    let unknown = as_role(&server, "admins", "connectwise_get_tickets", json!({})).await;
     assert_eq!(unknown.is_error, Some(true));
     assert!(
         text(&unknown).contains("does not have"),
