@@ -17,6 +17,12 @@ if ! command -v promtool >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 
+step "redis-server and haproxy (Debian's), which the replicas test runs for real"
+if ! command -v redis-server >/dev/null || ! command -v haproxy >/dev/null; then
+  [ "$(id -u)" = 0 ] || { echo "redis-server or haproxy is missing: apt-get install redis-server haproxy, or run as root" >&2; exit 1; }
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server haproxy >/dev/null
+fi
+
 step "Rust tests"
 cargo test --workspace --locked
 

@@ -82,18 +82,24 @@ impl Bridge {
     /// Starts `cw-bridge --port 0 <args>` with only `env` (and PATH) in its
     /// environment, in a directory with no `.env`, and reads its address.
     pub async fn start(env: &[(String, String)], args: &[&str]) -> Bridge {
-        Self::spawn(env, args, false).await
+        Self::spawn(env, args, false, 0).await
     }
 
     /// Like [`Bridge::start`], keeping everything the bridge and its child log.
     pub async fn start_logged(env: &[(String, String)], args: &[&str]) -> Bridge {
-        Self::spawn(env, args, true).await
+        Self::spawn(env, args, true, 0).await
     }
 
-    async fn spawn(env: &[(String, String)], args: &[&str], capture: bool) -> Bridge {
+    /// Starts `cw-bridge --port <port>` (a replica behind a load balancer, which knows its
+    /// port), and waits until `/health` answers.
+    pub async fn start_on(port: u16, env: &[(String, String)]) -> Bridge {
+        Self::spawn(env, &[], false, port).await
+    }
+
+    async fn spawn(env: &[(String, String)], args: &[&str], capture: bool, port: u16) -> Bridge {
         let mut command = Command::new(binary("cw-bridge"));
         command
-            .args(["--port", "0"])
+            .args(["--port", &port.to_string()])
             .args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -127,6 +133,26 @@ impl Bridge {
             });
             logs
         });
+        cw_client::init_tls();
+        let http = reqwest::Client::new();
+        if port != 0 {
+            let url = format!("http://127.0.0.1:{port}");
+            let started = std::time::Instant::now();
+            // The bridge says its address only for port 0: knock until it listens.
+            while http.get(format!("{url}/health")).send().await.is_err() {
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "cw-bridge did not listen on {port} in time"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            return Bridge {
+                process,
+                url,
+                http,
+                logs,
+            };
+        }
         let stdout = process.stdout.take().expect("stdout");
         let mut line = String::new();
         tokio::time::timeout(
@@ -141,11 +167,10 @@ impl Bridge {
             url.starts_with("http://127.0.0.1:"),
             "unexpected first line: {line:?}"
         );
-        cw_client::init_tls();
         Bridge {
             process,
             url,
-            http: reqwest::Client::new(),
+            http,
             logs,
         }
     }

@@ -224,6 +224,13 @@ pub struct CallReport {
     /// Milliseconds spent waiting for the credential's request budget.
     #[serde(default)]
     pub budget_wait_ms: u64,
+    /// Budget turns and cache lookups the replicas' shared store (Redis) answered.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub shared_reads: u64,
+    /// Budget turns and cache lookups that used this replica's own state because the shared
+    /// store was away or slow.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub shared_fallbacks: u64,
     /// Fields of the answer (by path: `items/summary`) whose text, seen or hidden, reads like
     /// instructions to a model: a possible prompt injection, quoted and flagged as data.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

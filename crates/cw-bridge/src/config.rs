@@ -44,6 +44,11 @@ pub struct Options {
     /// Seconds a tool call may take before the bridge answers 504.
     #[arg(long, env = "BRIDGE_TOOL_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub tool_timeout_secs: u64,
+    /// Seconds after SIGTERM during which /health answers 503 "draining" while calls are still
+    /// taken, so a load balancer or Kubernetes takes the replica out before its listener
+    /// closes; then calls in flight finish (at most the tool timeout) and the bridge exits.
+    #[arg(long, env = "BRIDGE_DRAIN_SECS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub drain_secs: u64,
     /// Browser origins allowed to call the bridge, comma-separated (e.g. your OpenWebUI's
     /// https://chat.example.com); `*` allows any. Empty (the default): requests from web pages are
     /// refused. Needs BRIDGE_API_KEY, so that no other page can read ConnectWise through it.
@@ -168,6 +173,12 @@ impl Options {
             .as_deref()
             .map(str::trim)
             .filter(|k| !k.is_empty())
+    }
+
+    /// True when CW_REDIS_URL names Redis, which the child's requests share with other
+    /// replicas (the child reads and checks it; the bridge says so in `/health`).
+    pub fn shared_store(&self) -> bool {
+        std::env::var("CW_REDIS_URL").is_ok_and(|url| !url.trim().is_empty())
     }
 
     /// Why this configuration would expose ConnectWise to anyone who can reach the bridge:

@@ -19,8 +19,6 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 use tower_service::Service;
 
-/// How long a stopping bridge waits for open connections to finish.
-const DRAIN_WAIT: Duration = Duration::from_secs(60);
 /// Pause after an accept error such as "too many open files", so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
@@ -104,12 +102,13 @@ impl Connections {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets open
-/// connections finish (at most [`DRAIN_WAIT`]). Each request carries its
+/// connections finish (at most `finish`). Each request carries its
 /// peer's address as [`ConnectInfo<SocketAddr>`].
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     connections: Arc<Connections>,
+    finish: Duration,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
@@ -149,11 +148,11 @@ pub async fn serve(
             drop(slot);
         });
     }
-    if tokio::time::timeout(DRAIN_WAIT, graceful.shutdown())
+    if tokio::time::timeout(finish, graceful.shutdown())
         .await
         .is_err()
     {
-        tracing::warn!("some connections were still open after {DRAIN_WAIT:?}; closing them");
+        tracing::warn!("some connections were still open after {finish:?}; closing them");
     }
 }
 

@@ -26,6 +26,7 @@ pub mod tools;
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -70,6 +71,10 @@ pub struct AppState {
     pub sessions: Sessions,
     /// What the configuration exposes, said in `/health`.
     pub warnings: Arc<[String]>,
+    /// True once SIGTERM came: `/health` answers 503 "draining".
+    pub draining: Arc<AtomicBool>,
+    /// True when CW_REDIS_URL names Redis for the replicas' shared budget and cache.
+    pub shared_store: bool,
 }
 
 /// The bridge's routes and layers over `state`. Only `/health` and the sign-in metadata are
@@ -169,6 +174,7 @@ pub fn app(
     audit: Audit,
     connections: Arc<Connections>,
     shutdown: CancellationToken,
+    draining: Arc<AtomicBool>,
 ) -> Result<Router, String> {
     let sign_in = match options.sign_in()? {
         Some(settings) => Some(Arc::new(signin::SignIn::new(settings)?)),
@@ -204,12 +210,14 @@ pub fn app(
             Duration::from_secs(options.session_idle_secs),
         ),
         warnings: options.exposure_warnings().into(),
+        draining,
+        shared_store: options.shared_store(),
     };
     Ok(router(state, options, shutdown))
 }
 
-/// Runs the bridge until SIGTERM or Ctrl-C: stops accepting, lets in-flight
-/// calls finish, stops the child, exits 0.
+/// Runs the bridge until SIGTERM or Ctrl-C: says it is draining for BRIDGE_DRAIN_SECS, stops
+/// accepting, lets in-flight calls finish (at most the tool timeout), stops the child, exits 0.
 pub async fn serve(options: Options) -> ExitCode {
     if let Err(problem) = options.check() {
         eprintln!("error: {problem}");
@@ -258,12 +266,14 @@ pub async fn serve(options: Options) -> ExitCode {
         header_timeout: Duration::from_secs(options.header_timeout_secs),
     });
     let shutdown = CancellationToken::new();
+    let draining = Arc::new(AtomicBool::new(false));
     let app = match app(
         &options,
         supervisor.clone(),
         audit,
         connections.clone(),
         shutdown.clone(),
+        draining.clone(),
     ) {
         Ok(app) => app,
         Err(problem) => {
@@ -274,9 +284,20 @@ pub async fn serve(options: Options) -> ExitCode {
         }
     };
     let stop = shutdown.clone();
-    connections::serve(listener, app, connections, async move {
+    let drain = Duration::from_secs(options.drain_secs);
+    // Calls in flight when the listener closes get the tool timeout, and a moment to answer.
+    let finish = options.tool_timeout() + Duration::from_secs(5);
+    connections::serve(listener, app, connections, finish, async move {
         cw_runtime::shutdown_signal().await;
-        tracing::info!("shutting down: finishing in-flight calls");
+        draining.store(true, Ordering::Relaxed);
+        if !drain.is_zero() {
+            tracing::info!(
+                drain_secs = drain.as_secs(),
+                "draining: /health answers 503 while calls are still taken"
+            );
+            tokio::time::sleep(drain).await;
+        }
+        tracing::info!("shutting down: no new connections; finishing in-flight calls");
         stop.cancel();
     })
     .await;

@@ -2,6 +2,7 @@
 //! outcome, their latency, what they cost ConnectWise, and the child's restarts.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -36,6 +37,21 @@ pub struct Metrics {
     cache_hits: IntCounter,
     coalesced: IntCounter,
     restarts: IntCounter,
+    shared_reads: IntCounter,
+    shared_fallbacks: IntCounter,
+    shared_up: IntGauge,
+    shared_state: AtomicU8,
+}
+
+/// What the latest call that touched the replicas' shared store (Redis) found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SharedState {
+    /// No call has touched it yet.
+    Unknown,
+    /// Redis answered: the budget and the reference cache are shared.
+    Shared,
+    /// Redis was away or slow: this replica used its own budget and cache.
+    FellBack,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -97,6 +113,19 @@ impl Metrics {
             "cw_bridge_child_restarts_total",
             "Times the ConnectWise MCP server child was restarted after dying",
         );
+        let shared_reads = counter(
+            "cw_bridge_shared_reads_total",
+            "Budget turns and reference-cache lookups answered by the replicas' shared Redis",
+        );
+        let shared_fallbacks = counter(
+            "cw_bridge_shared_fallbacks_total",
+            "Budget turns and reference-cache lookups that used this replica's own state because Redis was away or slow (the quota is then at most the budget times the replicas)",
+        );
+        let shared_up = IntGauge::new(
+            "cw_bridge_shared_store_up",
+            "1 while the latest call shared the budget and cache in Redis; 0 with no Redis, before any call, or after a fallback",
+        )
+        .expect("a valid metric name");
         let budget_wait_seconds = Counter::new(
             "cw_bridge_budget_wait_seconds_total",
             "Time tool calls spent waiting for their credential's request budget",
@@ -120,6 +149,7 @@ impl Metrics {
             Box::new(budget_wait_seconds.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(in_flight.clone()),
+            Box::new(shared_up.clone()),
         ] {
             registry.register(metric).expect("registered once");
         }
@@ -137,6 +167,19 @@ impl Metrics {
             cache_hits,
             coalesced,
             restarts,
+            shared_reads,
+            shared_fallbacks,
+            shared_up,
+            shared_state: AtomicU8::new(0),
+        }
+    }
+
+    /// What the latest call that touched the shared store found.
+    pub fn shared_state(&self) -> SharedState {
+        match self.shared_state.load(Ordering::Relaxed) {
+            1 => SharedState::Shared,
+            2 => SharedState::FellBack,
+            _ => SharedState::Unknown,
         }
     }
 
@@ -175,6 +218,19 @@ impl Metrics {
         self.throttled.inc_by(report.throttled);
         self.cache_hits.inc_by(report.cache_hits);
         self.coalesced.inc_by(report.coalesced);
+        self.shared_reads.inc_by(report.shared_reads);
+        self.shared_fallbacks.inc_by(report.shared_fallbacks);
+        let found = if report.shared_fallbacks > 0 {
+            Some((SharedState::FellBack, 0))
+        } else if report.shared_reads > 0 {
+            Some((SharedState::Shared, 1))
+        } else {
+            None
+        };
+        if let Some((state, up)) = found {
+            self.shared_state.store(state as u8, Ordering::Relaxed);
+            self.shared_up.set(up);
+        }
         if report.budget_wait_ms > 0 {
             self.budget_waits.inc();
             self.budget_wait_seconds

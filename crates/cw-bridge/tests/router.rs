@@ -72,6 +72,7 @@ async fn app(settings: &[&str]) -> (Router, Arc<Supervisor>) {
         Audit::open("off").unwrap(),
         connections,
         CancellationToken::new(),
+        Default::default(),
     )
     .expect("a configuration that works");
     (app, supervisor)

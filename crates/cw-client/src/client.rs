@@ -19,7 +19,8 @@ use crate::query::Query;
 use crate::quota::Budgets;
 use crate::resources::{ApiPath, Children, Collection, Record};
 use crate::retry::RetryPolicy;
-use crate::sharing::{Answer, Had, RequestKey, Sharer};
+use crate::sharing::{Answer, Had, MAX_CACHED_BYTES, RequestKey, Sharer};
+use crate::store::{Held, Store};
 
 /// Largest response body read; a bigger one is an error, never an unbounded allocation.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -58,6 +59,8 @@ struct Shared {
     policy: PathPolicy,
     budgets: Budgets,
     sharer: Sharer,
+    store: Option<Arc<Store>>,
+    reference_ttl: Duration,
 }
 
 impl std::fmt::Debug for Client {
@@ -129,6 +132,10 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::InvalidRequest(format!("could not set up HTTP: {e}")))?;
+        let store = match &config.shared_store {
+            Some(store) => Some(Arc::new(Store::open(store)?)),
+            None => None,
+        };
         Ok(Self {
             shared: Arc::new(Shared {
                 http,
@@ -139,8 +146,10 @@ impl Client {
                 timeout: config.timeout,
                 in_flight: tokio::sync::Semaphore::new(config.max_concurrency.max(1)),
                 policy: config.policy.clone(),
-                budgets: Budgets::new(config.budget),
+                budgets: Budgets::new(config.budget, store.clone()),
                 sharer: Sharer::new(config.sharing),
+                store,
+                reference_ttl: config.sharing.reference_ttl,
             }),
             identity: None,
             recorder: None,
@@ -348,15 +357,46 @@ impl Client {
             self.note(|report| report.cache_hits += 1);
             return Ok(answer);
         }
+        let store = self.shared.store.as_ref().filter(|_| kept);
+        if let Some(store) = store {
+            let cached = store.cached(&key).await;
+            self.held(if cached.is_some() {
+                Held::Shared
+            } else {
+                Held::FellBack
+            });
+            if let Some(Some(answer)) = cached {
+                self.note(|report| report.cache_hits += 1);
+                self.shared.sharer.remember(&key, &answer);
+                return Ok(answer);
+            }
+        }
         let (result, had) = self
             .shared
             .sharer
             .share(&key, kept, self.send(identity, &key))
             .await;
-        if let Had::Coalesced = had {
-            self.note(|report| report.coalesced += 1);
+        match had {
+            Had::Coalesced => self.note(|report| report.coalesced += 1),
+            Had::Sent => {
+                if let (Some(store), Ok(answer)) = (store, &result)
+                    && answer.bytes <= MAX_CACHED_BYTES
+                {
+                    let kept = store.keep(&key, answer, self.shared.reference_ttl).await;
+                    self.held(if kept { Held::Shared } else { Held::FellBack });
+                }
+            }
         }
         result
+    }
+
+    /// Counts where a budget turn or cache lookup was had.
+    fn held(&self, held: Held) {
+        match held {
+            Held::Alone => {}
+            Held::Shared => self.note(|report| report.shared_reads += 1),
+            Held::FellBack => self.note(|report| report.shared_fallbacks += 1),
+        }
     }
 
     fn note(&self, change: impl FnOnce(&mut CallReport)) {
@@ -369,7 +409,8 @@ impl Client {
     async fn send(&self, identity: &Identity, key: &RequestKey) -> Result<Answer, Error> {
         let mut retry = 0;
         loop {
-            let waited = self.shared.budgets.spend(&identity.fingerprint).await?;
+            let (waited, held) = self.shared.budgets.spend(&identity.fingerprint).await?;
+            self.held(held);
             if !waited.is_zero() {
                 self.note(|report| report.budget_wait_ms += waited.as_millis() as u64);
             }

@@ -9,6 +9,7 @@ use crate::quota::Budget;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::sharing::Sharing;
+use crate::store::StoreConfig;
 
 /// Default site when `CW_API_URL` is not set.
 pub const DEFAULT_API_URL: &str = "https://api-na.myconnectwise.net";
@@ -23,6 +24,8 @@ pub const DEFAULT_CLIENT_ID: &str = "mcp-connectwise-server";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default bound on requests in flight to ConnectWise at once.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
+/// Milliseconds a request waits on Redis at most, unless `CW_REDIS_WAIT_MS` says otherwise.
+const DEFAULT_REDIS_WAIT_MS: u64 = 100;
 
 /// The three credential variables, in the order they are reported.
 pub const CREDENTIAL_VARS: [&str; 3] = ["CW_COMPANY_ID", "CW_PUBLIC_KEY", "CW_PRIVATE_KEY"];
@@ -55,6 +58,8 @@ pub struct Config {
     pub sharing: Sharing,
     /// The request budget per credential.
     pub budget: Budget,
+    /// Redis, when replicas share the budget and the reference cache; `None`: each its own.
+    pub shared_store: Option<StoreConfig>,
     /// Which modules and paths may be read (the server sets it from its access policy).
     pub policy: PathPolicy,
 }
@@ -135,6 +140,15 @@ impl Config {
         if let Some(secs) = number("CW_BUDGET_WAIT_SECS")? {
             config.budget.max_wait = Duration::from_secs(secs);
         }
+        if let Some(url) = get("CW_REDIS_URL") {
+            let wait = number("CW_REDIS_WAIT_MS")?.unwrap_or(DEFAULT_REDIS_WAIT_MS);
+            let store = StoreConfig {
+                url: Secret::new(url),
+                wait: Duration::from_millis(wait),
+            };
+            crate::store::Store::open(&store)?;
+            config.shared_store = Some(store);
+        }
         Ok(config)
     }
 
@@ -153,6 +167,7 @@ impl Config {
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
             sharing: Sharing::default(),
             budget: Budget::default(),
+            shared_store: None,
             policy: PathPolicy::open(),
         }
     }

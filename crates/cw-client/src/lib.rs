@@ -30,6 +30,7 @@ mod quota;
 mod retry;
 mod secret;
 mod sharing;
+mod store;
 
 pub use client::{CallRecorder, Client, MAX_BODY_BYTES, MAX_URL_CHARS, init_tls};
 pub use config::{
@@ -46,3 +47,4 @@ pub use resources::{ApiPath, REFERENCE_PATHS};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use sharing::Sharing;
+pub use store::StoreConfig;

@@ -2,11 +2,12 @@
 //! bounded time, rather than spend ConnectWise's throttle.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::identity::Fingerprint;
+use crate::store::{Held, Store};
 
 /// Buckets kept before idle, full ones are forgotten.
 const MAX_BUCKETS: usize = 4096;
@@ -36,17 +37,19 @@ struct Bucket {
     updated: Instant,
 }
 
-/// The buckets of every credential seen.
+/// The buckets of every credential seen, and the replicas' shared budget when there is one.
 pub(crate) struct Budgets {
     budget: Budget,
     buckets: Mutex<HashMap<Fingerprint, Bucket>>,
+    store: Option<Arc<Store>>,
 }
 
 impl Budgets {
-    pub(crate) fn new(budget: Budget) -> Self {
+    pub(crate) fn new(budget: Budget, store: Option<Arc<Store>>) -> Self {
         Self {
             budget,
             buckets: Mutex::new(HashMap::new()),
+            store,
         }
     }
 
@@ -54,16 +57,25 @@ impl Budgets {
         (f64::from(self.budget.per_minute) / 10.0).max(1.0)
     }
 
-    /// Takes one request's turn for `key`, waiting when the bucket is empty; returns the wait.
-    pub(crate) async fn spend(&self, key: &Fingerprint) -> Result<Duration, Error> {
+    /// Takes one request's turn for `key`, from the replicas' shared budget when it answers,
+    /// else from this process's bucket; waits until the turn is due and returns the wait.
+    pub(crate) async fn spend(&self, key: &Fingerprint) -> Result<(Duration, Held), Error> {
         if self.budget.per_minute == 0 {
-            return Ok(Duration::ZERO);
+            return Ok((Duration::ZERO, Held::Alone));
         }
-        let wait = self.reserve(key, Instant::now())?;
+        let shared = match &self.store {
+            Some(store) => store.reserve(key, &self.budget).await,
+            None => None,
+        };
+        let (wait, held) = match shared {
+            Some(reserved) => (reserved?, Held::Shared),
+            None if self.store.is_some() => (self.reserve(key, Instant::now())?, Held::FellBack),
+            None => (self.reserve(key, Instant::now())?, Held::Alone),
+        };
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
-        Ok(wait)
+        Ok((wait, held))
     }
 
     /// Reserves a token (possibly one not yet refilled) and says how long until it is due.
@@ -105,10 +117,13 @@ mod tests {
 
     #[test]
     fn a_burst_past_the_bucket_queues_then_fails_past_the_wait() {
-        let budgets = Budgets::new(Budget {
-            per_minute: 60,
-            max_wait: Duration::from_secs(3),
-        });
+        let budgets = Budgets::new(
+            Budget {
+                per_minute: 60,
+                max_wait: Duration::from_secs(3),
+            },
+            None,
+        );
         let key = [7; 32];
         let now = Instant::now();
         // 60 a minute: a bucket of 6, then one a second.

@@ -126,6 +126,18 @@ pub const SETTINGS: &[Setting] = &[
         default: "10",
         help: "seconds a call may queue for its turn past the budget before a 429 budget_exhausted that says so",
     },
+    Setting {
+        name: "CW_REDIS_URL",
+        kind: Kind::Secret,
+        default: "",
+        help: "a Redis URL, redis://[:password@]host:port/db, that replicas share: one request budget per set of credentials across all of them and one reference cache; empty: each replica keeps its own",
+    },
+    Setting {
+        name: "CW_REDIS_WAIT_MS",
+        kind: Kind::Number { min: 1, max: 5_000 },
+        default: "100",
+        help: "longest a request waits on Redis; past it, or while Redis is away, the replica uses its own budget and cache (then the quota is at most the budget times the replicas)",
+    },
 ];
 
 /// The setting of this name. Panics on a name not in [`SETTINGS`]: a programming error.

@@ -17,7 +17,7 @@ use crate::resources::REFERENCE_PATHS;
 /// Most entries the reference cache holds.
 const MAX_CACHED: usize = 512;
 /// Largest answer kept in the cache.
-const MAX_CACHED_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_CACHED_BYTES: usize = 1024 * 1024;
 
 /// How the client shares answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +152,11 @@ impl Sharer {
         }
         self.keep(key, kept, &result);
         (result, Had::Sent)
+    }
+
+    /// Keeps `answer`, had from the replicas' shared cache, here as well.
+    pub(crate) fn remember(&self, key: &RequestKey, answer: &Answer) {
+        self.keep(key, true, &Ok(answer.clone()));
     }
 
     fn keep(&self, key: &RequestKey, kept: bool, result: &Result<Answer, Error>) {

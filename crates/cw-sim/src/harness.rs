@@ -40,6 +40,7 @@ pub(crate) async fn journal_and_faults(
     request: Request,
     next: Next,
 ) -> Response {
+    let received = std::time::Instant::now();
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
@@ -73,6 +74,7 @@ pub(crate) async fn journal_and_faults(
             .extensions()
             .get::<Authenticated>()
             .map(|a| a.0.clone()),
+        received,
     });
     response
 }

@@ -18,6 +18,8 @@ pub struct JournalEntry {
     pub status: u16,
     /// The identifier of the API member whose credentials were accepted, if any.
     pub member: Option<String>,
+    /// When it arrived (before any injected latency).
+    pub received: std::time::Instant,
 }
 
 impl JournalEntry {
