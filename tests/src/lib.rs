@@ -2,6 +2,7 @@
 //! `cw-bridge` (and so its `cw-mcp-server` child) against a `cw-sim`.
 
 pub mod attack;
+pub mod redis;
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -137,15 +138,12 @@ impl Bridge {
         let http = reqwest::Client::new();
         if port != 0 {
             let url = format!("http://127.0.0.1:{port}");
-            let started = std::time::Instant::now();
             // The bridge says its address only for port 0: knock until it listens.
-            while http.get(format!("{url}/health")).send().await.is_err() {
-                assert!(
-                    started.elapsed() < Duration::from_secs(20),
-                    "cw-bridge did not listen on {port} in time"
-                );
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            until("cw-bridge listening on its port", || {
+                let knock = http.get(format!("{url}/health")).send();
+                async { knock.await.is_ok() }
+            })
+            .await;
             return Bridge {
                 process,
                 url,
@@ -273,4 +271,24 @@ pub fn alive(pid: u32) -> bool {
     stat.split_whitespace()
         .nth(2)
         .is_some_and(|state| state != "Z")
+}
+
+/// A loopback port free now (for a server that must be started on a known port).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free loopback port")
+}
+
+/// Knocks every 25 ms until `ready` holds, for at most 20 seconds.
+pub async fn until<F: Future<Output = bool>>(what: &str, mut ready: impl FnMut() -> F) {
+    let started = std::time::Instant::now();
+    while !ready().await {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{what} did not happen in 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }

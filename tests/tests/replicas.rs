@@ -9,85 +9,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use cw_e2e::{Bridge, NO_CLIENT_LIMITS, signal, sim_env};
+use cw_e2e::redis::{REDIS_PASSWORD, Redis};
+use cw_e2e::{Bridge, NO_CLIENT_LIMITS, free_port, signal, sim_env, until};
 use cw_sim::{SimConfig, SimHandle};
 use reqwest::StatusCode;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
-
-/// Redis's password in the test: it must appear in no answer.
-const REDIS_PASSWORD: &str = "redis-Pw-93kq";
 
 /// The budget every replica is given: 300 a minute, so a burst of 30, then 5 a second.
 const BUDGET_PER_MINUTE: f64 = 300.0;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free loopback port")
-}
-
-/// Knocks until `ready` holds, for at most 20 seconds.
-async fn until<F: Future<Output = bool>>(what: &str, mut ready: impl FnMut() -> F) {
-    let started = Instant::now();
-    while !ready().await {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "{what} did not happen in 20 s"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-/// A real `redis-server` on a loopback port, keeping nothing on disk.
-struct Redis {
-    process: Child,
-    port: u16,
-}
-
-impl Redis {
-    async fn start(port: u16) -> Redis {
-        let process = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args([
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--requirepass",
-                REDIS_PASSWORD,
-            ])
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect(
-                "redis-server runs (Debian's redis-server package; tests/run-all.sh installs it)",
-            );
-        until("redis-server answering PING", || pong(port)).await;
-        Redis { process, port }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://:{REDIS_PASSWORD}@127.0.0.1:{}/0", self.port)
-    }
-
-    async fn stop(&mut self) {
-        let _ = self.process.kill().await;
-    }
-}
-
-async fn pong(port: u16) -> bool {
-    let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
-        return false;
-    };
-    let mut answer = [0; 12];
-    let ping = format!("AUTH {REDIS_PASSWORD}\r\nPING\r\n");
-    stream.write_all(ping.as_bytes()).await.is_ok()
-        && stream.read_exact(&mut answer).await.is_ok()
-        && &answer == b"+OK\r\n+PONG\r\n"
-}
 
 /// A real haproxy in front of the replicas: health-checked on `/health`, and a call that
 /// finds a replica gone is sent to another.

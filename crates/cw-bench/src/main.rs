@@ -17,10 +17,16 @@
 //!     target/release/cw-bench mixed
 //!
 //! many technicians asking overlapping questions, with and without the quota savings
-//! (see `mixed.rs`).
+//! (see `mixed.rs`), and
+//!
+//!     target/release/cw-bench replicas
+//!
+//! the ConnectWise requests a minute of one replica, two apart and two sharing Redis
+//! (see `replicas.rs`; needs Debian's redis-server).
 
 mod hostile;
 mod mixed;
+mod replicas;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -217,6 +223,10 @@ async fn main() {
         return;
     }
 
+    if args.first().map(String::as_str) == Some("replicas") {
+        replicas::run().await;
+        return;
+    }
     if args.first().map(String::as_str) == Some("mixed") {
         mixed::run().await;
         println!("\nfinished in {:.1} s", began.elapsed().as_secs_f64());
