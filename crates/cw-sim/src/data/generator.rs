@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use super::Table;
-use super::time::{DAY, iso, week_start};
+use super::time::{DAY, WEEK_OPENS, iso, week_start};
 
 /// The tables generated so far, by path.
 pub(super) type Tables = HashMap<&'static str, Table>;
@@ -89,7 +89,7 @@ impl Gen {
     /// A time earlier this week (since Monday), or in the last day when the week has barely begun.
     pub(super) fn this_week(&mut self) -> i64 {
         let monday = week_start(self.now);
-        let from = if self.now - monday >= 6 * 3600 {
+        let from = if self.now - monday >= WEEK_OPENS {
             monday
         } else {
             self.now - DAY

@@ -8,6 +8,10 @@ pub const FIXED_NOW: i64 = 1_793_491_200 + 12 * 3600;
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
 
+/// How far into a week (from Monday midnight UTC) the demo's first time of that week is logged:
+/// before then "this week" has no time entries yet, as at a real MSP early on a Monday.
+pub const WEEK_OPENS: i64 = 6 * 3600;
+
 /// The current time, in Unix seconds.
 pub fn system_now() -> i64 {
     std::time::SystemTime::now()
