@@ -2,10 +2,12 @@
 # ConnectWise MCP: start, stop and look after the docker compose stack.
 #
 #   ./setup.sh                 the menu
-#   ./setup.sh start [--demo] [--profile NAME] [--credentials server|request]
+#   ./setup.sh start [--demo] [--profile NAME] [--credentials server|request] [--replicas N]
 #                              start, building images if missing (--demo: no credentials needed;
 #                              --profile: which tools are listed, e.g. compact, service or all;
-#                              --credentials request: each technician's own ConnectWise keys)
+#                              --credentials request: each technician's own ConnectWise keys;
+#                              --replicas N: N bridges sharing one quota in Redis behind haproxy,
+#                              docker/compose.replicas.yml; 1 goes back to the single bridge)
 #   ./setup.sh stop | restart | status
 #   ./setup.sh update          pull the latest code, rebuild the images, restart
 #   ./setup.sh logs [all|bridge|server]
@@ -41,8 +43,33 @@ find_compose() {
   fi
 }
 
+# How many bridge replicas the stack runs (BRIDGE_REPLICAS in .env; 1: docker-compose.yml).
+replicas() {
+  env_value BRIDGE_REPLICAS 1
+}
+
+check_replicas() {
+  local count
+  count=$(replicas)
+  grep -qE '^([1-9]|10)$' <<<"$count" || fail "BRIDGE_REPLICAS in $ENV_FILE is '$count': use a number from 1 to 10"
+}
+
+# The replicas' Redis takes a password (compose.replicas.yml requires it): a random one is made
+# once and kept in .env.
+ensure_redis_password() {
+  [ -n "$(env_value REDIS_PASSWORD "")" ] && return 0
+  set_env_value REDIS_PASSWORD "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+  say "Made a password for the replicas' Redis (REDIS_PASSWORD in $ENV_FILE)."
+}
+
+# The compose command for the stack's shape: one bridge, or replicas with Redis and haproxy.
 compose() {
-  "${COMPOSE_CMD[@]}" "$@"
+  if [ "$(replicas)" -gt 1 ]; then
+    ensure_redis_password
+    "${COMPOSE_CMD[@]}" -f docker/compose.replicas.yml --env-file "$ENV_FILE" "$@"
+  else
+    "${COMPOSE_CMD[@]}" "$@"
+  fi
 }
 
 # A value from .env, or the default.
@@ -134,7 +161,7 @@ health() {
 }
 
 do_start() {
-  local demo_flag="" profile="" credentials=""
+  local demo_flag="" profile="" credentials="" replica_count=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --demo) demo_flag=--demo ;;
@@ -148,7 +175,12 @@ do_start() {
         credentials=$2
         shift
         ;;
-      *) fail "unknown option '$1' for start: use --demo, --profile NAME and --credentials server|request" ;;
+      --replicas)
+        [ $# -ge 2 ] || fail "--replicas needs a number from 1 to 10"
+        replica_count=$2
+        shift
+        ;;
+      *) fail "unknown option '$1' for start: use --demo, --profile NAME, --credentials server|request and --replicas N" ;;
     esac
     shift
   done
@@ -159,6 +191,18 @@ do_start() {
     "" | server | request) ;;
     *) fail "unknown credentials mode '$credentials': use server (the keys in $ENV_FILE) or request (each technician's own)" ;;
   esac
+  if [ -n "$replica_count" ] && ! grep -qE '^([1-9]|10)$' <<<"$replica_count"; then
+    fail "--replicas takes a number from 1 to 10 (got '$replica_count')"
+  fi
+  if [ -n "$replica_count" ]; then
+    ensure_env_file
+    if [ "$replica_count" != "$(replicas)" ]; then
+      # The other shape's containers would hold the port: take them down first.
+      compose down --remove-orphans >/dev/null 2>&1 || true
+      set_env_value BRIDGE_REPLICAS "$replica_count"
+    fi
+    say "Bridge replicas: $replica_count (BRIDGE_REPLICAS in $ENV_FILE)."
+  fi
   if [ -n "$credentials" ]; then
     ensure_env_file
     set_env_value CW_CREDENTIALS "$credentials"
@@ -171,7 +215,11 @@ do_start() {
   fi
   say "Starting the stack (images are built on first start; ./setup.sh update rebuilds them)..."
   compose up -d
-  say "Started. The bridge listens on http://127.0.0.1:$(env_value MCP_PORT 3002)"
+  if [ "$(replicas)" -gt 1 ]; then
+    say "Started $(replicas) bridge replicas sharing Redis, behind haproxy on http://127.0.0.1:$(env_value MCP_PORT 3002)"
+  else
+    say "Started. The bridge listens on http://127.0.0.1:$(env_value MCP_PORT 3002)"
+  fi
 }
 
 do_stop() {
@@ -190,7 +238,10 @@ do_logs() {
   case "$which" in
     all) compose logs --tail="${LOG_LINES:-200}" "${follow[@]}" ;;
     bridge) compose logs --tail="${LOG_LINES:-200}" "${follow[@]}" "$BRIDGE_SERVICE" ;;
-    server) compose logs --tail="${LOG_LINES:-200}" "${follow[@]}" "$SERVER_SERVICE" ;;
+    server)
+      [ "$(replicas)" -gt 1 ] && fail "the replicas' stack has no stdio server service: use logs bridge (each bridge logs its child's lines)"
+      compose logs --tail="${LOG_LINES:-200}" "${follow[@]}" "$SERVER_SERVICE"
+      ;;
     *) fail "logs takes all, bridge or server (got '$which')" ;;
   esac
 }
@@ -282,6 +333,7 @@ main() {
     return 0
   fi
   find_compose
+  check_replicas
   if [ "$action" = menu ]; then
     INTERACTIVE=1
     menu

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Makes, locally, the public builder image the Dockerfiles name (their runtime
-# base is `scratch`, which needs nothing), because no image registry is reachable here:
+# Makes, locally, the public images the Dockerfiles and compose files name (the Dockerfiles'
+# runtime base is `scratch`, which needs nothing), because no image registry is reachable here:
 #   docker.io/library/debian:bookworm-slim      a debootstrapped Debian 12 (minbase), its base
 #   docker.io/library/rust:1.95-slim-bookworm   that Debian plus gcc and this machine's Rust toolchain
+#   docker.io/library/redis:7.0                 that Debian's redis-server (7.0), as the official image runs it
+#   docker.io/library/haproxy:2.6               that Debian's haproxy (2.6), as the official image runs it
 # Images that already exist are kept. Needs root, podman, debootstrap and Debian's mirror.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -49,4 +51,21 @@ RUN cargo --version && rustc --version
 CONTAINERFILE
   podman build --network host -t "$RUST_IMAGE" "$work/ctx" >"$work/build.log" 2>&1 || { tail -20 "$work/build.log"; exit 1; }
 fi
-podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E 'debian|rust'
+# Debian's package in place of an official image: its program on PATH, run as its own user.
+package_image() {
+  local image=$1 package=$2 user=$3 setup=$4
+  podman image exists "$image" && return 0
+  echo "making $image from $DEBIAN_IMAGE and Debian's $package"
+  mkdir -p "$work/$package"
+  cat >"$work/$package/Containerfile" <<CONTAINERFILE
+FROM $DEBIAN_IMAGE
+RUN apt-get update && apt-get install -y --no-install-recommends $package \
+    && rm -rf /var/lib/apt/lists/* && $setup
+USER $user
+CONTAINERFILE
+  podman build --network host -t "$image" "$work/$package" >"$work/$package.log" 2>&1 || { tail -20 "$work/$package.log"; exit 1; }
+}
+package_image docker.io/library/redis:7.0 redis-server redis "mkdir -p /data && chown redis /data"
+package_image docker.io/library/haproxy:2.6 haproxy haproxy "mkdir -p /usr/local/etc/haproxy"
+
+podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E 'debian|rust|redis|haproxy'

@@ -6,6 +6,8 @@
 #   4. /health and a tool call are checked through the published port, the
 #      containers are checked to run as non-root, the image healthcheck and the
 #      server image's stdio are exercised, and ./setup.sh status / stop / clean run,
+#   4b. ./setup.sh start --replicas 2 runs two bridges sharing Redis behind haproxy, checked
+#      through the published port,
 #   5. everything is torn down, also on failure.
 # It runs from a temporary copy of the tracked files, so a developer's .env is never touched.
 # Needs root (to install podman, runc and debootstrap from Debian's packages when missing).
@@ -100,6 +102,51 @@ step "./setup.sh status, stop, clean"
 grep -q '"status":"ok"' "$logs/status.log" || fail "status did not show the health answer"
 ./setup.sh stop >/dev/null 2>&1 || fail "./setup.sh stop"
 if curl -fsS --max-time 2 "$base/health" >/dev/null 2>&1; then fail "the bridge still answers after stop"; fi
+
+step "two replicas sharing Redis behind haproxy: ./setup.sh start --replicas 2"
+./setup.sh start --replicas 2 >"$logs/replicas.log" 2>&1 || { cat "$logs/replicas.log"; fail "./setup.sh start --replicas 2"; }
+ready=""
+for _ in $(seq 1 120); do
+  if curl -fsS --max-time 2 "$base/health" >"$logs/health.json" 2>/dev/null; then ready=1; break; fi
+  sleep 0.5
+done
+[ -n "$ready" ] || { podman ps -a; podman logs connectwise-mcp_load-balancer_1 2>&1 | tail -20; fail "/health never answered 200 through haproxy on port $port"; }
+echo "health through haproxy: $(cat "$logs/health.json")"
+grep -q '"store":"redis"' "$logs/health.json" || fail "the replicas do not say they share Redis"
+running=$(podman ps --format '{{.Names}}' | grep -c 'mcp-bridge' || true)
+[ "$running" = 2 ] || { podman ps; fail "$running bridge replicas run, not 2"; }
+for container in $(podman ps --format '{{.Names}}' | grep -E 'redis|load-balancer|mcp-bridge'); do
+  users=$(podman top "$container" user | tail -n +2)
+  echo "$container runs as: $(tr -s ' \n' ' ' <<<"$users")"
+  if grep -qw root <<<"$users"; then fail "$container runs a process as root"; fi
+done
+# Redis takes no command without the password setup.sh made, which no bridge shows.
+password=$(grep '^REDIS_PASSWORD=' .env | cut -d= -f2)
+[ ${#password} = 48 ] || fail "setup.sh made no REDIS_PASSWORD in .env"
+redis=$(podman ps --format '{{.Names}}' | grep redis | head -n 1)
+podman exec "$redis" redis-cli ping 2>&1 | grep -q NOAUTH || fail "the replicas' Redis answers without its password"
+# Calls round robin over both replicas; each one's child takes its budget turns in Redis.
+for n in 1 2 3 4; do
+  answer=$(curl -fsS "$base/v1/tools/execute" -H 'Content-Type: application/json' \
+    -d "{\"tool_name\":\"connectwise_get_ticket\",\"arguments\":{\"ticket_id\":2000$n}}") || fail "call $n through haproxy"
+  grep -q "\"id\":2000$n" <<<"$answer" || fail "call $n through haproxy: ${answer:0:200}"
+done
+shared=0
+for container in $(podman ps --format '{{.Names}}' | grep 'mcp-bridge'); do
+  podman exec "$container" cw-bridge healthcheck || fail "$container is not healthy"
+done
+for _ in $(seq 1 8); do
+  curl -fsS --max-time 2 "$base/health" | grep -q '"state":"shared"' && shared=$((shared + 1))
+done
+[ "$shared" = 8 ] || fail "only $shared of 8 health answers through haproxy say the budget is shared in Redis"
+for container in $(podman ps --format '{{.Names}}' | grep 'mcp-bridge'); do
+  if podman logs "$container" 2>&1 | grep -qF "$password"; then fail "$container logged the Redis password"; fi
+done
+if grep -qF "$password" "$logs/health.json" "$logs/replicas.log"; then fail "the Redis password was shown"; fi
+./setup.sh status >"$logs/status.log" 2>&1 || { cat "$logs/status.log"; fail "./setup.sh status with replicas"; }
+grep -q '"store":"redis"' "$logs/status.log" || fail "status did not show the replicas' health"
+./setup.sh stop >/dev/null 2>&1 || fail "./setup.sh stop with replicas"
+if curl -fsS --max-time 2 "$base/health" >/dev/null 2>&1; then fail "haproxy still answers after stop"; fi
 ./setup.sh clean --yes >/dev/null 2>&1 || fail "./setup.sh clean --yes"
 if podman ps -a --format '{{.Names}}' | grep -q connectwise; then fail "containers left after clean"; fi
 trap - EXIT

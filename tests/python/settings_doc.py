@@ -27,7 +27,13 @@ TABLE_END = "<!-- end of settings -->"
 # are written: name, default, meaning.
 COMPOSE_ONLY = [("BRIDGE_BIND", "127.0.0.1",
                  "Address docker compose publishes the bridge on; 0.0.0.0 opens it to other machines "
-                 "(set BRIDGE_API_KEY too)")]
+                 "(set BRIDGE_API_KEY too)"),
+                ("BRIDGE_REPLICAS", "1",
+                 "Bridge replicas ./setup.sh runs: 1 is docker-compose.yml; 2 to 10 run "
+                 "docker/compose.replicas.yml, the replicas sharing one quota in Redis behind haproxy"),
+                ("REDIS_PASSWORD", "",
+                 "Password of the replicas' Redis in docker/compose.replicas.yml (a secret, like the keys); "
+                 "./setup.sh start --replicas N makes a random one when it is empty")]
 PROGRAMS = ["cw-mcp-server", "cw-bridge"]
 
 

@@ -258,3 +258,48 @@ def test_every_menu_choice_through_the_real_prompts(project, health_port):
         "compose up -d", "compose stop", "compose restart", "compose logs --tail=200 --follow mcp-bridge",
         "compose ps", "compose build", "compose up -d", "compose down --rmi all --volumes --remove-orphans",
     ]
+
+
+def test_start_with_replicas_runs_the_replicas_stack_with_a_redis_password(project, health_port):
+    project.write_env(CREDENTIALS + f"MCP_PORT={health_port}\n")
+    replicas = "compose -f docker/compose.replicas.yml --env-file .env"
+    started = project.run("start", "--replicas", "2")
+    assert started.returncode == 0, started.stdout + started.stderr
+    env = (project.dir / ".env").read_text()
+    assert "BRIDGE_REPLICAS=2" in env
+    password = [line.split("=", 1)[1] for line in env.splitlines() if line.startswith("REDIS_PASSWORD=")]
+    assert len(password) == 1 and len(password[0]) == 48 and set(password[0]) <= set("0123456789abcdef"), env
+    assert password[0] not in started.stdout + started.stderr, "the password is never printed"
+    # The single bridge's stack is taken down first: it would hold the port.
+    assert [c for c in project.calls() if c != "compose version"] == ["compose down --remove-orphans", f"{replicas} up -d"]
+    assert "Started 2 bridge replicas" in started.stdout
+
+    project.record.write_text("")
+    for args, expected in [(["stop"], f"{replicas} stop"), (["status"], f"{replicas} ps"),
+                           (["logs", "bridge"], f"{replicas} logs --tail=200 mcp-bridge"),
+                           (["start"], f"{replicas} up -d")]:
+        result = project.run(*args)
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+        assert project.calls()[-1] == expected, args
+    assert f"REDIS_PASSWORD={password[0]}" in (project.dir / ".env").read_text(), "made once, then kept"
+    server_logs = project.run("logs", "server")
+    assert server_logs.returncode == 1 and "use logs bridge" in server_logs.stderr
+
+    project.record.write_text("")
+    back = project.run("start", "--replicas", "1")
+    assert back.returncode == 0, back.stderr
+    assert [c for c in project.calls() if c != "compose version"] == [f"{replicas} down --remove-orphans", "compose up -d"]
+    assert "BRIDGE_REPLICAS=1" in (project.dir / ".env").read_text()
+
+
+def test_a_wrong_replica_count_is_refused_with_the_range(project):
+    project.write_env(CREDENTIALS)
+    for wrong in ("0", "11", "two", "-1"):
+        result = project.run("start", "--replicas", wrong)
+        assert result.returncode == 1 and "a number from 1 to 10" in result.stderr, (wrong, result.stderr)
+    missing = project.run("start", "--replicas")
+    assert missing.returncode == 1 and "--replicas needs a number" in missing.stderr
+    project.write_env(CREDENTIALS + "BRIDGE_REPLICAS=many\n")
+    hand_written = project.run("status")
+    assert hand_written.returncode == 1 and "BRIDGE_REPLICAS in .env is 'many'" in hand_written.stderr
+    assert [c for c in project.calls() if c != "compose version"] == []
