@@ -27,7 +27,8 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
       getResourceServerInfo: (ctx, resource) => ({
         scope: 'connectwise.read',
         audience: resource,
-        accessTokenTTL: 300,
+        // An hour, as Entra ID's and Okta's are; OpenWebUI refreshes a token within 5 minutes of its end.
+        accessTokenTTL: 3600,
         accessTokenFormat: 'jwt',
         jwt: { sign: { alg: 'ES256' } },
       }),

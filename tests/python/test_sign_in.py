@@ -4,6 +4,7 @@ registration and the authorization code flow with PKCE and a resource indicator 
 calling a tool; the audit line names the signed-in user. Tokens signed with the provider's own key
 but wrong in one way each are refused with the right status."""
 
+import asyncio
 import contextlib
 import json
 import os
@@ -26,6 +27,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
 
 from conftest import DEMO_DATE, binary
+from openwebui_harness import ScriptedModel, chat, running_openwebui
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PROVIDER = ROOT / "tests" / "oidc"
@@ -92,16 +94,16 @@ def bridge(provider, tmp_path_factory):
         yield url, logs / "audit.jsonl"
 
 
-async def sign_in_at(authorization_url):
+async def sign_in_at(authorization_url, back_to=REDIRECT):
     """Goes through the provider's own login and consent pages as ann, and returns where it
-    sends the browser back to: the redirect URI with the code."""
+    sends the browser back to (`back_to`, the client's redirect URI) with the code."""
     async with httpx.AsyncClient(follow_redirects=False, timeout=10) as browser:
         response = await browser.get(authorization_url)
         for _ in range(20):
             location = response.headers.get("location")
             if location:
                 location = urllib.parse.urljoin(str(response.url), location)
-                if location.startswith(REDIRECT):
+                if location.startswith(back_to):
                     return location
                 response = await browser.get(location)
                 continue
@@ -302,3 +304,43 @@ def test_each_role_reads_with_its_own_credential_set_never_the_users(provider, r
     roles = {line["caller"]["signedIn"]["subject"]: line["caller"].get("role") for line in lines if "signedIn" in line["caller"]}
     assert roles["dee"] == "dispatch" and roles["hal"] == "helpdesk", roles
     assert not any(key in json.dumps(lines) for key in ("demo-private", "tech-private", "demo-public", "tech-public"))
+
+
+def test_openwebuis_own_mcp_oauth_connection_signs_in_and_calls_as_the_user(bridge):
+    """OpenWebUI 0.12.4's native MCP connection with auth type oauth_2.1, driven through its own
+    routes as its admin page and browser do: it registers itself with the provider (dynamic client
+    registration, from the bridge's RFC 9728 metadata), sends the user to the provider's login,
+    takes the code back at its callback, and its chat calls the bridge's /mcp with the user's
+    token; the bridge's audit names ann."""
+    url, audit = bridge
+    server = "cw-signed-in"
+    with ScriptedModel() as model, running_openwebui(url, model.url, servers=()) as (webui, headers):
+        registered = httpx.post(f"{webui}/api/v1/configs/oauth/clients/register", params={"type": "mcp"},
+                                headers=headers, timeout=30, json={"url": f"{url}/mcp", "client_id": server})
+        assert registered.status_code == 200, registered.text
+        connection = {"url": f"{url}/mcp", "path": "", "type": "mcp", "auth_type": "oauth_2.1", "key": "",
+                      "config": {"enable": True},
+                      "info": {"id": server, "name": "ConnectWise (sign-in)",
+                               "oauth_client_info": registered.json()["oauth_client_info"]}}
+        saved = httpx.post(f"{webui}/api/v1/configs/tool_servers", headers=headers, timeout=30,
+                           json={"TOOL_SERVER_CONNECTIONS": [connection]})
+        assert saved.status_code == 200, saved.text
+        callback = f"{webui}/oauth/clients/mcp:{server}/callback"
+        with httpx.Client(headers=headers, follow_redirects=False, timeout=30) as browser:
+            started = browser.get(f"{webui}/oauth/clients/mcp:{server}/authorize")
+            assert started.status_code == 302, started.text
+            authorization = started.headers["location"]
+            query = urllib.parse.parse_qs(urllib.parse.urlparse(authorization).query)
+            assert query["resource"] == [f"{url}/mcp"] and query["code_challenge_method"] == ["S256"], query
+            back = asyncio.run(sign_in_at(authorization, back_to=callback))
+            finished = browser.get(back)
+            assert finished.status_code < 400, finished.text
+        before = len(audit_lines(audit))
+        _, message = chat(webui, headers, f"server:mcp:{server}")
+        tool_answers = [m for m in model.requests[-1]["messages"] if m.get("role") == "tool"]
+        offered = [tool["function"]["name"] for tool in model.requests[0].get("tools", [])]
+        assert tool_answers and "ACME" in json.dumps(tool_answers[-1]["content"]), (offered, message)
+    calls = [line for line in audit_lines(audit)[before:] if line.get("tool", "").endswith("get_tickets")]
+    assert calls, audit_lines(audit)[before:]
+    assert calls[-1]["caller"]["signedIn"]["subject"] == "ann", calls[-1]
+    assert calls[-1]["outcome"] == "ok", calls[-1]
