@@ -234,8 +234,8 @@ def ticket_owner(provider, bridge):
 
 @pytest.fixture(scope="module")
 def role_bridge(provider, ticket_owner, tmp_path_factory):
-    """A bridge giving roles from a roles file: dispatchers read with the demo's admin API member,
-    the help desk with its technician member (which ConnectWise's role keeps off the Onboarding
+    """A bridge giving roles from a roles file: dispatchers read with the demo's admin API member
+    and are listed every tool, the help desk with its technician member (which ConnectWise's role keeps off the Onboarding
     board) and without contacts' data; ann is mapped to the ticket owner."""
     issuer, _ = provider
     port = free_port()
@@ -244,7 +244,7 @@ def role_bridge(provider, ticket_owner, tmp_path_factory):
     roles = logs / "roles.json"
     roles.write_text(json.dumps({
         "roles": [
-            {"name": "dispatch", "groups": ["cw-dispatch"], "credentials": "ADMIN"},
+            {"name": "dispatch", "groups": ["cw-dispatch"], "credentials": "ADMIN", "profile": "all"},
             {"name": "helpdesk", "groups": ["cw-techs"], "credentials": "DESK", "deny_paths": ["@contacts"]},
         ],
         "members": {"ann@msp.example": ticket_owner},
@@ -270,6 +270,30 @@ async def test_a_signed_in_user_reads_as_their_role_and_me_is_their_member(role_
     caller = line["caller"]
     assert caller["role"] == "helpdesk" and caller["member"] == ticket_owner and caller["signedIn"]["subject"] == "ann", caller
     assert caller["publicKeyId"].startswith("pk-") and "tech-public" not in json.dumps(line), caller
+
+
+@pytest.mark.anyio
+async def test_each_role_is_listed_its_own_tools_on_every_route(provider, role_bridge, ticket_owner):
+    url, _ = role_bridge
+    dispatcher = mint(provider, url, sub="dee", email=f"{ticket_owner}@demo-msp.example", groups=["cw-dispatch"])
+    helpdesk = mint(provider, url, sub="hal", email="hal@msp.example", groups=["cw-techs"])
+
+    def listed(token):
+        headers = {"Authorization": f"Bearer {token}"}
+        tools = httpx.get(f"{url}/v1/tools", headers=headers, timeout=30)
+        spec = httpx.get(f"{url}/openapi.json", headers=headers, timeout=30)
+        assert tools.status_code == 200 and spec.status_code == 200, (tools.text, spec.text)
+        names = {tool["name"] for tool in tools.json()["tools"]}
+        assert {path.removeprefix("/v1/tools/") for path in spec.json()["paths"]} == names
+        return names
+
+    everything, desk = listed(dispatcher), listed(helpdesk)
+    assert len(everything) > 40 and "connectwise_get_invoices" in everything, "the dispatch role's profile is all"
+    assert len(desk) < 20 and "connectwise_get_tickets" in desk, "the help desk has the server's, compact"
+    assert "connectwise_get_contacts" in everything and "connectwise_get_contacts" not in desk, "@contacts is denied"
+    async with signed_in_session(url, Memory()) as session:  # ann, of the help desk
+        over_mcp = {tool.name for tool in (await session.list_tools()).tools}
+    assert over_mcp == desk
 
 
 def test_each_role_reads_with_its_own_credential_set_never_the_users(provider, role_bridge, ticket_owner):

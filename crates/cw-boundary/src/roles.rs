@@ -70,6 +70,10 @@ pub struct Role {
     /// Paths and data groups (`@members`) it may not read.
     #[serde(default)]
     pub deny_paths: Vec<String>,
+    /// The tool profile its users are listed (`compact`, `all`, or modules such as
+    /// `service,company`); none: the server's CW_TOOL_PROFILE. Every allowed tool stays callable.
+    #[serde(default)]
+    pub profile: Option<String>,
 }
 
 impl Roles {

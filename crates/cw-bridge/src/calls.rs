@@ -10,14 +10,15 @@ use cw_boundary::{
     CallReport, ERROR_META_KEY, FailureDetail, FailureKind, REPORT_META_KEY, TOOL_PREFIX,
     names_tool,
 };
-use rmcp::model::{CallToolResult, RequestMetaObject};
+use rmcp::ErrorData as McpError;
+use rmcp::model::{CallToolResult, RequestMetaObject, Tool};
 use serde_json::{Map, Value};
 
 use crate::audit::{self, Audit, AuditLine};
 use crate::caller::{Caller, Reading};
 use crate::metrics::Metrics;
 use crate::roles::RoleBook;
-use crate::supervisor::{CallError, Supervisor, call_meta};
+use crate::supervisor::{CallError, Running, Supervisor, call_meta};
 
 /// Which of the bridge's surfaces a call came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +101,23 @@ impl Calls {
     pub fn meta_for(&self, caller: &Caller) -> Option<RequestMetaObject> {
         let credentials = caller.credentials.as_ref().filter(|_| self.per_request);
         call_meta(credentials, caller.identity().as_ref())
+    }
+
+    /// The tools `caller` is listed: the child's list, or, for a signed-in user's role, the
+    /// child's list for that role (its tools, modules, paths and profile).
+    pub async fn tools_for(
+        &self,
+        running: &Running,
+        caller: &Caller,
+    ) -> Result<Vec<Tool>, McpError> {
+        match caller.role {
+            None => Ok(running.tools.clone()),
+            Some(_) => {
+                running
+                    .list_tools(self.meta_for(caller), self.timeout)
+                    .await
+            }
+        }
     }
 
     /// True when each call brings its own ConnectWise credentials.

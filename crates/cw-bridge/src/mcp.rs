@@ -68,7 +68,11 @@ impl ServerHandler for McpProxy {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let mut tools = self.running().await?.tools.clone();
+        let running = self.running().await?;
+        let mut tools = self
+            .calls
+            .tools_for(&running, &self.caller(&context))
+            .await?;
         if text_only(&context) {
             for tool in &mut tools {
                 tool.output_schema = None;

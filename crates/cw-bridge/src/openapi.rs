@@ -3,15 +3,17 @@
 //! every schema inlined (OpenWebUI resolves only `#/components` references).
 
 use axum::extract::State;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use rmcp::model::Tool;
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
 use crate::errors::ApiError;
-use crate::supervisor::Running;
+use crate::tools::not_listed;
 
 /// `GET /openapi.json`.
-pub async fn openapi(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn openapi(State(state): State<AppState>, parts: Parts) -> Result<Response, ApiError> {
     let running = state.supervisor.ready().await.map_err(|e| {
         ApiError::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -20,11 +22,18 @@ pub async fn openapi(State(state): State<AppState>) -> Result<Response, ApiError
         )
         .with_retry_after(Some(1))
     })?;
-    Ok(axum::Json(document(&running, state.api_key_required)).into_response())
+    let caller = state.calls.caller(&parts);
+    let tools = state
+        .calls
+        .tools_for(&running, &caller)
+        .await
+        .map_err(not_listed)?;
+    let instructions = running.instructions.as_deref();
+    Ok(axum::Json(document(&tools, instructions, state.api_key_required)).into_response())
 }
 
-/// The OpenAPI document for the child's tools.
-pub fn document(running: &Running, bearer: bool) -> Value {
+/// The OpenAPI document for `tools`, described by the server's `instructions`.
+pub fn document(tools: &[Tool], instructions: Option<&str>, bearer: bool) -> Value {
     let error_schema = json!({
         "type": "object",
         "properties": {
@@ -35,7 +44,7 @@ pub fn document(running: &Running, bearer: bool) -> Value {
         "required": ["error", "code"],
     });
     let mut paths = Map::new();
-    for tool in &running.tools {
+    for tool in tools {
         let description = tool.description.as_deref().unwrap_or_default();
         let mut operation = json!({
             "operationId": tool.name,
@@ -69,7 +78,7 @@ pub fn document(running: &Running, bearer: bool) -> Value {
         "info": {
             "title": "ConnectWise Manage tools",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": running.instructions.clone().unwrap_or_else(|| "Read-only ConnectWise Manage tools.".into()),
+            "description": instructions.unwrap_or("Read-only ConnectWise Manage tools."),
         },
         "paths": paths,
     });

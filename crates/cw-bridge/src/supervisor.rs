@@ -12,8 +12,8 @@ use cw_boundary::{
 };
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, GetPromptRequestParams, GetPromptResult,
-    ListPromptsResult, ListResourcesResult, ReadResourceRequestParams, ReadResourceResult,
-    RequestMetaObject, Tool,
+    ListPromptsResult, ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResult, RequestMetaObject, Tool,
 };
 use rmcp::service::{Peer, RunningService, ServiceError};
 use rmcp::transport::TokioChildProcess;
@@ -74,6 +74,18 @@ impl Running {
                 "the call was cut off ({error})"
             ))),
         }
+    }
+
+    /// The tools the child lists for a caller with this `_meta` ([`call_meta`]): a role's own.
+    pub async fn list_tools(
+        &self,
+        meta: Option<RequestMetaObject>,
+        timeout: Duration,
+    ) -> Result<Vec<Tool>, McpError> {
+        let mut params = PaginatedRequestParams::default();
+        params.meta = meta;
+        let listed = forwarded(timeout, self.peer.list_tools(Some(params))).await?;
+        Ok(listed.tools)
     }
 
     /// The child's prompts.

@@ -17,10 +17,15 @@ use crate::errors::ApiError;
 use crate::supervisor::CallError;
 
 /// `GET /v1/tools`.
-pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn list(State(state): State<AppState>, parts: Parts) -> Result<Response, ApiError> {
     let running = state.supervisor.ready().await.map_err(unavailable)?;
-    let tools: Vec<Value> = running
-        .tools
+    let caller = state.calls.caller(&parts);
+    let listed = state
+        .calls
+        .tools_for(&running, &caller)
+        .await
+        .map_err(not_listed)?;
+    let tools: Vec<Value> = listed
         .iter()
         .map(|tool| {
             json!({
@@ -177,6 +182,15 @@ async fn call(
         )),
         Err(error @ CallError::Unavailable(_)) => Err(unavailable(error)),
     }
+}
+
+/// The child's refusal to list a caller's tools (a role it does not have), or its silence.
+pub fn not_listed(error: rmcp::ErrorData) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "server_unavailable",
+        error.message.to_string(),
+    )
 }
 
 fn unavailable(error: CallError) -> ApiError {

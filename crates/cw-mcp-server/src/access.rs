@@ -8,9 +8,10 @@ use cw_boundary::{CallCredentials, FailureKind, Role, names_tool};
 use cw_catalog::catalog;
 use cw_client::{Client, Credentials, KeySource, PathPattern, PathPolicy, Secret};
 
-use crate::catalog::CATALOG;
+use crate::catalog::{CATALOG, ToolSpec};
 use crate::config::Options;
 use crate::errors::ToolFailure;
+use crate::profiles::Profile;
 
 /// Where the credentials of a call's ConnectWise requests come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,8 @@ pub struct Access {
     deny_tools: Vec<&'static str>,
     /// The role this policy is narrowed for, and its path narrowing.
     role: Option<(String, Arc<PathPolicy>)>,
+    /// The tool profile the role's users are listed, when the role names one.
+    pub profile: Option<Profile>,
     warnings: Vec<String>,
 }
 
@@ -47,6 +50,7 @@ impl Access {
             allow_tools: Vec::new(),
             deny_tools: Vec::new(),
             role: None,
+            profile: None,
             warnings: Vec::new(),
         }
     }
@@ -83,6 +87,7 @@ impl Access {
             allow_tools: tools("CW_ALLOW_TOOLS", list(options.allow_tools.as_deref()))?,
             deny_tools: tools("CW_DENY_TOOLS", list(options.deny_tools.as_deref()))?,
             role: None,
+            profile: None,
             warnings: partly_denied(&denials),
         })
     }
@@ -123,6 +128,12 @@ impl Access {
         )
         .of_role(&role.name);
         narrowed.role = Some((role.name.clone(), Arc::new(narrowing)));
+        narrowed.profile = match &role.profile {
+            None => None,
+            Some(profile) => {
+                Some(Profile::parse(profile).map_err(|e| format!("{}: {e}", setting("profile")))?)
+            }
+        };
         Ok(narrowed)
     }
 
@@ -135,6 +146,20 @@ impl Access {
     pub fn allows_tool(&self, name: &str) -> bool {
         !self.deny_tools.contains(&name)
             && (self.allow_tools.is_empty() || self.allow_tools.contains(&name))
+    }
+
+    /// True when the tool is listed under this policy: it is allowed, and the records it
+    /// reads, if it reads one collection, are not denied (a tool that could only be refused
+    /// would cost a model tokens on every turn).
+    pub fn lists(&self, tool: &ToolSpec) -> bool {
+        let readable = |path: &str| {
+            self.paths.check(path).is_ok()
+                && self
+                    .role
+                    .as_ref()
+                    .is_none_or(|(_, narrowing)| narrowing.check(path).is_ok())
+        };
+        self.allows_tool(tool.name) && tool.kind.records_path().is_none_or(|p| readable(&p))
     }
 
     /// The refusal of a tool the policy does not allow.

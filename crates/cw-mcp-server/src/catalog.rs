@@ -83,6 +83,16 @@ impl ToolKind {
         }
     }
 
+    /// The path of the records a tool of one collection reads (a child list's under any
+    /// parent: `/service/tickets/{id}/notes`); `None` for tools that read paths they are given.
+    pub fn records_path(&self) -> Option<String> {
+        match *self {
+            ToolKind::Search { path, .. } | ToolKind::Get { path, .. } => Some(path.to_owned()),
+            ToolKind::Children { parent, child, .. } => Some(format!("{parent}/{{id}}/{child}")),
+            _ => None,
+        }
+    }
+
     /// The record a tool of one record, or of its children, is about (`ticket`).
     pub fn noun(&self) -> Option<&'static str> {
         match *self {

@@ -59,7 +59,9 @@ pub struct ConnectWiseServer {
     client: Client,
     access: Arc<Access>,
     roles: Arc<BTreeMap<String, Access>>,
+    profile: Profile,
     listed: Arc<[Tool]>,
+    listed_by_role: Arc<BTreeMap<String, Arc<[Tool]>>>,
     answer_budget: usize,
     text_budget: usize,
     row_limit: usize,
@@ -84,13 +86,11 @@ impl ConnectWiseServer {
     ) -> Self {
         Self {
             client,
-            listed: CATALOG
-                .iter()
-                .filter(|t| profile.lists(t) && access.allows_tool(t.name))
-                .map(|t| tool(t, profile.listed_schema(t)))
-                .collect(),
+            listed: listed(profile, &access),
             access: Arc::new(access),
             roles: Arc::default(),
+            profile: profile.clone(),
+            listed_by_role: Arc::default(),
             answer_budget,
             text_budget: render::DEFAULT_TEXT_BUDGET,
             row_limit: summary::DEFAULT_ROW_LIMIT,
@@ -99,8 +99,18 @@ impl ConnectWiseServer {
     }
 
     /// The server with the policies of the roles file's roles (the server's own, narrowed by
-    /// each role's lists), applied to the calls the bridge makes for a role.
+    /// each role's lists), applied to the calls the bridge makes for a role and to the tools
+    /// it lists for one (in the role's profile, or the server's).
     pub fn with_roles(mut self, roles: BTreeMap<String, Access>) -> Self {
+        self.listed_by_role = Arc::new(
+            roles
+                .iter()
+                .map(|(name, access)| {
+                    let profile = access.profile.as_ref().unwrap_or(&self.profile);
+                    (name.clone(), listed(profile, access))
+                })
+                .collect(),
+        );
         self.roles = Arc::new(roles);
         self
     }
@@ -199,6 +209,15 @@ impl ConnectWiseServer {
         report.instruction_like = findings.instruction_like;
         report.hidden_characters_removed = findings.hidden_removed;
         (result, report)
+    }
+
+    /// The tools listed for the caller's role, or the server's list for a call without one.
+    pub fn listed_for(&self, caller: Option<&CallerIdentity>) -> Result<&[Tool], ToolFailure> {
+        self.access_for(caller)?;
+        Ok(match caller.and_then(|c| c.role.as_deref()) {
+            Some(role) => self.listed_by_role.get(role).map_or(&[][..], |l| &l[..]),
+            None => &self.listed[..],
+        })
     }
 
     /// The policy of the caller's role, or the server's own for a call without one.
@@ -437,6 +456,15 @@ fn countable_names() -> String {
 }
 
 /// The announced form of a catalog entry, with the input schema its profile lists.
+/// The tools `profile` lists that `access` lets be listed, as MCP tools.
+fn listed(profile: &Profile, access: &Access) -> Arc<[Tool]> {
+    CATALOG
+        .iter()
+        .filter(|t| profile.lists(t) && access.lists(t))
+        .map(|t| tool(t, profile.listed_schema(t)))
+        .collect()
+}
+
 fn tool(spec: &ToolSpec, input_schema: Map<String, Value>) -> Tool {
     let annotations = ToolAnnotations::with_title(spec.title)
         .read_only(true)
@@ -468,9 +496,13 @@ impl ServerHandler for ConnectWiseServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(self.listed.to_vec()))
+        let call = CallFor::of(&context);
+        let listed = self
+            .listed_for(call.identity.as_ref())
+            .map_err(|failure| McpError::invalid_params(failure.message, None))?;
+        Ok(ListToolsResult::with_all_items(listed.to_vec()))
     }
 
     async fn list_prompts(

@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 const ROLES: &str = r#"{
     "roles": [
         {"name": "techs", "groups": ["cw-techs"], "deny_paths": ["@members"], "deny_tools": ["connectwise_get_contacts"]},
+        {"name": "dispatch", "groups": ["cw-dispatch"], "profile": "compact", "deny_modules": ["finance"]},
         {"name": "service-desk", "groups": ["*"], "allow_tools": ["connectwise_get_tickets", "connectwise_member_schedule", "connectwise_get_members"], "deny_modules": ["finance"]}
     ]
 }"#;
@@ -139,6 +140,94 @@ async fn a_role_narrows_the_servers_policy_and_names_itself() {
         text(&unknown).contains("does not have"),
         "{}",
         text(&unknown)
+    );
+}
+
+/// The names of the tools listed for `role` (none: no role).
+fn listed(server: &ConnectWiseServer, role: Option<&str>) -> Vec<String> {
+    let caller = as_user(role, None, None).identity;
+    let tools = server.listed_for(caller.as_ref().filter(|_| role.is_some()));
+    tools.unwrap().iter().map(|t| t.name.to_string()).collect()
+}
+
+#[tokio::test]
+async fn each_role_is_listed_only_what_it_may_read_in_its_profile() {
+    let sim = cw_sim::start(SimConfig::with_shared_data()).await.unwrap();
+    let server = server(&sim, &["--deny-tools", "connectwise_get_agreements"]).await;
+    let everyone = listed(&server, None);
+    assert!(
+        everyone.len() > 40,
+        "the server's profile is all: {everyone:?}"
+    );
+    assert!(everyone.contains(&"connectwise_get_members".into()));
+    assert!(!everyone.contains(&"connectwise_get_agreements".into()));
+
+    let techs = listed(&server, Some("techs"));
+    for hidden in [
+        "connectwise_get_contacts",
+        "connectwise_get_members",
+        "connectwise_get_agreements",
+    ] {
+        assert!(
+            !techs.contains(&hidden.into()),
+            "techs are not listed {hidden}: {techs:?}"
+        );
+    }
+    assert!(techs.contains(&"connectwise_get_tickets".into()));
+    assert!(
+        techs.contains(&"connectwise_read".into()),
+        "a tool of any path stays listed"
+    );
+
+    let mut desk = listed(&server, Some("service-desk"));
+    desk.sort();
+    assert_eq!(
+        desk,
+        [
+            "connectwise_get_members",
+            "connectwise_get_tickets",
+            "connectwise_member_schedule"
+        ],
+        "only its allowed tools"
+    );
+
+    let dispatch = listed(&server, Some("dispatch"));
+    assert!(
+        dispatch.len() < 20,
+        "its own profile, compact: {dispatch:?}"
+    );
+    assert!(dispatch.contains(&"connectwise_get_tickets".into()));
+    assert!(
+        !dispatch.contains(&"connectwise_get_invoices".into()),
+        "finance is denied: {dispatch:?}"
+    );
+    assert!(!dispatch.contains(&"connectwise_get_agreements".into()));
+    let called = as_role(
+        &server,
+        "dispatch",
+        "connectwise_get_companies",
+        json!({"pageSize": 1}),
+    )
+    .await;
+    assert_eq!(
+        called.is_error,
+        Some(false),
+        "an allowed tool its profile does not list stays callable"
+    );
+
+    let unknown = server.listed_for(as_user(Some("admins"), None, None).identity.as_ref());
+    assert!(unknown.unwrap_err().message.contains("does not have"));
+}
+
+#[test]
+fn a_roles_unknown_profile_is_refused_at_start_naming_the_role() {
+    let roles =
+        Roles::parse(r#"{"roles": [{"name": "ops", "groups": ["*"], "profile": "everything"}]}"#)
+            .unwrap();
+    let refused = Access::open().narrowed_by(&roles.roles[0]).unwrap_err();
+    assert!(
+        refused.contains("profile of the role `ops`") && refused.contains("compact"),
+        "{refused}"
     );
 }
 
