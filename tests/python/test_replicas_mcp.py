@@ -99,28 +99,29 @@ async def call_tickets(client):
         assert ticket.structured_content["id"] == 20001 + n
 
 
-@pytest.mark.anyio
-async def test_stateless_clients_need_no_affinity(replicas, tmp_path):
+async def served(replicas, tmp_path, mode):
+    """How many of one client's calls each replica answered, the client in `mode`."""
     ports, audits = replicas
     before = [tool_calls(audit) for audit in audits]
     with balancer(ports, tmp_path) as url:
-        async with Client(f"{url}/mcp", mode="auto") as client:
-            assert client.protocol_version == "2026-07-28"
+        async with Client(f"{url}/mcp", mode=mode) as client:
+            if mode == "auto":
+                assert client.protocol_version == "2026-07-28"
             assert "connectwise_get_ticket" in {tool.name for tool in (await client.list_tools()).tools}
             await call_tickets(client)
-    served = [tool_calls(audit) - was for audit, was in zip(audits, before)]
-    assert sum(served) == CALLS and all(served), f"each replica answered some of one client's calls: {served}"
+    return [tool_calls(audit) - was for audit, was in zip(audits, before)]
+
+
+@pytest.mark.anyio
+async def test_stateless_clients_need_no_affinity(replicas, tmp_path):
+    answered = await served(replicas, tmp_path, "auto")
+    assert sum(answered) == CALLS and all(answered), f"each replica answered some of one client's calls: {answered}"
 
 
 @pytest.mark.anyio
 async def test_session_clients_keep_to_their_replica_by_affinity(replicas, tmp_path):
-    ports, audits = replicas
-    before = [tool_calls(audit) for audit in audits]
-    with balancer(ports, tmp_path) as url:
-        async with Client(f"{url}/mcp", mode="legacy") as client:
-            await call_tickets(client)
-    served = sorted(tool_calls(audit) - was for audit, was in zip(audits, before))
-    assert served == [0, CALLS], f"one session's calls all went to the replica holding it: {served}"
+    answered = sorted(await served(replicas, tmp_path, "legacy"))
+    assert answered == [0, CALLS], f"one session's calls all went to the replica holding it: {answered}"
 
 
 @pytest.mark.anyio

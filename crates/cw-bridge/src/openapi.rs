@@ -10,24 +10,11 @@ use serde_json::{Map, Value, json};
 
 use crate::AppState;
 use crate::errors::ApiError;
-use crate::tools::not_listed;
+use crate::tools::listed_for;
 
 /// `GET /openapi.json`.
 pub async fn openapi(State(state): State<AppState>, parts: Parts) -> Result<Response, ApiError> {
-    let running = state.supervisor.ready().await.map_err(|e| {
-        ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "server_unavailable",
-            e.to_string(),
-        )
-        .with_retry_after(Some(1))
-    })?;
-    let caller = state.calls.caller(&parts);
-    let tools = state
-        .calls
-        .tools_for(&running, &caller)
-        .await
-        .map_err(not_listed)?;
+    let (running, tools) = listed_for(&state, &parts).await?;
     let instructions = running.instructions.as_deref();
     Ok(axum::Json(document(&tools, instructions, state.api_key_required)).into_response())
 }

@@ -1,6 +1,8 @@
 //! The tool routes: `GET /v1/tools`, `POST /v1/tools/execute` (the original's
 //! body) and `POST /v1/tools/{name}` (the OpenAPI tool server's form).
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
@@ -8,23 +10,17 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use cw_boundary::FailureKind;
-use rmcp::model::CallToolResult;
+use rmcp::model::{CallToolResult, Tool};
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
 use crate::calls::{Surface, failure_detail};
 use crate::errors::ApiError;
-use crate::supervisor::CallError;
+use crate::supervisor::{CallError, Running};
 
 /// `GET /v1/tools`.
 pub async fn list(State(state): State<AppState>, parts: Parts) -> Result<Response, ApiError> {
-    let running = state.supervisor.ready().await.map_err(unavailable)?;
-    let caller = state.calls.caller(&parts);
-    let listed = state
-        .calls
-        .tools_for(&running, &caller)
-        .await
-        .map_err(not_listed)?;
+    let (_, listed) = listed_for(&state, &parts).await?;
     let tools: Vec<Value> = listed
         .iter()
         .map(|tool| {
@@ -184,13 +180,25 @@ async fn call(
     }
 }
 
-/// The child's refusal to list a caller's tools (a role it does not have), or its silence.
-pub fn not_listed(error: rmcp::ErrorData) -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "server_unavailable",
-        error.message.to_string(),
-    )
+/// The running child and the tools the request's caller is listed (a role's own).
+pub async fn listed_for(
+    state: &AppState,
+    parts: &Parts,
+) -> Result<(Arc<Running>, Vec<Tool>), ApiError> {
+    let running = state.supervisor.ready().await.map_err(unavailable)?;
+    let caller = state.calls.caller(parts);
+    let tools = state
+        .calls
+        .tools_for(&running, &caller)
+        .await
+        .map_err(|error| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server_unavailable",
+                error.message.to_string(),
+            )
+        })?;
+    Ok((running, tools))
 }
 
 fn unavailable(error: CallError) -> ApiError {
