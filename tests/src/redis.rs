@@ -40,6 +40,11 @@ impl Redis {
         format!("redis://:{REDIS_PASSWORD}@127.0.0.1:{}/0", self.port)
     }
 
+    /// Its process id, for signals (`STOP` pauses it with its connections open).
+    pub fn pid(&self) -> u32 {
+        self.process.id().expect("redis-server is running")
+    }
+
     /// Kills it (its data goes with it).
     pub async fn stop(&mut self) {
         let _ = self.process.kill().await;

@@ -349,3 +349,40 @@ async fn replicas_share_one_budget_and_cache_and_lose_no_call_in_restarts() {
     assert!(sim.journal().only_gets());
     drop(redis);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_stops_answering_holds_no_call_past_its_bound() {
+    let redis = Redis::start(free_port()).await;
+    let sim = cw_sim::start(SimConfig::default()).await.unwrap();
+    let mut env = replica_env(&sim, &redis);
+    env.push(("CW_REDIS_WAIT_MS".into(), "100".into()));
+    let bridge = replica(free_port(), &env).await;
+    let ticket = |id: u64| bridge.execute("connectwise_get_ticket", json!({"ticket_id": id}));
+    let (status, body) = ticket(20001).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(shared_state(&bridge).await, "shared");
+
+    // Paused, Redis keeps its connections open and answers nothing: the worst case.
+    signal(redis.pid(), "STOP");
+    for id in 20002..20007 {
+        let started = Instant::now();
+        let (status, body) = ticket(id).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "a call waited {:?} on a Redis that does not answer (CW_REDIS_WAIT_MS=100; the tool timeout is 60 s)",
+            started.elapsed()
+        );
+    }
+    assert_eq!(shared_state(&bridge).await, "fallback");
+    assert!(metric(&bridge, "cw_bridge_shared_fallbacks_total").await >= 1.0);
+
+    signal(redis.pid(), "CONT");
+    let mut id = 20010;
+    until("the replica to share Redis again", || {
+        id += 1;
+        let call = ticket(id);
+        async { call.await.0 == StatusCode::OK && shared_state(&bridge).await == "shared" }
+    })
+    .await;
+}
