@@ -108,6 +108,41 @@ fn percentiles(mut samples: Vec<Duration>) -> Percentiles {
     }
 }
 
+/// Technicians' calls, as each technician's task reports them: whether each was answered,
+/// and how long it took.
+struct Tally {
+    answered: usize,
+    failed: usize,
+    latencies: Vec<Duration>,
+}
+
+impl Tally {
+    /// The calls of every task in `technicians`, once all have finished.
+    async fn gather(mut technicians: tokio::task::JoinSet<Vec<(bool, Duration)>>) -> Self {
+        let mut tally = Tally {
+            answered: 0,
+            failed: 0,
+            latencies: Vec::new(),
+        };
+        while let Some(results) = technicians.join_next().await {
+            for (answered, took) in results.expect("technician task") {
+                if answered {
+                    tally.answered += 1;
+                } else {
+                    tally.failed += 1;
+                }
+                tally.latencies.push(took);
+            }
+        }
+        tally
+    }
+
+    /// The median and 99th percentile of the calls' latencies.
+    fn percentiles(&self) -> Percentiles {
+        percentiles(self.latencies.clone())
+    }
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }

@@ -10,6 +10,8 @@ use cw_e2e::{Bridge, sim_env};
 use cw_sim::{SimConfig, SimHandle};
 use serde_json::{Value, json};
 
+use crate::Tally;
+
 const TECHNICIANS: usize = 24;
 const QUESTIONS: usize = 20;
 const LATENCY: Duration = Duration::from_millis(20);
@@ -42,10 +44,9 @@ fn question(technician: usize, n: usize) -> (&'static str, Value) {
 }
 
 struct Outcome {
-    answered: usize,
-    failed: usize,
+    calls: Tally,
+    /// ConnectWise requests sent.
     requests: u64,
-    latencies: Vec<Duration>,
     wall: Duration,
 }
 
@@ -79,26 +80,12 @@ async fn morning(sim: &SimHandle, settings: &[(&str, &str)]) -> Outcome {
             results
         });
     }
-    let mut outcome = Outcome {
-        answered: 0,
-        failed: 0,
-        requests: 0,
-        latencies: Vec::new(),
-        wall: Duration::ZERO,
-    };
-    while let Some(results) = technicians.join_next().await {
-        for (ok, took) in results.expect("technician task") {
-            if ok {
-                outcome.answered += 1;
-            } else {
-                outcome.failed += 1;
-            }
-            outcome.latencies.push(took);
-        }
+    let calls = Tally::gather(technicians).await;
+    Outcome {
+        calls,
+        requests: sim.journal().total() - before,
+        wall: started.elapsed(),
     }
-    outcome.wall = started.elapsed();
-    outcome.requests = sim.journal().total() - before;
-    outcome
 }
 
 /// Runs the scenario under each setting and prints a row for each.
@@ -130,19 +117,15 @@ pub async fn run() {
         ("+ request budget 600/min (the defaults)", &[]),
     ];
     for (label, settings) in runs {
-        let mut outcome = morning(&sim, settings).await;
-        outcome.latencies.sort();
-        let at = |q: f64| {
-            let samples = &outcome.latencies;
-            samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)]
-        };
+        let outcome = morning(&sim, settings).await;
+        let latency = outcome.calls.percentiles();
         println!(
             "  {label:<40} {:>9} {:>7} {:>12.2} {:>10} {:>10} {:>7.1}s",
-            outcome.answered,
-            outcome.failed,
-            outcome.requests as f64 / outcome.answered.max(1) as f64,
-            super::ms(at(0.5)),
-            super::ms(at(0.99)),
+            outcome.calls.answered,
+            outcome.calls.failed,
+            outcome.requests as f64 / outcome.calls.answered.max(1) as f64,
+            super::ms(latency.p50),
+            super::ms(latency.p99),
             outcome.wall.as_secs_f64()
         );
     }

@@ -11,6 +11,8 @@ use cw_e2e::{Bridge, free_port, sim_env};
 use cw_sim::{SimConfig, SimHandle};
 use serde_json::{Value, json};
 
+use crate::Tally;
+
 /// A budget small enough for a short run to spend it.
 const BUDGET_PER_MINUTE: u64 = 120;
 const TECHNICIANS: usize = 12;
@@ -37,11 +39,10 @@ fn question(technician: usize, n: usize) -> (&'static str, Value) {
 }
 
 struct Outcome {
-    answered: usize,
-    failed: usize,
+    calls: Tally,
+    /// ConnectWise requests in all, and those within the run's time.
     requests: u64,
     in_run: u64,
-    latencies: Vec<Duration>,
 }
 
 async fn run_with(sim: &SimHandle, replicas: usize, redis: Option<&Redis>) -> Outcome {
@@ -84,27 +85,14 @@ async fn run_with(sim: &SimHandle, replicas: usize, redis: Option<&Redis>) -> Ou
             results
         });
     }
-    let mut outcome = Outcome {
-        answered: 0,
-        failed: 0,
-        requests: 0,
-        latencies: Vec::new(),
-        in_run: 0,
-    };
     tokio::time::sleep_until((started + RUN).into()).await;
-    outcome.in_run = sim.journal().total() - before;
-    while let Some(results) = technicians.join_next().await {
-        for (ok, took) in results.expect("technician task") {
-            if ok {
-                outcome.answered += 1;
-            } else {
-                outcome.failed += 1;
-            }
-            outcome.latencies.push(took);
-        }
+    let in_run = sim.journal().total() - before;
+    let calls = Tally::gather(technicians).await;
+    Outcome {
+        calls,
+        requests: sim.journal().total() - before,
+        in_run,
     }
-    outcome.requests = sim.journal().total() - before;
-    outcome
 }
 
 /// Runs the three shapes and prints a row for each.
@@ -136,20 +124,16 @@ pub async fn run() {
         ("two replicas, each its own state", 2, false),
         ("two replicas sharing Redis", 2, true),
     ] {
-        let mut outcome = run_with(&sim, replicas, shared.then_some(&redis)).await;
-        outcome.latencies.sort();
-        let at = |q: f64| {
-            let samples = &outcome.latencies;
-            samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)]
-        };
+        let outcome = run_with(&sim, replicas, shared.then_some(&redis)).await;
+        let latency = outcome.calls.percentiles();
         println!(
             "  {label:<34} {:>9} {:>7} {:>10} {:>11.0} {:>10} {:>10}",
-            outcome.answered,
-            outcome.failed,
+            outcome.calls.answered,
+            outcome.calls.failed,
             outcome.requests,
             outcome.in_run as f64 / RUN.as_secs_f64() * 60.0,
-            super::ms(at(0.5)),
-            super::ms(at(0.99)),
+            super::ms(latency.p50),
+            super::ms(latency.p99),
         );
     }
     redis.stop().await;
