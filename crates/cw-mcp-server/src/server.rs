@@ -455,7 +455,6 @@ fn countable_names() -> String {
     countable().map(|(n, _)| n).collect::<Vec<_>>().join(", ")
 }
 
-/// The announced form of a catalog entry, with the input schema its profile lists.
 /// The tools `profile` lists that `access` lets be listed, as MCP tools.
 fn listed(profile: &Profile, access: &Access) -> Arc<[Tool]> {
     CATALOG
@@ -465,6 +464,7 @@ fn listed(profile: &Profile, access: &Access) -> Arc<[Tool]> {
         .collect()
 }
 
+/// The announced form of a catalog entry, with the input schema its profile lists.
 fn tool(spec: &ToolSpec, input_schema: Map<String, Value>) -> Tool {
     let annotations = ToolAnnotations::with_title(spec.title)
         .read_only(true)
