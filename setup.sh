@@ -48,10 +48,15 @@ replicas() {
   env_value BRIDGE_REPLICAS 1
 }
 
+# True when the argument is a replica count setup.sh runs: 1 to 10.
+replica_count_valid() {
+  grep -qE '^([1-9]|10)$' <<<"$1"
+}
+
 check_replicas() {
   local count
   count=$(replicas)
-  grep -qE '^([1-9]|10)$' <<<"$count" || fail "BRIDGE_REPLICAS in $ENV_FILE is '$count': use a number from 1 to 10"
+  replica_count_valid "$count" || fail "BRIDGE_REPLICAS in $ENV_FILE is '$count': use a number from 1 to 10"
 }
 
 # The replicas' Redis takes a password (compose.replicas.yml requires it): a random one is made
@@ -191,7 +196,7 @@ do_start() {
     "" | server | request) ;;
     *) fail "unknown credentials mode '$credentials': use server (the keys in $ENV_FILE) or request (each technician's own)" ;;
   esac
-  if [ -n "$replica_count" ] && ! grep -qE '^([1-9]|10)$' <<<"$replica_count"; then
+  if [ -n "$replica_count" ] && ! replica_count_valid "$replica_count"; then
     fail "--replicas takes a number from 1 to 10 (got '$replica_count')"
   fi
   if [ -n "$replica_count" ]; then

@@ -63,12 +63,15 @@ trap teardown EXIT
 ./setup.sh start --demo >"$logs/start.log" 2>&1 || { cat "$logs/start.log"; fail "./setup.sh start --demo"; }
 
 base="http://127.0.0.1:$port"
-ready=""
-for _ in $(seq 1 120); do
-  if curl -fsS --max-time 2 "$base/health" >"$logs/health.json" 2>/dev/null; then ready=1; break; fi
-  sleep 0.5
-done
-[ -n "$ready" ] || { podman logs connectwise-mcp-bridge 2>&1 | tail -20; fail "/health never answered 200 on port $port"; }
+# True once /health answers 200 on the published port (within a minute); the answer is kept.
+healthy() {
+  for _ in $(seq 1 120); do
+    curl -fsS --max-time 2 "$base/health" >"$logs/health.json" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  return 1
+}
+healthy || { podman logs connectwise-mcp-bridge 2>&1 | tail -20; fail "/health never answered 200 on port $port"; }
 echo "health: $(cat "$logs/health.json")"
 grep -q '"status":"ok"' "$logs/health.json" || fail "health is not ok"
 grep -q '"mode":"demo"' "$logs/health.json" || fail "the stack is not in demo mode"
@@ -105,12 +108,7 @@ if curl -fsS --max-time 2 "$base/health" >/dev/null 2>&1; then fail "the bridge 
 
 step "two replicas sharing Redis behind haproxy: ./setup.sh start --replicas 2"
 ./setup.sh start --replicas 2 >"$logs/replicas.log" 2>&1 || { cat "$logs/replicas.log"; fail "./setup.sh start --replicas 2"; }
-ready=""
-for _ in $(seq 1 120); do
-  if curl -fsS --max-time 2 "$base/health" >"$logs/health.json" 2>/dev/null; then ready=1; break; fi
-  sleep 0.5
-done
-[ -n "$ready" ] || { podman ps -a; podman logs connectwise-mcp_load-balancer_1 2>&1 | tail -20; fail "/health never answered 200 through haproxy on port $port"; }
+healthy || { podman ps -a; podman logs connectwise-mcp_load-balancer_1 2>&1 | tail -20; fail "/health never answered 200 through haproxy on port $port"; }
 echo "health through haproxy: $(cat "$logs/health.json")"
 grep -q '"store":"redis"' "$logs/health.json" || fail "the replicas do not say they share Redis"
 running=$(podman ps --format '{{.Names}}' | grep -c 'mcp-bridge' || true)
